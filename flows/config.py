@@ -1,0 +1,246 @@
+"""The line's configuration as data: categories, queues, villages, texts.
+
+Everything an organisation may want to change lives in a flows directory of TOML
+files (see ``flows/heusden`` for the default). ``load_config`` reads and validates
+it once at start-up; a mistake becomes one ``ConfigError`` line naming the file
+and the key, never a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+DEFAULT_FLOWS_DIR = Path(__file__).parent / "heusden"
+
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+KINDS = ("hulpvraag", "aanbod", "informatie", "signaal", "follow_up")
+URGENCIES = ("normal", "urgent", "crisis")
+
+
+class ConfigError(ValueError):
+    """The flows configuration is invalid; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Category:
+    """A question category with its labels, default queue (None = village team) and kind."""
+
+    key: str
+    labels: dict[str, str]
+    descriptions: dict[str, str]
+    queue: str | None
+    kind: str = "hulpvraag"
+    urgency: str = "normal"
+
+    def label(self, lang: str) -> str:
+        """Returns the label in ``lang``, falling back to Dutch."""
+        return self.labels.get(lang) or self.labels["nl"]
+
+
+@dataclass(frozen=True)
+class Village:
+    """A village (kern) and the wijkteam queue that serves it."""
+
+    key: str
+    name: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named thing with a key: a walk-in location or a partner organisation."""
+
+    key: str
+    name: str
+    village: str | None = None
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The organisation that runs the line."""
+
+    name: str
+    phone: str
+    reference_prefix: str
+    default_language: str
+    privacy_version: str
+    safety: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """The whole validated configuration of one line."""
+
+    directory: Path
+    organisation: Organisation
+    categories: dict[str, Category]
+    queues: dict[str, dict[str, str]]
+    villages: dict[str, Village]
+    locations: dict[str, Place]
+    partners: dict[str, Place]
+    triage_queue: str
+    crisis_queue: str
+    texts: dict[str, dict[str, str]]
+    triage: dict[str, Any] = field(default_factory=dict)
+
+    def queue_label(self, queue: str, lang: str = "nl") -> str:
+        """Returns the human name of a queue."""
+        labels = self.queues.get(queue, {})
+        return labels.get(lang) or labels.get("nl") or queue
+
+    def village_by_name(self, name: str) -> Village | None:
+        """Finds a village by key or name, case-insensitively."""
+        wanted = name.strip().casefold()
+        for village in self.villages.values():
+            if wanted in (village.key, village.name.casefold()):
+                return village
+        return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path.name}: file not found in {path.parent}")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:  # includes duplicate keys
+        raise ConfigError(f"{path.name}: {exc}") from None
+
+
+def _labels(where: str, table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    labels = {}
+    for lang in LANGUAGES:
+        value = table.get(f"{prefix}{lang}")
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: missing {prefix}{lang} label")
+        labels[lang] = value
+    return labels
+
+
+def _keyed_list(where: str, rows: Any, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    if not isinstance(rows, list):
+        raise ConfigError(f"{where}: expected a list of tables")
+    seen: set[str] = set()
+    for index, row in enumerate(rows, start=1):
+        for name in required:
+            if not isinstance(row.get(name), str) or not row[name].strip():
+                raise ConfigError(f"{where} #{index}: missing {name}")
+        if row["key"] in seen:
+            raise ConfigError(f"{where}: duplicate key {row['key']!r}")
+        seen.add(row["key"])
+    return rows
+
+
+def load_config(directory: Path | str | None = None) -> FlowConfig:
+    """Reads and validates the flows directory (default: the Heusden configuration).
+
+    Raises:
+        ConfigError: with one line naming the file and key that is wrong.
+    """
+    root = Path(directory) if directory else DEFAULT_FLOWS_DIR
+    if not root.is_dir():
+        raise ConfigError(f"flows directory {root} does not exist")
+    org = _read_toml(root / "organisation.toml")
+    routing = _read_toml(root / "routing.toml")
+    cats = _read_toml(root / "categories.toml")
+    texts_raw = _read_toml(root / "texts.toml")
+    triage_path = root / "triage.toml"
+    triage = _read_toml(triage_path) if triage_path.exists() else {}
+
+    for name in ("name", "phone", "reference_prefix", "privacy_version"):
+        if not isinstance(org.get(name), str) or not org[name].strip():
+            raise ConfigError(f"organisation.toml: missing {name}")
+    safety = org.get("safety", {})
+    for name in ("acute", "suicide", "domestic_violence"):
+        if not isinstance(safety.get(name), str):
+            raise ConfigError(f"organisation.toml: missing safety.{name}")
+    default_language = org.get("default_language", "nl")
+    if default_language not in LANGUAGES:
+        raise ConfigError(f"organisation.toml: default_language must be one of {LANGUAGES}")
+    organisation = Organisation(
+        name=org["name"],
+        phone=org["phone"],
+        reference_prefix=org["reference_prefix"],
+        default_language=default_language,
+        privacy_version=org["privacy_version"],
+        safety=dict(safety),
+    )
+
+    queues_raw = routing.get("queues")
+    if not isinstance(queues_raw, dict) or not queues_raw:
+        raise ConfigError("routing.toml: no [queues] defined")
+    queues = {key: _labels(f"routing.toml: queues.{key}", v) for key, v in queues_raw.items()}
+
+    def known_queue(where: str, queue: Any) -> str:
+        if queue not in queues:
+            raise ConfigError(f"{where}: unknown queue {queue!r}")
+        return str(queue)
+
+    rules = routing.get("routing", {})
+    triage_queue = known_queue("routing.toml: routing.triage_queue", rules.get("triage_queue"))
+    crisis_queue = known_queue("routing.toml: routing.crisis_queue", rules.get("crisis_queue"))
+
+    villages: dict[str, Village] = {}
+    for row in _keyed_list("routing.toml: villages", routing.get("villages", []), ("key", "name")):
+        where = f"routing.toml: village {row['key']!r}"
+        villages[row["key"]] = Village(row["key"], row["name"], known_queue(where, row.get("queue")))
+    locations = {
+        row["key"]: Place(row["key"], row["name"], row.get("village"))
+        for row in _keyed_list(
+            "routing.toml: locations", routing.get("locations", []), ("key", "name")
+        )
+    }
+    for place in locations.values():
+        if place.village is not None and place.village not in villages:
+            raise ConfigError(f"routing.toml: location {place.key!r}: unknown village")
+    partners = {
+        row["key"]: Place(row["key"], row["name"])
+        for row in _keyed_list("routing.toml: partners", routing.get("partners", []), ("key", "name"))
+    }
+
+    categories: dict[str, Category] = {}
+    for key, table in cats.items():
+        where = f"categories.toml: [{key}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: expected a table")
+        queue = table.get("queue")
+        kind = table.get("kind", "hulpvraag")
+        urgency = table.get("urgency", "normal")
+        if kind not in KINDS:
+            raise ConfigError(f"{where}: unknown kind {kind!r}")
+        if urgency not in URGENCIES:
+            raise ConfigError(f"{where}: unknown urgency {urgency!r}")
+        categories[key] = Category(
+            key=key,
+            labels=_labels(where, table),
+            descriptions=_labels(where, table, "description_"),
+            queue=known_queue(where, queue) if queue is not None else None,
+            kind=kind,
+            urgency=urgency,
+        )
+    if "overig" not in categories:
+        raise ConfigError("categories.toml: the fallback category [overig] is required")
+
+    texts: dict[str, dict[str, str]] = {}
+    for key, table in texts_raw.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"texts.toml: [{key}] must be a table with nl and en")
+        texts[key] = _labels(f"texts.toml: [{key}]", table)
+
+    return FlowConfig(
+        directory=root,
+        organisation=organisation,
+        categories=categories,
+        queues=queues,
+        villages=villages,
+        locations=locations,
+        partners=partners,
+        triage_queue=triage_queue,
+        crisis_queue=crisis_queue,
+        texts=texts,
+        triage=triage,
+    )
