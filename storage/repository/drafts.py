@@ -1,0 +1,26 @@
+"""Intake drafts: a resident's conversation state, one row per private chat."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import IntakeDraft
+
+
+async def get_draft(*, session: AsyncSession, chat_id: int) -> IntakeDraft | None:
+    """The intake in progress in this chat, or None."""
+    return await session.scalar(select(IntakeDraft).where(col(IntakeDraft.chat_id) == chat_id))
+
+
+async def save_draft(*, session: AsyncSession, draft: IntakeDraft) -> IntakeDraft:
+    """Inserts or updates the draft."""
+    merged = await session.merge(draft)
+    await session.flush()
+    return merged
+
+
+async def delete_draft(*, session: AsyncSession, chat_id: int) -> None:
+    """Forgets the intake in this chat (on submit or cancel)."""
+    await session.execute(delete(IntakeDraft).where(col(IntakeDraft.chat_id) == chat_id))

@@ -1,0 +1,93 @@
+"""The outbox: messages that must reach Telegram, delivered by the dispatcher."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import Outbox, OutboxStatus
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    purpose: str,
+    reply_markup: str | None = None,
+    request_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Outbox:
+    """Adds a message to the outbox; it is sent after the transaction commits."""
+    row = Outbox(
+        chat_id=chat_id,
+        text=text,
+        purpose=purpose,
+        reply_markup=reply_markup,
+        request_id=request_id,
+    )
+    if not_before is not None:
+        row.not_before = not_before
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, limit: int = 50, lease: timedelta = timedelta(minutes=2)
+) -> list[Outbox]:
+    """Takes due rows for sending: pending ones, and ones whose sender died mid-send.
+
+    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` so two
+    instances never take the same row.
+    """
+    due = or_(
+        and_(col(Outbox.status) == OutboxStatus.pending, col(Outbox.not_before) <= now),
+        and_(col(Outbox.status) == OutboxStatus.sending, col(Outbox.locked_until) < now),
+    )
+    query = select(Outbox).where(due).order_by(col(Outbox.not_before), col(Outbox.id)).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.status = OutboxStatus.sending
+        row.locked_until = now + lease
+        row.attempts += 1
+    await session.flush()
+    return rows
+
+
+async def mark_sent(
+    *, session: AsyncSession, outbox_id: int, message_id: int, now: datetime
+) -> None:
+    """Records that Telegram accepted the message."""
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == outbox_id)
+        .values(status=OutboxStatus.sent, sent_at=now, message_id=message_id, locked_until=None)
+    )
+
+
+async def mark_retry(
+    *, session: AsyncSession, outbox_id: int, not_before: datetime, error: str
+) -> None:
+    """Puts the message back in line to try again at ``not_before``."""
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == outbox_id)
+        .values(
+            status=OutboxStatus.pending, not_before=not_before, locked_until=None, error=error[:200]
+        )
+    )
+
+
+async def mark_failed(*, session: AsyncSession, outbox_id: int, error: str) -> None:
+    """Gives up on the message (blocked chat, bad request): it will not be retried."""
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == outbox_id)
+        .values(status=OutboxStatus.failed, locked_until=None, error=error[:200])
+    )

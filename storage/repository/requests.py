@@ -1,0 +1,95 @@
+"""Requests (cases): creation with a reference number, the atomic claim, lookups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import ReferenceCounter, Request, RequestStatus
+
+OPEN_STATUSES = (RequestStatus.open, RequestStatus.claimed)
+
+
+async def next_reference(*, session: AsyncSession, prefix: str, year: int) -> str:
+    """Hands out the next reference of the year, e.g. ``HH-2026-00042``; safe under concurrency."""
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ReferenceCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=["year"], set_={"last": ReferenceCounter.__table__.c.last + 1}
+        )
+        .returning(ReferenceCounter.__table__.c.last)
+    )
+    number = (await session.execute(statement)).scalar_one()
+    return f"{prefix}-{year}-{number:05d}"
+
+
+async def create_request(*, session: AsyncSession, prefix: str, **fields: Any) -> Request:
+    """Stores a new request with the next reference number of its creation year."""
+    request = Request(reference="pending", **fields)
+    request.reference = await next_reference(
+        session=session, prefix=prefix, year=request.created_at.year
+    )
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def get_request(*, session: AsyncSession, request_id: int) -> Request | None:
+    """The request with this id, or None."""
+    return await session.get(Request, request_id)
+
+
+async def claim_request(
+    *, session: AsyncSession, request_id: int, staff_id: int, now: datetime
+) -> bool:
+    """Claims an open request for ``staff_id``; the database decides who wins.
+
+    Returns:
+        True when this call claimed it, False when it was already taken or is closed.
+    """
+    statement = (
+        update(Request)
+        .where(
+            col(Request.id) == request_id,
+            col(Request.claimed_by).is_(None),
+            col(Request.status) == RequestStatus.open,
+        )
+        .values(claimed_by=staff_id, claimed_at=now, status=RequestStatus.claimed)
+        .returning(col(Request.id))
+        .execution_options(synchronize_session=False)
+    )
+    won = (await session.execute(statement)).scalar_one_or_none() is not None
+    if won:
+        request = await session.get(Request, request_id)
+        if request is not None:
+            await session.refresh(request)
+    return won
+
+
+async def set_card(
+    *, session: AsyncSession, request_id: int, chat_id: int, message_id: int
+) -> None:
+    """Remembers where the request's queue card was posted, so it can be edited later."""
+    await session.execute(
+        update(Request)
+        .where(col(Request.id) == request_id)
+        .values(card_chat_id=chat_id, card_message_id=message_id)
+    )
+
+
+async def latest_open_request(*, session: AsyncSession, resident_id: int) -> Request | None:
+    """The resident's most recent request that is still open or claimed."""
+    return await session.scalar(
+        select(Request)
+        .where(col(Request.resident_id) == resident_id, col(Request.status).in_(OPEN_STATUSES))
+        .order_by(col(Request.id).desc())
+        .limit(1)
+    )

@@ -1,0 +1,95 @@
+"""Residents: who asked, and whether the line knows them already."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import Request, RequestStatus, Resident
+
+
+async def get_resident_by_telegram_id(
+    *, session: AsyncSession, telegram_user_id: int
+) -> Resident | None:
+    """The resident who uses this Telegram account, or None."""
+    return await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+
+
+async def upsert_telegram_resident(
+    *,
+    session: AsyncSession,
+    telegram_user_id: int,
+    chat_id: int,
+    first_name: str | None,
+    language: str,
+    phone: str | None = None,
+    village: str | None = None,
+) -> Resident:
+    """Finds or creates the resident for a Telegram user and refreshes what they told us."""
+    resident = await get_resident_by_telegram_id(
+        session=session, telegram_user_id=telegram_user_id
+    )
+    if resident is None:
+        resident = Resident(telegram_user_id=telegram_user_id)
+        session.add(resident)
+    resident.chat_id = chat_id
+    resident.first_name = first_name
+    resident.language = language
+    resident.blocked_at = None
+    if phone:
+        resident.phone = phone
+    if village:
+        resident.village = village
+    await session.flush()
+    return resident
+
+
+@dataclass(frozen=True)
+class Familiarity:
+    """The known-resident check: earlier requests and which queue holds an open one."""
+
+    known: bool
+    earlier_requests: int
+    open_queue: str | None
+
+    @property
+    def label(self) -> str:
+        """``bekend`` or ``nieuw``, as stored for reporting."""
+        return "bekend" if self.known else "nieuw"
+
+
+async def familiarity(
+    *,
+    session: AsyncSession,
+    telegram_user_id: int | None,
+    phone: str | None,
+    exclude_resident_id: int | None = None,
+) -> Familiarity:
+    """Matches a resident by Telegram id and normalised phone against earlier requests."""
+    matches = []
+    if telegram_user_id is not None:
+        matches.append(Resident.telegram_user_id == telegram_user_id)
+    if phone:
+        matches.append(Resident.phone == phone)
+    if not matches:
+        return Familiarity(False, 0, None)
+    resident_ids = select(Resident.id).where(or_(*matches)).scalar_subquery()
+    earlier = await session.scalar(
+        select(func.count(col(Request.id))).where(col(Request.resident_id).in_(resident_ids))
+    )
+    open_queue = await session.scalar(
+        select(Request.queue)
+        .where(
+            col(Request.resident_id).in_(resident_ids),
+            col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
+        )
+        .order_by(col(Request.id).desc())
+        .limit(1)
+    )
+    count = int(earlier or 0)
+    return Familiarity(count > 0, count, open_queue)

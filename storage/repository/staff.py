@@ -1,0 +1,84 @@
+"""Staff members and the queues they work."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import QueueMembership, Role, Staff
+
+
+class StaffExistsError(ValueError):
+    """A staff member with this Telegram id is already registered."""
+
+
+async def add_staff(
+    *, session: AsyncSession, telegram_user_id: int, name: str, role: Role, queues: list[str]
+) -> Staff:
+    """Registers a staff member (or re-activates a removed one) with their queues."""
+    staff = await session.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+    if staff is not None and staff.active:
+        raise StaffExistsError(f"Telegram id {telegram_user_id} is already registered")
+    if staff is None:
+        staff = Staff(telegram_user_id=telegram_user_id, name=name, role=role)
+        session.add(staff)
+    else:
+        staff.name, staff.role, staff.active = name, role, True
+    await session.flush()
+    assert staff.id is not None
+    await set_queues(session=session, staff_id=staff.id, queues=queues)
+    return staff
+
+
+async def set_queues(*, session: AsyncSession, staff_id: int, queues: list[str]) -> None:
+    """Replaces the queue memberships of a staff member."""
+    await session.execute(delete(QueueMembership).where(QueueMembership.staff_id == staff_id))
+    for queue in dict.fromkeys(queues):
+        session.add(QueueMembership(staff_id=staff_id, queue=queue))
+    await session.flush()
+
+
+async def get_staff(*, session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    """The active staff member with this Telegram id, or None."""
+    return await session.scalar(
+        select(Staff).where(Staff.telegram_user_id == telegram_user_id, col(Staff.active).is_(True))
+    )
+
+
+async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | None:
+    """The staff member with this database id (active or not)."""
+    return await session.get(Staff, staff_id)
+
+
+async def staff_queues(*, session: AsyncSession, staff_id: int) -> list[str]:
+    """The queues a staff member works, sorted."""
+    rows = await session.scalars(
+        select(QueueMembership.queue)
+        .where(QueueMembership.staff_id == staff_id)
+        .order_by(QueueMembership.queue)
+    )
+    return list(rows)
+
+
+async def list_staff(*, session: AsyncSession) -> list[tuple[Staff, list[str]]]:
+    """All active staff members with their queues, by name."""
+    staff = await session.scalars(
+        select(Staff).where(col(Staff.active).is_(True)).order_by(Staff.name)
+    )
+    result = []
+    for member in staff:
+        assert member.id is not None
+        result.append((member, await staff_queues(session=session, staff_id=member.id)))
+    return result
+
+
+async def remove_staff(*, session: AsyncSession, telegram_user_id: int) -> bool:
+    """Deactivates a staff member and drops their queues; history keeps their name."""
+    staff = await get_staff(session=session, telegram_user_id=telegram_user_id)
+    if staff is None:
+        return False
+    staff.active = False
+    assert staff.id is not None
+    await set_queues(session=session, staff_id=staff.id, queues=[])
+    return True
