@@ -181,6 +181,8 @@ class IntakeDraft(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     contact_preference: str | None = Field(default=None, max_length=16)
     preferred_time: str | None = Field(default=None, max_length=16)
+    # Set when a crisis message already created the request during this intake.
+    request_id: int | None = Field(default=None, foreign_key="request.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 

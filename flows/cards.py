@@ -1,0 +1,87 @@
+"""What staff see: the queue card (minimum details) and the claimer's full details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.config import FlowConfig
+from flows.conversation import Button
+from flows.phone import display_phone
+from flows.texts import Texts
+
+URGENCY_ICONS = {"normal": "", "urgent": "❗ ", "crisis": "🚨 "}
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """The facts of a request that cards show; built by the Telegram edge from the rows."""
+
+    request_id: int
+    reference: str
+    category: str
+    urgency: str
+    village: str | None
+    first_name: str | None
+    known: bool
+    earlier_requests: int
+    open_queue: str | None
+    question: str | None = None
+    phone: str | None = None
+    preferred_time: str | None = None
+
+
+class Cards:
+    """Renders staff-facing texts in the staff language."""
+
+    def __init__(self, config: FlowConfig, texts: Texts, language: str) -> None:
+        self.config, self.t, self.lang = config, texts, language
+
+    def _common(self, case: CaseView) -> dict[str, str]:
+        lang, t = self.lang, self.t
+        category = self.config.categories.get(case.category) or self.config.categories["overig"]
+        village = self.config.villages.get(case.village or "")
+        if case.known:
+            open_part = (
+                t("known_open", lang, queue=self.config.queue_label(case.open_queue, lang))
+                if case.open_queue
+                else ""
+            )
+            known = t("known_known", lang, count=case.earlier_requests, open=open_part)
+        else:
+            known = t("known_new", lang)
+        return {
+            "reference": case.reference,
+            "category": category.label(lang),
+            "first_name": case.first_name or t("unknown", lang),
+            "village": village.name if village else t("unknown", lang),
+            "urgency": t(f"urgency_{case.urgency}", lang),
+            "urgency_icon": URGENCY_ICONS.get(case.urgency, ""),
+            "known": known,
+        }
+
+    def card(self, case: CaseView, claimed_by: str | None = None) -> str:
+        """The queue group card: first name, village, category, urgency — no more."""
+        text = self.t("card", self.lang, **self._common(case))
+        if claimed_by:
+            text += self.t("card_claimed", self.lang, staff=claimed_by)
+        return text
+
+    def claim_buttons(self, case: CaseView) -> tuple[tuple[Button, ...], ...]:
+        """The Claim button under an unclaimed card."""
+        return ((Button(self.t("btn_claim", self.lang), f"req:claim:{case.request_id}"),),)
+
+    def crisis_alert(self, case: CaseView) -> str:
+        """The alert for the crisis queue."""
+        return self.t("crisis_alert", self.lang, **self._common(case))
+
+    def details(self, case: CaseView) -> str:
+        """Everything the claimer needs, for their private chat only."""
+        lang, t = self.lang, self.t
+        return t(
+            "claim_details",
+            lang,
+            **self._common(case),
+            phone=display_phone(case.phone) if case.phone else t("contact_chat", lang),
+            time=t(f"time_{case.preferred_time or 'any'}", lang),
+            question=case.question or "",
+        )

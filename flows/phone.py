@@ -1,0 +1,36 @@
+"""Phone numbers: parse what people type, store E.164 (phonenumbers, NL default)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "NL"
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    """Returns the number as E.164 (``+31612345678``), or None when it is not a valid number.
+
+    Accepts the ways people write numbers: ``06-12345678``, ``+31 6 1234 5678``,
+    ``0031612345678``, ``(0416) 123 456``.
+    """
+    text = raw.strip()
+    if not text or len(text) > 40:
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """A readable national form for staff (``06 12345678``)."""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

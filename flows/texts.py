@@ -1,0 +1,23 @@
+"""Rendering the configured texts in the resident's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.config import FlowConfig
+
+
+class Texts:
+    """Looks up ``texts.toml`` entries and fills in their placeholders."""
+
+    def __init__(self, config: FlowConfig) -> None:
+        self._texts = config.texts
+        self._org = {"org_name": config.organisation.name, "org_phone": config.organisation.phone}
+
+    def __call__(self, key: str, lang: str, **values: Any) -> str:
+        """The text ``key`` in ``lang`` (Dutch when missing) with ``values`` filled in."""
+        entry = self._texts.get(key)
+        if entry is None:
+            raise KeyError(f"texts.toml has no [{key}]")
+        template = entry.get(lang) or entry["nl"]
+        return template.format(**self._org, **values)

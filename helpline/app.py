@@ -1,0 +1,165 @@
+"""The application factory: ``build_application(settings)`` builds everything and runs nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from flows.cards import Cards
+from flows.config import load_config
+from flows.intake import IntakeContext
+from flows.texts import Texts
+from flows.triage import Classifier
+from helpline.dispatcher import Dispatcher
+from helpline.handlers.errors import on_error
+from helpline.handlers.resident import on_resident_update
+from helpline.handlers.staff import CLAIM_PATTERN, claim_button, staff_start
+from helpline.ordering import PerChatUpdateProcessor
+from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
+from helpline.settings import Settings
+from storage.db import Database
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+DEMO_TOKEN = "123456:DEMO-TOKEN-NOT-REAL"
+
+
+def utc_clock() -> datetime:
+    """The real clock (tests inject their own)."""
+    return datetime.now(UTC)
+
+
+def build_services(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_clock, db: Database | None = None
+) -> Services:
+    """Loads and validates the configuration and creates the long-lived services."""
+    config = load_config(settings.flows_dir)
+    unknown = sorted(set(settings.queue_chats) - set(config.queues))
+    if unknown:
+        from flows.config import ConfigError
+
+        raise ConfigError(f"setting QUEUE_CHATS: unknown queue {unknown[0]!r}")
+    texts = Texts(config)
+    classifier = Classifier(config)
+    database = db or Database(settings.db_url)
+    return Services(
+        settings=settings,
+        db=database,
+        config=config,
+        texts=texts,
+        classifier=classifier,
+        intake=IntakeContext(config, texts, classifier.classify),
+        cards=Cards(config, texts, settings.default_language),
+        clock=clock,
+        dispatcher=Dispatcher(database, clock),
+    )
+
+
+async def _post_init(application: HelplineApp) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    await upgrade(services.db)  # `helpline run` applies pending migrations itself
+    commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
+    try:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
+    except Exception:  # a missing command menu must not stop the line
+        logger.warning("could not set the command menu", exc_info=True)
+
+
+async def _post_shutdown(application: HelplineApp) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    await services.db.dispose()
+
+
+async def _private_update(update: Update, context: HelplineContext) -> None:
+    """Routes a private chat update: staff get their commands, everyone else the intake."""
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/start"):
+        if await staff_start(update, context):
+            return
+    await on_resident_update(update, context)
+
+
+async def _dispatch_job(context: HelplineContext) -> None:
+    await context.services.dispatcher.run_once(context.bot)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Callable[[], datetime] = utc_clock,
+    services: Services | None = None,
+    rate_limit: bool = True,
+) -> HelplineApp:
+    """Builds the bot: services, handlers, the dispatcher job. Runs nothing.
+
+    Args:
+        settings: The validated settings.
+        request: Transport for Bot API calls (tests pass a fake); default HTTPX.
+        get_updates_request: Transport for polling (default: like ``request``).
+        clock: Source of the current time (tests inject a fixed clock).
+        services: Ready services (tests share one database); built when omitted.
+        rate_limit: Send through PTB's AIORateLimiter (on in production).
+    """
+    services = services or build_services(settings, clock=clock)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or DEMO_TOKEN)
+        .base_url(settings.telegram_api_base_url)
+        .context_types(ContextTypes(context=HelplineContext))
+        .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates=64))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    application: HelplineApp = builder.build()  # type: ignore[assignment]
+    application.bot_data[SERVICES_KEY] = services
+
+    private = filters.ChatType.PRIVATE
+    # Order matters: the claim button is matched before the resident's catch-all.
+    application.add_handler(CallbackQueryHandler(claim_button, pattern=CLAIM_PATTERN))
+    application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
+    application.add_handler(CallbackQueryHandler(_stale_button))
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL,
+                       _private_update)
+    )
+    application.add_error_handler(on_error)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _dispatch_job, interval=settings.dispatch_interval, first=1.0, name="outbox"
+        )
+    return application
+
+
+async def _stale_button(update: Update, context: HelplineContext) -> None:
+    """Any other button data (old, forged or malformed): answer without acting."""
+    query = update.callback_query
+    if query is None:
+        return
+    if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+        await on_resident_update(update, context)
+        return
+    await query.answer(context.services.texts("claim_gone", context.services.staff_language))
+
+
+__all__: list[Any] = ["build_application", "build_services"]

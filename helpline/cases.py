@@ -1,0 +1,255 @@
+"""Case operations that span several repository calls (one transaction, no Telegram calls).
+
+Handlers call these inside ``db.session()``; messages that must not be lost are
+written to the outbox here and delivered by the dispatcher after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.cards import CaseView
+from flows.intake import Draft, Step
+from flows.routing import route
+from flows.triage import Classification
+from helpline.render import markup_json
+from helpline.services import Services
+from storage import repository as repo
+from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
+
+VITAL_INTEREST = "vital_interest"  # consent basis when a crisis overrides the intake
+
+
+def draft_from_row(row: IntakeDraft) -> Draft:
+    """The pure draft from its stored row."""
+    return Draft(
+        step=Step(row.step),
+        language=row.language,
+        first_name=row.first_name,
+        consented=row.consent_at is not None,
+        question=row.question,
+        category=row.category,
+        alternatives=tuple(a for a in row.alternatives.split(",") if a),
+        urgency=row.urgency,
+        kind=row.kind,
+        village=row.village,
+        phone=row.phone,
+        contact_preference=row.contact_preference,
+        preferred_time=row.preferred_time,
+    )
+
+
+def update_row(services: Services, row: IntakeDraft, draft: Draft) -> IntakeDraft:
+    """Copies the pure draft onto its row, stamping consent the moment it is given."""
+    now = services.clock()
+    if draft.consented and row.consent_at is None:
+        row.consent_at = now
+        row.consent_version = services.config.organisation.privacy_version
+    row.step = draft.step.value
+    row.language = draft.language
+    row.first_name = draft.first_name
+    row.question = draft.question
+    row.category = draft.category
+    row.alternatives = ",".join(draft.alternatives)
+    row.urgency = draft.urgency
+    row.kind = draft.kind
+    row.village = draft.village
+    row.phone = draft.phone
+    row.contact_preference = draft.contact_preference
+    row.preferred_time = draft.preferred_time
+    row.updated_at = now
+    return row
+
+
+async def case_view(session: AsyncSession, request: Request, *, full: bool = False) -> CaseView:
+    """The facts a card shows; ``full`` adds the question and phone for the claimer."""
+    resident = (
+        await session.get(Resident, request.resident_id) if request.resident_id else None
+    )
+    known = await repo.familiarity(
+        session=session,
+        telegram_user_id=resident.telegram_user_id if resident else None,
+        phone=resident.phone if resident else None,
+    )
+    # The request itself is one of the matches; "earlier" means before this one.
+    earlier = max(known.earlier_requests - 1, 0)
+    open_queue = known.open_queue if known.open_queue != request.queue else None
+    assert request.id is not None
+    return CaseView(
+        request_id=request.id,
+        reference=request.reference,
+        category=request.category,
+        urgency=request.urgency,
+        village=request.village,
+        first_name=resident.first_name if resident else None,
+        known=request.new_or_known == "bekend",
+        earlier_requests=earlier,
+        open_queue=open_queue,
+        question=request.summary if full else None,
+        phone=resident.phone if (full and resident) else None,
+        preferred_time=request.preferred_time,
+    )
+
+
+def queue_chat(services: Services, queue: str) -> int | None:
+    """The group chat of a queue; the triage queue's group when it has none."""
+    chats = services.settings.queue_chats
+    return chats.get(queue) or chats.get(services.config.triage_queue)
+
+
+async def post_card(session: AsyncSession, services: Services, request: Request) -> None:
+    """Puts the queue card (and a crisis alert) in the outbox."""
+    view = await case_view(session, request)
+    chat = queue_chat(services, request.queue)
+    if chat is not None:
+        await repo.enqueue(
+            session=session,
+            chat_id=chat,
+            text=services.cards.card(view),
+            reply_markup=markup_json(services.cards.claim_buttons(view)),
+            purpose="card",
+            request_id=request.id,
+        )
+
+
+async def alert_crisis(session: AsyncSession, services: Services, request: Request) -> None:
+    """Alerts the crisis queue about an existing request."""
+    chat = queue_chat(services, services.config.crisis_queue)
+    if chat is None:
+        return
+    view = await case_view(session, request)
+    await repo.enqueue(
+        session=session,
+        chat_id=chat,
+        text=services.cards.crisis_alert(view),
+        reply_markup=(
+            markup_json(services.cards.claim_buttons(view)) if request.claimed_by is None else None
+        ),
+        purpose="alert",
+        request_id=request.id,
+    )
+
+
+async def raise_crisis(
+    session: AsyncSession,
+    services: Services,
+    *,
+    resident: Resident,
+    text: str,
+    result: Classification,
+    draft_row: IntakeDraft | None,
+) -> Request:
+    """Marks the open request crisis (or opens one) and alerts the crisis queue at once.
+
+    A crisis does not wait for consent: safety comes first (AVG art. 6(1)(d), vital
+    interest), and the request records that basis.
+    """
+    request = await repo.latest_open_request(session=session, resident_id=resident.id or 0)
+    if draft_row is not None and draft_row.request_id is not None:
+        request = await repo.get_request(session=session, request_id=draft_row.request_id)
+    if request is not None:
+        request.urgency = "crisis"
+        if request.status == RequestStatus.open:
+            request.queue = services.config.crisis_queue
+        await repo.add_note(session=session, request_id=request.id or 0, author="resident", text=text)
+        await session.flush()
+        await alert_crisis(session, services, request)
+    else:
+        known = await repo.familiarity(
+            session=session, telegram_user_id=resident.telegram_user_id, phone=resident.phone
+        )
+        request = await repo.create_request(
+            session=session,
+            prefix=services.config.organisation.reference_prefix,
+            resident_id=resident.id,
+            channel=Channel.telegram,
+            kind=result.kind,
+            category=result.category,
+            urgency="crisis",
+            village=resident.village,
+            queue=services.config.crisis_queue,
+            summary=text,
+            language=resident.language,
+            new_or_known=known.label,
+            consent_at=services.clock(),
+            consent_version=VITAL_INTEREST,
+            created_at=services.clock(),
+        )
+        await post_card(session, services, request)
+    if draft_row is not None:
+        draft_row.request_id = request.id
+        draft_row.urgency = "crisis"
+    return request
+
+
+async def submit_intake(
+    session: AsyncSession, services: Services, *, row: IntakeDraft, draft: Draft
+) -> Request:
+    """Turns a confirmed intake into a request, logs the contact and posts the card."""
+    now = services.clock()
+    resident = await repo.upsert_telegram_resident(
+        session=session,
+        telegram_user_id=row.user_id,
+        chat_id=row.chat_id,
+        first_name=draft.first_name,
+        language=draft.language,
+        phone=draft.phone,
+        village=draft.village if draft.village in services.config.villages else None,
+    )
+    category = draft.category or "overig"
+    fields = {
+        "kind": draft.kind,
+        "category": category,
+        "village": draft.village if draft.village in services.config.villages else None,
+        "summary": draft.question,
+        "contact_preference": draft.contact_preference or "chat",
+        "preferred_time": draft.preferred_time,
+        "language": draft.language,
+        "consent_at": row.consent_at,
+        "consent_version": row.consent_version,
+    }
+    request = None
+    if row.request_id is not None:  # a crisis during the intake already opened it
+        request = await repo.get_request(session=session, request_id=row.request_id)
+    if request is not None:
+        for name, value in fields.items():
+            setattr(request, name, value)
+        await session.flush()
+    else:
+        known = await repo.familiarity(
+            session=session, telegram_user_id=row.user_id, phone=draft.phone
+        )
+        urgency = max(
+            (draft.urgency, services.config.categories[category].urgency),
+            key=("normal", "urgent", "crisis").index,
+        )
+        queue = route(services.config, category=category, village=draft.village, urgency=urgency)
+        request = await repo.create_request(
+            session=session,
+            prefix=services.config.organisation.reference_prefix,
+            resident_id=resident.id,
+            channel=Channel.telegram,
+            urgency=urgency,
+            queue=queue,
+            new_or_known=known.label,
+            created_at=now,
+            **fields,
+        )
+        await post_card(session, services, request)
+    await repo.log_contact(
+        session=session,
+        occurred_at=now,
+        channel=Channel.telegram,
+        direction=Direction.inbound,
+        event="intake",
+        **repo.request_contact_fields(request),
+    )
+    await repo.delete_draft(session=session, chat_id=row.chat_id)
+    return request
+
+
+def draft_for_restart(draft: Draft) -> Draft:
+    """A fresh question step that keeps language, name and consent."""
+    return replace(Draft(Step.QUESTION, draft.language, draft.first_name, True))

@@ -1,0 +1,191 @@
+"""The ``helpline`` command: run, demo, db upgrade, staff add|list|remove, classify.
+
+Every failure a person can cause (a bad setting, an unknown queue, a duplicate
+staff member) ends with one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from flows.config import ConfigError, load_config
+from helpline.commands.classify import classify
+from helpline.settings import Settings, SettingsError, load_settings
+from storage import repository as repo
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Role
+
+app = typer.Typer(help="HeusdenHelpt!-style help line bot for Telegram.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff members and their queues.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+app.command("classify")(classify)
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Prints one line to stderr and exits."""
+    typer.echo(f"helpline: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or a one-line error naming the bad setting."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = Database(settings.db_url)
+        try:
+            await upgrade(db)
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except OSError as exc:
+        fail(f"database {settings.db_url.split('@')[-1]}: {exc.strerror or exc}")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@app.command()
+def run() -> None:
+    """Starts the bot (polling). Without TELEGRAM_BOT_TOKEN it runs the demo instead."""
+    settings = settings_or_exit()
+    _setup_logging(settings.log_level)
+    if settings.token is None:
+        typer.echo(
+            "TELEGRAM_BOT_TOKEN is not set, so the bot cannot serve Telegram.\n"
+            "Running the demo instead: a scripted intake and claim against a fake Telegram.\n"
+            "Set TELEGRAM_BOT_TOKEN (see .env.example) to serve your real bot.\n"
+        )
+        demo()
+        return
+    from helpline.app import build_application
+
+    try:
+        application = build_application(settings)
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
+    application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+@app.command()
+def demo() -> None:
+    """Plays a resident intake and a staff claim against a fake Telegram; prints the transcript."""
+    from helpline.demo import run_demo
+
+    logging.disable(logging.WARNING)
+    asyncio.run(run_demo())
+    typer.echo("\nDemo finished: intake → queue card → claim.")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Applies pending database migrations."""
+    settings = settings_or_exit()
+    _with_db(settings, lambda db: asyncio.sleep(0))
+    typer.echo("Database is up to date.")
+
+
+def _queues_or_exit(settings: Settings, queues: list[str]) -> list[str]:
+    try:
+        known = load_config(settings.flows_dir).queues
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
+    for queue in queues:
+        if queue not in known:
+            fail(f"unknown queue {queue!r}; known queues: {', '.join(known)}")
+    return queues
+
+
+@staff_app.command("add")
+def staff_add(
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
+    name: Annotated[str, typer.Option("--name", help="Name shown to colleagues.")],
+    role: Annotated[Role, typer.Option("--role", help="What they may do.")] = Role.staff,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", help="A queue they work (repeatable).")
+    ] = None,
+) -> None:
+    """Registers a staff member or volunteer with their queues."""
+    settings = settings_or_exit()
+    queues = _queues_or_exit(settings, queue or [])
+    if not name.strip() or len(name) > 120:
+        fail("--name must be 1 to 120 characters")
+    if telegram_id <= 0:
+        fail("--telegram-id must be a positive Telegram user id")
+
+    async def work(db: Database) -> None:
+        async with db.session() as session:
+            await repo.add_staff(
+                session=session, telegram_user_id=telegram_id, name=name.strip(),
+                role=role, queues=queues,
+            )
+
+    try:
+        _with_db(settings, work)
+    except repo.StaffExistsError as exc:
+        fail(str(exc))
+    typer.echo(f"Added {name.strip()} ({role.value}) to: {', '.join(queues) or 'no queues'}.")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """Lists the active staff members and their queues."""
+    settings = settings_or_exit()
+
+    async def work(db: Database) -> list[tuple[int, str, str, list[str]]]:
+        async with db.session() as session:
+            return [
+                (s.telegram_user_id, s.name, s.role.value, q)
+                for s, q in await repo.list_staff(session=session)
+            ]
+
+    rows = _with_db(settings, work)
+    if not rows:
+        typer.echo("No staff registered yet. Add someone with: helpline staff add --help")
+    for telegram_id, name, role, queues in rows:
+        typer.echo(f"{telegram_id}\t{name}\t{role}\t{','.join(queues)}")
+
+
+@staff_app.command("remove")
+def staff_remove(
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
+) -> None:
+    """Removes a staff member (their name stays on earlier work)."""
+    settings = settings_or_exit()
+
+    async def work(db: Database) -> bool:
+        async with db.session() as session:
+            return await repo.remove_staff(session=session, telegram_user_id=telegram_id)
+
+    if not _with_db(settings, work):
+        fail(f"no active staff member with Telegram id {telegram_id}", code=1)
+    typer.echo(f"Removed staff member {telegram_id}.")
+
+
+def main() -> None:
+    """Entry point of the ``helpline`` command."""
+    app()

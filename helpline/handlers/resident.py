@@ -1,0 +1,157 @@
+"""Residents in their private chat: the intake, crisis replies and later messages.
+
+One update = one transaction: load the draft, run the pure step, store the result,
+commit, then send. A crisis reply goes out first, before anything else happens.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from flows import intake
+from flows.conversation import CommandIn, Input, Reply, TextIn
+from flows.triage import Classification
+from helpline import cases
+from helpline.render import reply_markup, to_input
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import Channel, Direction, IntakeDraft, Resident
+
+logger = logging.getLogger(__name__)
+
+SAFETY_TEXT = {"acute": "crisis_acute", "suicide": "crisis_suicide"}
+
+
+def language_of(update: Update, services: Services) -> str:
+    """English for residents whose Telegram speaks English, else the line's default."""
+    code = (update.effective_user.language_code or "") if update.effective_user else ""
+    return "en" if code.lower().startswith("en") else services.settings.default_language
+
+
+async def on_resident_update(update: Update, context: HelplineContext) -> None:
+    """Handles every private-chat message or button press of a resident."""
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if user is None or chat is None or chat.type != "private":
+        return
+    event = to_input(update)
+    crisis = _crisis_check(services, event)
+    if crisis is not None:
+        await _send_safety(context, chat.id, crisis, language_of(update, services))
+
+    replies: tuple[Reply, ...]
+    async with services.db.session() as session:
+        row = await repo.get_draft(session=session, chat_id=chat.id)
+        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
+        if crisis is not None and isinstance(event, TextIn):
+            if resident is None:
+                resident = await repo.upsert_telegram_resident(
+                    session=session, telegram_user_id=user.id, chat_id=chat.id,
+                    first_name=user.first_name, language=language_of(update, services),
+                )
+            await cases.raise_crisis(
+                session, services, resident=resident, text=event.text, result=crisis, draft_row=row
+            )
+        if row is None:
+            replies = await _outside_intake(session, services, update, event, resident)
+        else:
+            replies = await _intake_step(session, services, row, event)
+    await _send(context, chat.id, replies)
+    services.dispatcher.kick(context.application)
+
+
+def _crisis_check(services: Services, event: Input) -> Classification | None:
+    """Crisis detection on every text the resident sends, at any step."""
+    if not isinstance(event, TextIn):
+        return None
+    result = services.classifier.classify(event.text)
+    return result if result.urgency == "crisis" else None
+
+
+async def _send_safety(
+    context: HelplineContext, chat_id: int, result: Classification, lang: str
+) -> None:
+    key = SAFETY_TEXT.get(result.crisis or "", "crisis_violence")
+    if result.crisis is None and result.category != "huiselijk_geweld":
+        key = "crisis_acute"
+    text = context.services.texts(key, lang)
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError:
+        logger.warning("safety reply to chat %s failed", chat_id, exc_info=True)
+
+
+async def _outside_intake(
+    session: AsyncSession,
+    services: Services,
+    update: Update,
+    event: Input,
+    resident: Resident | None,
+) -> tuple[Reply, ...]:
+    """No intake running: start one, or add the message to the open request."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    lang = resident.language if resident else language_of(update, services)
+    open_request = (
+        await repo.latest_open_request(session=session, resident_id=resident.id)
+        if resident is not None and resident.id is not None
+        else None
+    )
+    if isinstance(event, CommandIn) and event.name == "stop":
+        return (Reply(services.texts("nothing_to_stop", lang), remove_keyboard=True),)
+    if isinstance(event, CommandIn) and event.name == "help":
+        return (Reply(services.texts("help", lang)),)
+    if open_request is not None and isinstance(event, TextIn):
+        await repo.add_note(
+            session=session, request_id=open_request.id or 0, author="resident", text=event.text
+        )
+        await repo.log_contact(
+            session=session,
+            occurred_at=services.clock(),
+            channel=Channel.telegram,
+            direction=Direction.inbound,
+            event="message",
+            **repo.request_contact_fields(open_request),
+        )
+        return (Reply(services.texts("message_added", lang, reference=open_request.reference)),)
+    if open_request is not None and update.callback_query is not None:
+        return (Reply(services.texts("help", lang)),)
+    outcome = intake.start(services.intake, first_name=user.first_name, language=lang)
+    row = IntakeDraft(chat_id=chat.id, user_id=user.id, step=outcome.draft.step.value)
+    session.add(cases.update_row(services, row, outcome.draft))
+    return outcome.replies
+
+
+async def _intake_step(
+    session: AsyncSession, services: Services, row: IntakeDraft, event: Input
+) -> tuple[Reply, ...]:
+    """Runs one intake step and stores its result."""
+    draft = cases.draft_from_row(row)
+    outcome = intake.advance(services.intake, draft, event)
+    if outcome.action is intake.Action.CONTINUE:
+        cases.update_row(services, row, outcome.draft)
+        return outcome.replies
+    if outcome.action is intake.Action.SUBMIT:
+        request = await cases.submit_intake(session, services, row=row, draft=outcome.draft)
+        queue = services.config.queue_label(request.queue, draft.language)
+        text = services.texts("submitted", draft.language, queue=queue, reference=request.reference)
+        return (Reply(text, remove_keyboard=True),)
+    # Cancel or decline: forget the draft (a crisis request, if any, stays open).
+    await repo.delete_draft(session=session, chat_id=row.chat_id)
+    return outcome.replies
+
+
+async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ...]) -> None:
+    """Sends the replies in order; a blocked chat is noted, not raised."""
+    for reply in replies:
+        try:
+            await context.bot.send_message(chat_id, reply.text, reply_markup=reply_markup(reply))
+        except Forbidden:
+            logger.info("chat %s has blocked the bot", chat_id)
+            return

@@ -1,0 +1,117 @@
+"""Staff in Telegram: the Claim button on queue cards, and /start in their private chat.
+
+Every action checks who is pressing: non-staff and staff outside the request's
+queue are refused without learning anything about the resident.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from flows.conversation import parse_callback
+from helpline import cases
+from helpline.services import HelplineContext
+from storage import repository as repo
+from storage.models import Channel, Direction, Request, Role, Staff
+
+logger = logging.getLogger(__name__)
+
+CLAIM_PATTERN = r"^req:claim:\d{1,12}$"
+COORDINATING_ROLES = (Role.coordinator, Role.admin)
+
+
+def may_handle(staff: Staff, queues: list[str], request: Request) -> bool:
+    """Coordinators and admins handle any queue; others only their own queues."""
+    return staff.role in COORDINATING_ROLES or request.queue in queues
+
+
+async def claim_button(update: Update, context: HelplineContext) -> None:
+    """Claims the request on the card for the presser, if they may and nobody was first."""
+    query = update.callback_query
+    if query is None or update.effective_user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    parsed = parse_callback(query.data or "")
+    request_id = int(parsed[2]) if parsed else 0
+    async with services.db.session() as session:
+        staff = await repo.get_staff(session=session, telegram_user_id=update.effective_user.id)
+        if staff is None or staff.id is None:
+            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            return
+        request = await repo.get_request(session=session, request_id=request_id)
+        if request is None:
+            await query.answer(t("claim_gone", lang), show_alert=True)
+            return
+        queues = await repo.staff_queues(session=session, staff_id=staff.id)
+        if not may_handle(staff, queues, request):
+            await query.answer(t("claim_not_your_queue", lang), show_alert=True)
+            return
+        won = await repo.claim_request(
+            session=session, request_id=request_id, staff_id=staff.id, now=services.clock()
+        )
+        if won:
+            await repo.log_contact(
+                session=session,
+                occurred_at=services.clock(),
+                channel=Channel.telegram,
+                direction=Direction.internal,
+                event="claim",
+                staff_id=staff.id,
+                **repo.request_contact_fields(request),
+            )
+            view = await cases.case_view(session, request)
+            details = await cases.case_view(session, request, full=True)
+        else:
+            holder = (
+                await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
+                if request.claimed_by
+                else None
+            )
+    if not won:
+        name = holder.name if holder else "?"
+        await query.answer(t("claim_taken", lang, staff=name), show_alert=True)
+        return
+    await _mark_card(query, services.cards.card(view, claimed_by=staff.name))
+    try:
+        await context.bot.send_message(staff.telegram_user_id, services.cards.details(details))
+    except Forbidden:
+        await query.answer(
+            t("claim_open_private_chat", lang, reference=request.reference), show_alert=True
+        )
+        return
+    await query.answer(t("claim_won", lang, reference=request.reference))
+
+
+async def _mark_card(query: object, text: str) -> None:
+    """Shows on the card who took it and removes the button."""
+    try:
+        await query.edit_message_text(text)  # type: ignore[attr-defined]
+    except BadRequest:  # e.g. "message is not modified" after a double press
+        logger.debug("card not edited", exc_info=True)
+    except TelegramError:
+        logger.warning("card edit failed", exc_info=True)
+
+
+async def staff_start(update: Update, context: HelplineContext) -> bool:
+    """Greets a registered staff member in private; False when the user is not staff."""
+    services = context.services
+    user = update.effective_user
+    if user is None or update.effective_message is None:
+        return False
+    async with services.db.session() as session:
+        staff = await repo.get_staff(session=session, telegram_user_id=user.id)
+        if staff is None or staff.id is None:
+            return False
+        queues = await repo.staff_queues(session=session, staff_id=staff.id)
+    lang = services.staff_language
+    labels = ", ".join(services.config.queue_label(q, lang) for q in queues) or "-"
+    await update.effective_message.reply_text(
+        services.texts("staff_welcome", lang, name=staff.name, role=staff.role.value, queues=labels)
+    )
+    return True
+
+

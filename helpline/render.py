@@ -1,0 +1,89 @@
+"""Turning the flows' plain replies into Telegram markup, and Telegram input into flow input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from flows.conversation import Button, ButtonIn, CommandIn, ContactIn, Input, OtherIn, Reply, TextIn
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+# Message content we cannot read, by the attribute Telegram fills in.
+_MEDIA_KINDS = (
+    "photo", "sticker", "voice", "video", "video_note", "audio", "document", "animation",
+    "location", "venue", "poll", "dice", "game", "story", "contact",
+)
+
+
+def inline_markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of flow buttons."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+def reply_markup(reply: Reply) -> Markup:
+    """The Telegram keyboard a reply asks for."""
+    if reply.buttons:
+        return inline_markup(reply.buttons)
+    if reply.contact_keyboard is not None:
+        share, chat_only = reply.contact_keyboard
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(share, request_contact=True)], [KeyboardButton(chat_only)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+def markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
+    """Inline keyboard as JSON, for outbox rows."""
+    return json.dumps(inline_markup(buttons).to_dict())
+
+
+def markup_from_json(raw: str | None) -> InlineKeyboardMarkup | None:
+    """The inline keyboard stored on an outbox row."""
+    if not raw:
+        return None
+    data: dict[str, Any] = json.loads(raw)
+    return InlineKeyboardMarkup.de_json(data, None)
+
+
+def command_name(text: str) -> str:
+    """``/Start@helpline_bot extra`` → ``start``."""
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() if text[1:] else ""
+
+
+def to_input(update: Update) -> Input:
+    """Translates a resident's update into the intake's input."""
+    if update.callback_query is not None:
+        return ButtonIn(update.callback_query.data or "")
+    message: Message | None = update.effective_message
+    if message is None:
+        return OtherIn("unknown")
+    if message.contact is not None:
+        own = message.contact.user_id is not None and message.contact.user_id == (
+            update.effective_user.id if update.effective_user else None
+        )
+        return ContactIn(message.contact.phone_number, own)
+    if message.text is not None:
+        if message.text.startswith("/"):
+            return CommandIn(command_name(message.text))
+        return TextIn(message.text)
+    for kind in _MEDIA_KINDS:
+        if getattr(message, kind, None):
+            return OtherIn(kind)
+    return OtherIn("other")

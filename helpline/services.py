@@ -1,0 +1,61 @@
+"""The long-lived services every handler needs, and the typed context that carries them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from flows.cards import Cards
+from flows.config import FlowConfig
+from flows.intake import IntakeContext
+from flows.texts import Texts
+from flows.triage import Classifier
+from helpline.settings import Settings
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from helpline.dispatcher import Dispatcher
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Services:
+    """Created once in ``build_application``; closed in ``post_shutdown``."""
+
+    settings: Settings
+    db: Database
+    config: FlowConfig
+    texts: Texts
+    classifier: Classifier
+    intake: IntakeContext
+    cards: Cards
+    clock: Clock
+    dispatcher: Dispatcher
+
+    @property
+    def staff_language(self) -> str:
+        """Staff texts use the line's default language."""
+        return self.settings.default_language
+
+
+SERVICES_KEY = "helpline.services"
+
+
+class HelplineContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        services: Services = self.application.bot_data[SERVICES_KEY]
+        return services
+
+
+HelplineApp = Application[
+    ExtBot[None], HelplineContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

@@ -1,0 +1,110 @@
+"""Settings from the environment and ``.env`` (pydantic-settings).
+
+A missing or malformed setting must stop the bot at start-up with one line that
+names it: ``load_settings`` turns pydantic's report into a ``SettingsError``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pydantic_settings
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment. See ``.env.example``."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = TELEGRAM_API
+    data_dir: Path = Field(default=Path("data"), alias="HELPLINE_DATA_DIR")
+    database_url: str | None = None
+    time_zone: str = "Europe/Amsterdam"
+    default_language: Literal["nl", "en"] = "nl"
+    queue_chats: dict[str, int] = Field(default_factory=dict)
+    flows_dir: Path | None = None
+    dispatch_interval: float = Field(default=2.0, gt=0, le=60)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        token = value.get_secret_value().strip()
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or len(secret) < 4:
+            raise ValueError("does not look like a bot token (expected 123456:ABC...)")
+        return SecretStr(token)
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local Bot API server)")
+        return value.rstrip("/")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value.strip()
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None when not set (demo mode)."""
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def db_url(self) -> str:
+        """The database URL; default an SQLite file in the data directory."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'helpline.db'}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The line's time zone."""
+        return ZoneInfo(self.time_zone)
+
+
+_ENV_NAMES = {"data_dir": "HELPLINE_DATA_DIR"}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads the settings, raising ``SettingsError`` with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except pydantic_settings.SettingsError as exc:
+        # Raised for a complex value (a dict) that is not valid JSON.
+        match = re.search(r'field "(\w+)"', str(exc))
+        name = _ENV_NAMES.get(match.group(1), match.group(1)).upper() if match else "?"
+        raise SettingsError(f"setting {name}: not valid JSON") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        name = _ENV_NAMES.get(field, field).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name}: {message}") from None
