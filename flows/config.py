@@ -187,7 +187,9 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
     villages: dict[str, Village] = {}
     for row in _keyed_list("routing.toml: villages", routing.get("villages", []), ("key", "name")):
         where = f"routing.toml: village {row['key']!r}"
-        villages[row["key"]] = Village(row["key"], row["name"], known_queue(where, row.get("queue")))
+        villages[row["key"]] = Village(
+            row["key"], row["name"], known_queue(where, row.get("queue"))
+        )
     locations = {
         row["key"]: Place(row["key"], row["name"], row.get("village"))
         for row in _keyed_list(
@@ -199,7 +201,9 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
             raise ConfigError(f"routing.toml: location {place.key!r}: unknown village")
     partners = {
         row["key"]: Place(row["key"], row["name"])
-        for row in _keyed_list("routing.toml: partners", routing.get("partners", []), ("key", "name"))
+        for row in _keyed_list(
+            "routing.toml: partners", routing.get("partners", []), ("key", "name")
+        )
     }
 
     categories: dict[str, Category] = {}

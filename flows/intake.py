@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 
 from flows.config import FlowConfig
 from flows.conversation import (
@@ -30,7 +31,9 @@ from flows.conversation import (
 )
 from flows.phone import display_phone, normalise_phone
 from flows.texts import Texts
-from flows.triage import Classification
+
+if TYPE_CHECKING:
+    from flows.triage import Classification
 
 MAX_QUESTION_CHARS = 1500
 SUMMARY_QUESTION_CHARS = 300
@@ -145,7 +148,9 @@ def advance(ctx: IntakeContext, draft: Draft, event: Input) -> Outcome:
     t, lang = ctx.texts, draft.language
     if isinstance(event, CommandIn):
         if event.name == "stop":
-            return Outcome(draft, (Reply(t("cancelled", lang), remove_keyboard=True),), Action.CANCEL)
+            return Outcome(
+                draft, (Reply(t("cancelled", lang), remove_keyboard=True),), Action.CANCEL
+            )
         if event.name == "start":
             return Outcome(draft, prompt(ctx, draft))
         return _again(ctx, draft, "command_mid_flow")
@@ -277,8 +282,12 @@ def _match_village(config: FlowConfig, text: str) -> str | None:
     exact = config.village_by_name(text)
     if exact is not None:
         return exact.key
-    names = {v.key: v.name.casefold() for v in config.villages.values()}
-    match = process.extractOne(text.casefold(), names, score_cutoff=80)
+    # Dutch writes "ij" and "y" interchangeably (Vlijmen, Vlymen).
+    def fold(name: str) -> str:
+        return name.casefold().replace("ij", "y")
+
+    names = {v.key: fold(v.name) for v in config.villages.values()}
+    match = process.extractOne(fold(text), names, scorer=fuzz.ratio, score_cutoff=80)
     return match[2] if match else None
 
 
@@ -295,7 +304,10 @@ def _summary_buttons(ctx: IntakeContext, lang: str) -> tuple[tuple[Button, ...],
     t = ctx.texts
     return (
         (Button(t("btn_send", lang), "in:sum:send"),),
-        (Button(t("btn_restart", lang), "in:sum:restart"), Button(t("btn_stop", lang), "in:sum:stop")),
+        (
+            Button(t("btn_restart", lang), "in:sum:restart"),
+            Button(t("btn_stop", lang), "in:sum:stop"),
+        ),
     )
 
 
