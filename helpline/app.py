@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flows.triage import Classifier
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -23,7 +24,6 @@ from flows.cards import Cards
 from flows.config import load_config
 from flows.intake import IntakeContext
 from flows.texts import Texts
-from flows.triage import Classifier
 from helpline.dispatcher import Dispatcher
 from helpline.handlers.errors import on_error
 from helpline.handlers.resident import on_resident_update
@@ -88,9 +88,9 @@ async def _post_shutdown(application: HelplineApp) -> None:
 async def _private_update(update: Update, context: HelplineContext) -> None:
     """Routes a private chat update: staff get their commands, everyone else the intake."""
     message = update.effective_message
-    if message is not None and message.text and message.text.startswith("/start"):
-        if await staff_start(update, context):
-            return
+    is_start = message is not None and (message.text or "").startswith("/start")
+    if is_start and await staff_start(update, context):
+        return
     await on_resident_update(update, context)
 
 
@@ -140,8 +140,9 @@ def build_application(
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
     application.add_handler(CallbackQueryHandler(_stale_button))
     application.add_handler(
-        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL,
-                       _private_update)
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, _private_update
+        )
     )
     application.add_error_handler(on_error)
     if application.job_queue is not None:

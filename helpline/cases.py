@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows.triage import Classification
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cards import CaseView
 from flows.intake import Draft, Step
 from flows.routing import route
-from flows.triage import Classification
 from helpline.render import markup_json
 from helpline.services import Services
 from storage import repository as repo
@@ -65,9 +65,7 @@ def update_row(services: Services, row: IntakeDraft, draft: Draft) -> IntakeDraf
 
 async def case_view(session: AsyncSession, request: Request, *, full: bool = False) -> CaseView:
     """The facts a card shows; ``full`` adds the question and phone for the claimer."""
-    resident = (
-        await session.get(Resident, request.resident_id) if request.resident_id else None
-    )
+    resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     known = await repo.familiarity(
         session=session,
         telegram_user_id=resident.telegram_user_id if resident else None,
@@ -153,7 +151,9 @@ async def raise_crisis(
         request.urgency = "crisis"
         if request.status == RequestStatus.open:
             request.queue = services.config.crisis_queue
-        await repo.add_note(session=session, request_id=request.id or 0, author="resident", text=text)
+        await repo.add_note(
+            session=session, request_id=request.id or 0, author="resident", text=text
+        )
         await session.flush()
         await alert_crisis(session, services, request)
     else:

@@ -140,8 +140,11 @@ def staff_add(
     async def work(db: Database) -> None:
         async with db.session() as session:
             await repo.add_staff(
-                session=session, telegram_user_id=telegram_id, name=name.strip(),
-                role=role, queues=queues,
+                session=session,
+                telegram_user_id=telegram_id,
+                name=name.strip(),
+                role=role,
+                queues=queues,
             )
 
     try:

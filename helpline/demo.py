@@ -38,8 +38,11 @@ async def run_demo(echo: bool = True) -> list[str]:
         staff_user = FakeUser(id=5001, first_name="Sanne")
         async with services.db.session() as session:
             await repo.add_staff(
-                session=session, telegram_user_id=staff_user.id, name="Sanne",
-                role=Role.staff, queues=["wijkteam_drunen"],
+                session=session,
+                telegram_user_id=staff_user.id,
+                name="Sanne",
+                role=Role.staff,
+                queues=["wijkteam_drunen"],
             )
         app = build_application(
             settings, request=FakeRequest(telegram), services=services, rate_limit=False

@@ -21,8 +21,21 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 # Message content we cannot read, by the attribute Telegram fills in.
 _MEDIA_KINDS = (
-    "photo", "sticker", "voice", "video", "video_note", "audio", "document", "animation",
-    "location", "venue", "poll", "dice", "game", "story", "contact",
+    "photo",
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "location",
+    "venue",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "contact",
 )
 
 

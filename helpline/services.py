@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flows.triage import Classifier
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from flows.cards import Cards
 from flows.config import FlowConfig
 from flows.intake import IntakeContext
 from flows.texts import Texts
-from flows.triage import Classifier
 from helpline.settings import Settings
 from storage.db import Database
 
@@ -46,7 +46,9 @@ class Services:
 SERVICES_KEY = "helpline.services"
 
 
-class HelplineContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class HelplineContext(
+    CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+):
     """The callback context with typed access to the services."""
 
     @property

@@ -11,15 +11,14 @@ from helpline.services import HelplineContext
 
 logger = logging.getLogger(__name__)
 
+
 async def on_error(update: object, context: HelplineContext) -> None:
     """Logs the failure by update and chat id only, and apologises to the user."""
     chat_id = None
     if isinstance(update, Update) and update.effective_chat is not None:
         chat_id = update.effective_chat.id
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error(
-        "update %s in chat %s failed", update_id, chat_id, exc_info=context.error
-    )
+    logger.error("update %s in chat %s failed", update_id, chat_id, exc_info=context.error)
     if chat_id is None or not isinstance(update, Update):
         return
     if update.effective_chat is not None and update.effective_chat.type != "private":

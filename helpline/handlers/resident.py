@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 
+from flows.triage import Classification
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from flows import intake
 from flows.conversation import CommandIn, Input, Reply, TextIn
-from flows.triage import Classification
 from helpline import cases
 from helpline.render import reply_markup, to_input
 from helpline.services import HelplineContext, Services
@@ -52,8 +52,11 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
         if crisis is not None and isinstance(event, TextIn):
             if resident is None:
                 resident = await repo.upsert_telegram_resident(
-                    session=session, telegram_user_id=user.id, chat_id=chat.id,
-                    first_name=user.first_name, language=language_of(update, services),
+                    session=session,
+                    telegram_user_id=user.id,
+                    chat_id=chat.id,
+                    first_name=user.first_name,
+                    language=language_of(update, services),
                 )
             await cases.raise_crisis(
                 session, services, resident=resident, text=event.text, result=crisis, draft_row=row

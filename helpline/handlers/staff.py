@@ -113,5 +113,3 @@ async def staff_start(update: Update, context: HelplineContext) -> bool:
         services.texts("staff_welcome", lang, name=staff.name, role=staff.role.value, queues=labels)
     )
     return True
-
-

@@ -37,7 +37,11 @@ async def enqueue(
 
 
 async def claim_due(
-    *, session: AsyncSession, now: datetime, limit: int = 50, lease: timedelta = timedelta(minutes=2)
+    *,
+    session: AsyncSession,
+    now: datetime,
+    limit: int = 50,
+    lease: timedelta = timedelta(minutes=2),
 ) -> list[Outbox]:
     """Takes due rows for sending: pending ones, and ones whose sender died mid-send.
 

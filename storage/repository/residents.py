@@ -31,9 +31,7 @@ async def upsert_telegram_resident(
     village: str | None = None,
 ) -> Resident:
     """Finds or creates the resident for a Telegram user and refreshes what they told us."""
-    resident = await get_resident_by_telegram_id(
-        session=session, telegram_user_id=telegram_user_id
-    )
+    resident = await get_resident_by_telegram_id(session=session, telegram_user_id=telegram_user_id)
     if resident is None:
         resident = Resident(telegram_user_id=telegram_user_id)
         session.add(resident)
