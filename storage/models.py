@@ -68,6 +68,8 @@ class Staff(StaffBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     active: bool = True
+    # The case their next plain message in the private chat goes to (the relay target).
+    active_request_id: int | None = Field(default=None, foreign_key="request.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
@@ -213,3 +215,31 @@ class ReferenceCounter(SQLModel, table=True):
     __tablename__ = "reference_counter"
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
+
+
+class Handover(SQLModel, table=True):
+    """A warm handover: the holder keeps the request until the receiver accepts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    from_staff_id: int = Field(foreign_key="staff.id")
+    to_queue: str = Field(max_length=64)
+    to_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    note: str | None = Field(default=None, sa_type=Text)
+    status: str = Field(default="pending", max_length=16)  # pending | accepted | declined
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    decided_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    decided_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class Escalation(SQLModel, table=True):
+    """A due check on an unclaimed request: remind the queue, then alert the coordinator."""
+
+    __table_args__ = (Index("ix_escalation_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    stage: str = Field(max_length=16)  # reminder | coordinator
+    due_at: datetime = Field(sa_column=_time())
+    status: str = Field(default="pending", max_length=16)  # pending | done | cancelled
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    done_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
