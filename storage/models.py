@@ -69,7 +69,8 @@ class Staff(StaffBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     active: bool = True
     # The case their next plain message in the private chat goes to (the relay target).
-    active_request_id: int | None = Field(default=None, foreign_key="request.id")
+    # No foreign key: request already points at staff, and a cycle breaks table ordering.
+    active_request_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:00:36.651829
+Create Date: 2026-11-22 16:00:45.600682
 """
 
 from collections.abc import Sequence
@@ -27,6 +27,45 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("year"),
+    )
+    op.create_table(
+        "resident",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("telegram_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("first_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+        sa.Column("village", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("external_ref", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("blocked_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("anonymised_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("external_ref"),
+        sa.UniqueConstraint("telegram_user_id"),
+    )
+    with op.batch_alter_table("resident", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_resident_phone"), ["phone"], unique=False)
+
+    op.create_table(
+        "staff",
+        sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("active_request_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("telegram_user_id"),
+    )
+    op.create_table(
+        "queue_membership",
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("queue", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("staff_id", "queue"),
     )
     op.create_table(
         "request",
@@ -74,42 +113,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_request_resident_id"), ["resident_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_request_status"), ["status"], unique=False)
 
-    op.create_table(
-        "resident",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("telegram_user_id", sa.BigInteger(), nullable=True),
-        sa.Column("chat_id", sa.BigInteger(), nullable=True),
-        sa.Column("first_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
-        sa.Column("village", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("external_ref", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("blocked_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("anonymised_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("external_ref"),
-        sa.UniqueConstraint("telegram_user_id"),
-    )
-    with op.batch_alter_table("resident", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_resident_phone"), ["phone"], unique=False)
-
-    op.create_table(
-        "staff",
-        sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("active_request_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["active_request_id"],
-            ["request.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("telegram_user_id"),
-    )
     op.create_table(
         "contact",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -258,13 +261,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_due", ["status", "not_before"], unique=False)
 
     op.create_table(
-        "queue_membership",
-        sa.Column("staff_id", sa.Integer(), nullable=False),
-        sa.Column("queue", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("staff_id", "queue"),
-    )
-    op.create_table(
         "request_note",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=False),
@@ -296,7 +292,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_request_note_request_id"))
 
     op.drop_table("request_note")
-    op.drop_table("queue_membership")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_due")
 
@@ -318,16 +313,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_occurred_at"))
 
     op.drop_table("contact")
-    op.drop_table("staff")
-    with op.batch_alter_table("resident", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_resident_phone"))
-
-    op.drop_table("resident")
     with op.batch_alter_table("request", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_request_status"))
         batch_op.drop_index(batch_op.f("ix_request_resident_id"))
         batch_op.drop_index(batch_op.f("ix_request_queue"))
 
     op.drop_table("request")
+    op.drop_table("queue_membership")
+    op.drop_table("staff")
+    with op.batch_alter_table("resident", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resident_phone"))
+
+    op.drop_table("resident")
     op.drop_table("reference_counter")
     # ### end Alembic commands ###
