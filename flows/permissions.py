@@ -1,0 +1,73 @@
+"""Who may do what: one table, checked by every staff command and button.
+
+A pure function of (role, action, relation to the request) so the whole matrix is
+testable without Telegram, and a new action cannot slip in unchecked: the handlers
+ask ``allowed`` and the tests enumerate ``ACTIONS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Mirrors ``storage.models.Role`` (flows does not import storage)."""
+
+    volunteer = "volunteer"
+    staff = "staff"
+    coordinator = "coordinator"
+    admin = "admin"
+
+
+class Relation(StrEnum):
+    """How the person pressing relates to the request."""
+
+    none = "none"  # no request involved (e.g. /wachtrij)
+    in_queue = "in_queue"  # member of the request's queue
+    holder = "holder"  # has claimed it
+    handover_target = "handover_target"  # a pending handover points at them
+    outsider = "outsider"  # staff, but neither of the above
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Roles that may always act, and relations that let the other roles act."""
+
+    any_request: frozenset[Role]
+    relations: frozenset[Relation]
+    roles: frozenset[Role]
+
+
+_ALL = frozenset(Role)
+_LEADS = frozenset({Role.coordinator, Role.admin})
+_WORKERS = frozenset({Role.staff, Role.coordinator, Role.admin})
+
+ACTIONS: dict[str, Rule] = {
+    "claim": Rule(_LEADS, frozenset({Relation.in_queue}), _ALL),
+    "view_queue": Rule(_LEADS, frozenset({Relation.none}), _ALL),
+    "view_mine": Rule(_ALL, frozenset(), _ALL),
+    "release": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
+    "resolve": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
+    "relay": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
+    "log": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
+    "handover": Rule(_LEADS, frozenset({Relation.holder}), _WORKERS),
+    "accept_handover": Rule(_LEADS, frozenset({Relation.handover_target}), _ALL),
+    "phone_intake": Rule(_WORKERS, frozenset(), _WORKERS),
+    "manage_staff": Rule(_LEADS, frozenset(), _LEADS),
+    "report": Rule(_LEADS, frozenset(), _LEADS),
+}
+
+
+def allowed(role: str, action: str, relation: Relation = Relation.none) -> bool:
+    """True when someone with ``role`` and ``relation`` to the request may do ``action``."""
+    rule = ACTIONS.get(action)
+    if rule is None:
+        return False  # unknown actions are refused, never allowed by default
+    try:
+        who = Role(role)
+    except ValueError:
+        return False
+    if who in rule.any_request:
+        return True
+    return who in rule.roles and relation in rule.relations

@@ -1,0 +1,63 @@
+"""Opening hours: holidays, closing days, DST, business-time arithmetic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows.business_hours import HoursError, OpeningHours
+
+AMS = ZoneInfo("Europe/Amsterdam")
+HOURS = OpeningHours.from_config(
+    {d: "09:00-17:00" for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}
+    | {"closing_days": ["2026-12-24"]},
+    AMS,
+)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=AMS)  # type: ignore[misc]
+
+
+def test_open_on_a_weekday_closed_at_night_weekend_and_holidays() -> None:
+    assert HOURS.is_open(local(2026, 5, 4, 10, 0))  # Monday
+    assert not HOURS.is_open(local(2026, 5, 4, 17, 0))
+    assert not HOURS.is_open(local(2026, 5, 9, 10, 0))  # Saturday
+    assert not HOURS.is_open(local(2026, 4, 27, 10, 0))  # Koningsdag
+    assert not HOURS.is_open(local(2026, 12, 24, 10, 0))  # own closing day
+    assert not HOURS.is_open(local(2026, 12, 25, 10, 0))  # Christmas
+
+
+def test_next_open_skips_weekend_and_holiday() -> None:
+    friday_evening = local(2026, 4, 24, 18, 0)
+    assert HOURS.next_open(friday_evening) == local(2026, 4, 28, 9, 0)  # Mon 27 = Koningsdag
+
+
+def test_four_business_hours_cross_the_night() -> None:
+    assert HOURS.add(local(2026, 5, 4, 15, 0), timedelta(hours=4)) == local(2026, 5, 5, 11, 0)
+
+
+def test_business_time_across_dst_change_keeps_local_opening_time() -> None:
+    friday = local(2026, 3, 27, 16, 0)  # DST starts Sunday 29 March
+    due = HOURS.add(friday, timedelta(hours=2))
+    assert due == local(2026, 3, 30, 10, 0)
+    assert due is not None and due.astimezone(UTC).hour == 8  # CEST: UTC+2
+
+
+def test_input_in_utc_is_fine() -> None:
+    at = datetime(2026, 5, 4, 7, 30, tzinfo=UTC)  # 09:30 in Amsterdam
+    assert HOURS.is_open(at)
+
+
+@pytest.mark.parametrize(
+    "table", [{"monday": "9-5"}, {"monday": "17:00-09:00"}, {"closing_days": ["morgen"]}]
+)
+def test_malformed_hours_are_named(table: dict[str, object]) -> None:
+    with pytest.raises(HoursError):
+        OpeningHours.from_config(table, AMS)
+
+
+def test_no_opening_hours_means_no_business_time() -> None:
+    assert OpeningHours.from_config({}, AMS).add(local(2026, 5, 4, 9), timedelta(hours=1)) is None
