@@ -86,6 +86,9 @@ class FlowConfig:
     crisis_queue: str
     texts: dict[str, dict[str, str]]
     triage: dict[str, Any] = field(default_factory=dict)
+    opening_hours: dict[str, Any] = field(default_factory=dict)
+    escalation_minutes: dict[str, int] = field(default_factory=dict)
+    outcomes: tuple[str, ...] = ()
 
     def queue_label(self, queue: str, lang: str = "nl") -> str:
         """Returns the human name of a queue."""
@@ -235,6 +238,15 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
             raise ConfigError(f"texts.toml: [{key}] must be a table with nl and en")
         texts[key] = _labels(f"texts.toml: [{key}]", table)
 
+    escalation = org.get("escalation", {})
+    for urgency in URGENCIES:
+        minutes = escalation.get(urgency)
+        if not isinstance(minutes, int) or minutes <= 0:
+            raise ConfigError(f"organisation.toml: escalation.{urgency} must be whole minutes > 0")
+    outcomes = tuple(routing.get("outcomes", {}).keys())
+    for outcome in outcomes:
+        _labels(f"routing.toml: outcomes.{outcome}", routing["outcomes"][outcome])
+
     return FlowConfig(
         directory=root,
         organisation=organisation,
@@ -247,4 +259,7 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
         crisis_queue=crisis_queue,
         texts=texts,
         triage=triage,
+        opening_hours=dict(org.get("opening_hours", {})),
+        escalation_minutes={u: int(escalation[u]) for u in URGENCIES},
+        outcomes=outcomes,
     )

@@ -282,6 +282,7 @@ def _match_village(config: FlowConfig, text: str) -> str | None:
     exact = config.village_by_name(text)
     if exact is not None:
         return exact.key
+
     # Dutch writes "ij" and "y" interchangeably (Vlijmen, Vlymen).
     def fold(name: str) -> str:
         return name.casefold().replace("ij", "y")

@@ -3,6 +3,16 @@
 Handlers call these and never build SQL themselves; nothing here imports telegram.
 """
 
+from storage.repository.casework import (
+    create_handover,
+    decide_handover,
+    held_requests,
+    mark_blocked,
+    open_requests,
+    release_request,
+    resolve_request,
+    set_active_request,
+)
 from storage.repository.contacts import add_note, log_contact, request_contact_fields
 from storage.repository.drafts import delete_draft, get_draft, save_draft
 from storage.repository.outbox import claim_due, enqueue, mark_failed, mark_retry, mark_sent
@@ -38,7 +48,9 @@ __all__ = [
     "add_staff",
     "claim_due",
     "claim_request",
+    "create_handover",
     "create_request",
+    "decide_handover",
     "delete_draft",
     "enqueue",
     "familiarity",
@@ -47,16 +59,22 @@ __all__ = [
     "get_resident_by_telegram_id",
     "get_staff",
     "get_staff_by_id",
+    "held_requests",
     "latest_open_request",
     "list_staff",
     "log_contact",
+    "mark_blocked",
     "mark_failed",
     "mark_retry",
     "mark_sent",
     "next_reference",
+    "open_requests",
+    "release_request",
     "remove_staff",
     "request_contact_fields",
+    "resolve_request",
     "save_draft",
+    "set_active_request",
     "set_card",
     "set_queues",
     "staff_queues",

@@ -1,0 +1,143 @@
+"""Staff casework on requests: queue lists, release, resolve, warm handovers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import Handover, Request, RequestStatus, Resident, Staff
+
+# Crisis first, then urgent, then the rest; oldest first within each.
+_URGENCY_ORDER = case({"crisis": 0, "urgent": 1}, value=col(Request.urgency), else_=2)
+
+
+async def open_requests(
+    *, session: AsyncSession, queues: list[str] | None, limit: int = 20
+) -> list[Request]:
+    """Unclaimed requests of ``queues`` (all queues when None), urgent first, then oldest."""
+    query = select(Request).where(col(Request.status) == RequestStatus.open)
+    if queues is not None:
+        query = query.where(col(Request.queue).in_(queues))
+    query = query.order_by(_URGENCY_ORDER, col(Request.created_at), col(Request.id)).limit(limit)
+    return list(await session.scalars(query))
+
+
+async def held_requests(*, session: AsyncSession, staff_id: int) -> list[Request]:
+    """The requests a staff member holds, urgent first."""
+    query = (
+        select(Request)
+        .where(col(Request.claimed_by) == staff_id, col(Request.status) == RequestStatus.claimed)
+        .order_by(_URGENCY_ORDER, col(Request.created_at))
+    )
+    return list(await session.scalars(query))
+
+
+async def release_request(*, session: AsyncSession, request_id: int, staff_id: int) -> bool:
+    """Puts a claimed request back in its queue, only if ``staff_id`` holds it."""
+    result = await session.execute(
+        update(Request)
+        .where(
+            col(Request.id) == request_id,
+            col(Request.claimed_by) == staff_id,
+            col(Request.status) == RequestStatus.claimed,
+        )
+        .values(claimed_by=None, claimed_at=None, status=RequestStatus.open)
+        .returning(col(Request.id))
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def resolve_request(
+    *,
+    session: AsyncSession,
+    request_id: int,
+    outcome: str,
+    partner: str | None,
+    now: datetime,
+) -> bool:
+    """Closes an open or claimed request with its outcome; False when already closed."""
+    result = await session.execute(
+        update(Request)
+        .where(
+            col(Request.id) == request_id,
+            col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
+        )
+        .values(status=RequestStatus.resolved, outcome=outcome, partner=partner, resolved_at=now)
+        .returning(col(Request.id))
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def create_handover(
+    *,
+    session: AsyncSession,
+    request_id: int,
+    from_staff_id: int,
+    to_queue: str,
+    note: str | None = None,
+    to_staff_id: int | None = None,
+) -> Handover:
+    """Records a pending warm handover; earlier pending ones of the request are dropped."""
+    await session.execute(
+        update(Handover)
+        .where(col(Handover.request_id) == request_id, col(Handover.status) == "pending")
+        .values(status="superseded")
+    )
+    handover = Handover(
+        request_id=request_id,
+        from_staff_id=from_staff_id,
+        to_queue=to_queue,
+        to_staff_id=to_staff_id,
+        note=note,
+    )
+    session.add(handover)
+    await session.flush()
+    return handover
+
+
+async def decide_handover(
+    *, session: AsyncSession, handover_id: int, staff_id: int, accept: bool, now: datetime
+) -> Handover | None:
+    """Accepts or declines a pending handover (first decision wins); moves the request on accept."""
+    result = await session.execute(
+        update(Handover)
+        .where(col(Handover.id) == handover_id, col(Handover.status) == "pending")
+        .values(status="accepted" if accept else "declined", decided_at=now, decided_by=staff_id)
+        .returning(col(Handover.id))
+    )
+    if result.scalar_one_or_none() is None:
+        return None
+    handover = await session.get(Handover, handover_id)
+    assert handover is not None
+    await session.refresh(handover)
+    if accept:
+        await session.execute(
+            update(Request)
+            .where(col(Request.id) == handover.request_id)
+            .values(
+                queue=handover.to_queue,
+                claimed_by=staff_id,
+                claimed_at=now,
+                status=RequestStatus.claimed,
+            )
+        )
+    return handover
+
+
+async def set_active_request(
+    *, session: AsyncSession, staff_id: int, request_id: int | None
+) -> None:
+    """Chooses the request a staff member's next private message is relayed to."""
+    await session.execute(
+        update(Staff).where(col(Staff.id) == staff_id).values(active_request_id=request_id)
+    )
+
+
+async def mark_blocked(*, session: AsyncSession, resident_id: int, now: datetime) -> None:
+    """Notes that the resident blocked the bot: no more chat messages to them."""
+    await session.execute(
+        update(Resident).where(col(Resident.id) == resident_id).values(blocked_at=now)
+    )
