@@ -85,3 +85,27 @@ class Cards:
             time=t(f"time_{case.preferred_time or 'any'}", lang),
             question=case.question or "",
         )
+
+
+def age_text(seconds: float) -> str:
+    """A short waiting time: ``12 min``, ``3 u``, ``2 d`` (same in Dutch and English lists)."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} u"
+    return f"{minutes // (24 * 60)} d"
+
+
+def case_buttons(texts: Texts, lang: str, request_id: int) -> tuple[tuple[Button, ...], ...]:
+    """The holder's buttons on a case: write, resolve, release, hand over."""
+    return (
+        (
+            Button(texts("btn_write", lang), f"case:write:{request_id}"),
+            Button(texts("btn_resolve", lang), f"case:resolve:{request_id}"),
+        ),
+        (
+            Button(texts("btn_release", lang), f"case:release:{request_id}"),
+            Button(texts("btn_handover", lang), f"case:handover:{request_id}"),
+        ),
+    )

@@ -88,12 +88,17 @@ class FlowConfig:
     triage: dict[str, Any] = field(default_factory=dict)
     opening_hours: dict[str, Any] = field(default_factory=dict)
     escalation_minutes: dict[str, int] = field(default_factory=dict)
-    outcomes: tuple[str, ...] = ()
+    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def queue_label(self, queue: str, lang: str = "nl") -> str:
         """Returns the human name of a queue."""
         labels = self.queues.get(queue, {})
         return labels.get(lang) or labels.get("nl") or queue
+
+    def outcome_label(self, outcome: str, lang: str = "nl") -> str:
+        """The human name of an outcome."""
+        labels = self.outcomes.get(outcome, {})
+        return labels.get(lang) or labels.get("nl") or outcome
 
     def village_by_name(self, name: str) -> Village | None:
         """Finds a village by key or name, case-insensitively."""
@@ -243,9 +248,10 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
         minutes = escalation.get(urgency)
         if not isinstance(minutes, int) or minutes <= 0:
             raise ConfigError(f"organisation.toml: escalation.{urgency} must be whole minutes > 0")
-    outcomes = tuple(routing.get("outcomes", {}).keys())
-    for outcome in outcomes:
-        _labels(f"routing.toml: outcomes.{outcome}", routing["outcomes"][outcome])
+    outcomes = {
+        key: _labels(f"routing.toml: outcomes.{key}", table)
+        for key, table in routing.get("outcomes", {}).items()
+    }
 
     return FlowConfig(
         directory=root,

@@ -46,6 +46,7 @@ _WORKERS = frozenset({Role.staff, Role.coordinator, Role.admin})
 ACTIONS: dict[str, Rule] = {
     "claim": Rule(_LEADS, frozenset({Relation.in_queue}), _ALL),
     "view_queue": Rule(_LEADS, frozenset({Relation.none}), _ALL),
+    "view_all_queues": Rule(_LEADS, frozenset(), _LEADS),
     "view_mine": Rule(_ALL, frozenset(), _ALL),
     "release": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
     "resolve": Rule(_LEADS, frozenset({Relation.holder}), _ALL),

@@ -14,6 +14,7 @@ from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -25,9 +26,12 @@ from flows.config import load_config
 from flows.intake import IntakeContext
 from flows.texts import Texts
 from helpline.dispatcher import Dispatcher
+from helpline.handlers.casework import CASE_PATTERN, HANDOVER_PATTERN, case_button, handover_button
 from helpline.handlers.errors import on_error
+from helpline.handlers.queues import mine_command, queue_command
+from helpline.handlers.relay import staff_private
 from helpline.handlers.resident import on_resident_update
-from helpline.handlers.staff import CLAIM_PATTERN, claim_button, staff_start
+from helpline.handlers.staff import CLAIM_PATTERN, claim_button
 from helpline.ordering import PerChatUpdateProcessor
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
 from helpline.settings import Settings
@@ -86,10 +90,8 @@ async def _post_shutdown(application: HelplineApp) -> None:
 
 
 async def _private_update(update: Update, context: HelplineContext) -> None:
-    """Routes a private chat update: staff get their commands, everyone else the intake."""
-    message = update.effective_message
-    is_start = message is not None and (message.text or "").startswith("/start")
-    if is_start and await staff_start(update, context):
+    """Routes a private chat update: staff to their relay and help, everyone else the intake."""
+    if await staff_private(update, context):
         return
     await on_resident_update(update, context)
 
@@ -137,6 +139,11 @@ def build_application(
     private = filters.ChatType.PRIVATE
     # Order matters: the claim button is matched before the resident's catch-all.
     application.add_handler(CallbackQueryHandler(claim_button, pattern=CLAIM_PATTERN))
+    application.add_handler(CallbackQueryHandler(case_button, pattern=CASE_PATTERN))
+    application.add_handler(CallbackQueryHandler(handover_button, pattern=HANDOVER_PATTERN))
+    # Staff commands work in private chats and in queue groups.
+    application.add_handler(CommandHandler(["wachtrij", "queue"], queue_command))
+    application.add_handler(CommandHandler("mijn", mine_command))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
     application.add_handler(CallbackQueryHandler(_stale_button))
     application.add_handler(

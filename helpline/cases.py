@@ -6,8 +6,6 @@ written to the outbox here and delivered by the dispatcher after the commit.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows.triage import Classification
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,19 +95,53 @@ def queue_chat(services: Services, queue: str) -> int | None:
     return chats.get(queue) or chats.get(services.config.triage_queue)
 
 
-async def post_card(session: AsyncSession, services: Services, request: Request) -> None:
-    """Puts the queue card (and a crisis alert) in the outbox."""
+async def post_card(
+    session: AsyncSession, services: Services, request: Request, *, extra: str = ""
+) -> None:
+    """Puts the queue card with its Claim button in the outbox (``extra``: a line below it)."""
     view = await case_view(session, request)
     chat = queue_chat(services, request.queue)
     if chat is not None:
         await repo.enqueue(
             session=session,
             chat_id=chat,
-            text=services.cards.card(view),
+            text=services.cards.card(view) + (f"\n\n{extra}" if extra else ""),
             reply_markup=markup_json(services.cards.claim_buttons(view)),
             purpose="card",
             request_id=request.id,
         )
+
+
+async def annotate_card(
+    session: AsyncSession, services: Services, request: Request, line: str
+) -> None:
+    """Tells the queue group what became of a request (a short line under the card's thread)."""
+    chat = request.card_chat_id or queue_chat(services, request.queue)
+    if chat is not None:
+        await repo.enqueue(
+            session=session,
+            chat_id=chat,
+            text=f"{request.reference}{line}",
+            purpose="card_note",
+            request_id=request.id,
+        )
+
+
+async def tell_resident(
+    session: AsyncSession, services: Services, request: Request, key: str, **values: str
+) -> bool:
+    """Queues a message to the resident's chat in their language; False when there is none."""
+    resident = await session.get(Resident, request.resident_id) if request.resident_id else None
+    if resident is None or resident.chat_id is None or resident.blocked_at is not None:
+        return False
+    await repo.enqueue(
+        session=session,
+        chat_id=resident.chat_id,
+        text=services.texts(key, resident.language, **values),
+        purpose="resident",
+        request_id=request.id,
+    )
+    return True
 
 
 async def alert_crisis(session: AsyncSession, services: Services, request: Request) -> None:
@@ -248,8 +280,3 @@ async def submit_intake(
     )
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     return request
-
-
-def draft_for_restart(draft: Draft) -> Draft:
-    """A fresh question step that keeps language, name and consent."""
-    return replace(Draft(Step.QUESTION, draft.language, draft.first_name, True))

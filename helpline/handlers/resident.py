@@ -19,7 +19,7 @@ from helpline import cases
 from helpline.render import reply_markup, to_input
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import Channel, Direction, IntakeDraft, Resident
+from storage.models import Channel, Direction, IntakeDraft, Request, Resident
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,7 @@ async def _outside_intake(
             event="message",
             **repo.request_contact_fields(open_request),
         )
+        await _forward_to_holder(session, services, open_request, resident, event.text)
         return (Reply(services.texts("message_added", lang, reference=open_request.reference)),)
     if open_request is not None and update.callback_query is not None:
         return (Reply(services.texts("help", lang)),)
@@ -158,3 +159,31 @@ async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ..
         except Forbidden:
             logger.info("chat %s has blocked the bot", chat_id)
             return
+
+
+async def _forward_to_holder(
+    session: AsyncSession,
+    services: Services,
+    request: Request,
+    resident: Resident | None,
+    text: str,
+) -> None:
+    """Passes a resident's message on to the staff member holding the request."""
+    if request.claimed_by is None:
+        return
+    holder = await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
+    if holder is None or not holder.active:
+        return
+    await repo.enqueue(
+        session=session,
+        chat_id=holder.telegram_user_id,
+        text=services.texts(
+            "relay_to_holder",
+            services.staff_language,
+            first_name=(resident.first_name if resident else None) or "?",
+            reference=request.reference,
+            text=text,
+        ),
+        purpose="relay",
+        request_id=request.id,
+    )

@@ -13,7 +13,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from flows.conversation import parse_callback
 from helpline import cases
-from helpline.services import HelplineContext
+from helpline.access import Actor
+from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import Channel, Direction, Request, Role, Staff
 
@@ -96,20 +97,14 @@ async def _mark_card(query: object, text: str) -> None:
         logger.warning("card edit failed", exc_info=True)
 
 
-async def staff_start(update: Update, context: HelplineContext) -> bool:
-    """Greets a registered staff member in private; False when the user is not staff."""
-    services = context.services
-    user = update.effective_user
-    if user is None or update.effective_message is None:
-        return False
-    async with services.db.session() as session:
-        staff = await repo.get_staff(session=session, telegram_user_id=user.id)
-        if staff is None or staff.id is None:
-            return False
-        queues = await repo.staff_queues(session=session, staff_id=staff.id)
+def staff_welcome(services: Services, actor: Actor) -> str:
+    """The greeting for a registered staff member: role and queues."""
     lang = services.staff_language
-    labels = ", ".join(services.config.queue_label(q, lang) for q in queues) or "-"
-    await update.effective_message.reply_text(
-        services.texts("staff_welcome", lang, name=staff.name, role=staff.role.value, queues=labels)
+    labels = ", ".join(services.config.queue_label(q, lang) for q in actor.queues) or "-"
+    return (
+        services.texts(
+            "staff_welcome", lang, name=actor.staff.name, role=actor.staff.role.value, queues=labels
+        )
+        + "\n\n"
+        + services.texts("staff_help", lang)
     )
-    return True

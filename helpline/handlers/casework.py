@@ -1,0 +1,293 @@
+"""The holder's case buttons: write to the resident, resolve, release, warm handover.
+
+Callback data is ``case:<step>:<request id>`` (``case:out_doorverwezen:42``) and
+``ho:accept|decline:<handover id>``. Every press re-checks the presser's role and
+relation to the request in the database; a refusal reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
+
+from flows.conversation import Button, parse_callback, rows
+from helpline import cases
+from helpline.access import Actor, actor_for
+from helpline.render import inline_markup, markup_json
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import Channel, Direction, Handover, Request
+
+logger = logging.getLogger(__name__)
+
+CASE_PATTERN = r"^case:[a-z_]{1,32}:\d{1,12}$"
+HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
+RELEASE_REASONS = ("no_time", "wrong_queue", "other")
+
+# Which permission each button step needs.
+_STEP_ACTION = {
+    "write": "relay",
+    "resolve": "resolve",
+    "out": "resolve",
+    "ref": "resolve",
+    "release": "release",
+    "rel": "release",
+    "handover": "handover",
+    "ho": "handover",
+}
+
+
+async def case_button(update: Update, context: HelplineContext) -> None:
+    """Handles a press on one of the holder's case buttons."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    parsed = parse_callback(query.data or "")
+    if parsed is None:
+        await query.answer(t("claim_gone", lang))
+        return
+    _, step, raw_id = parsed
+    kind, _, value = step.partition("_")
+    action = _STEP_ACTION.get(kind)
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        request = await repo.get_request(session=session, request_id=int(raw_id))
+        if actor is None:
+            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            return
+        if request is None or action is None:
+            await query.answer(t("claim_gone", lang), show_alert=True)
+            return
+        if not actor.may(action, request):
+            await query.answer(t("not_holder", lang), show_alert=True)
+            return
+        reply = await _apply(session, services, actor, request, kind, value)
+    await query.answer()
+    if reply is not None:
+        text, buttons = reply
+        await _reply(query, text, buttons)
+    services.dispatcher.kick(context.application)
+
+
+async def _apply(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, kind: str, value: str
+) -> tuple[str, tuple[tuple[Button, ...], ...]] | None:
+    t, lang, config = services.texts, services.staff_language, services.config
+    ref, rid = request.reference, request.id
+    if kind == "write":
+        await repo.set_active_request(session=session, staff_id=actor.id, request_id=rid)
+        view = await cases.case_view(session, request)
+        return t("write_mode", lang, first_name=view.first_name or "?", reference=ref), ()
+    if kind == "resolve":
+        options = [
+            Button(config.outcome_label(o, lang), f"case:out_{o}:{rid}") for o in config.outcomes
+        ]
+        return t("ask_outcome", lang, reference=ref), rows(options, 1)
+    if kind == "out" and value == "doorverwezen":
+        partners = [Button(p.name, f"case:ref_{p.key}:{rid}") for p in config.partners.values()]
+        return t("ask_partner", lang, reference=ref), rows(partners, 2)
+    if kind in ("out", "ref"):
+        outcome, partner = (value, None) if kind == "out" else ("doorverwezen", value)
+        if outcome not in config.outcomes or (partner and partner not in config.partners):
+            return t("claim_gone", lang), ()
+        return await _resolve(session, services, actor, request, outcome, partner)
+    if kind == "release":
+        reasons = [Button(t(f"release_{r}", lang), f"case:rel_{r}:{rid}") for r in RELEASE_REASONS]
+        return t("ask_release_reason", lang, reference=ref), rows(reasons, 1)
+    if kind == "rel" and value in RELEASE_REASONS:
+        if not await repo.release_request(session=session, request_id=rid or 0, staff_id=actor.id):
+            return t("not_holder", lang), ()
+        await session.refresh(request)
+        view = await cases.case_view(session, request)
+        note = t("card_released", lang, staff=actor.staff.name, reason=t(f"release_{value}", lang))
+        await cases.post_card(session, services, request, extra=note)
+        await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
+        return t("released", lang, reference=view.reference), ()
+    if kind == "handover":
+        targets = [
+            Button(config.queue_label(q, lang), f"case:ho_{q}:{rid}")
+            for q in config.queues
+            if q != request.queue
+        ]
+        return t("ask_handover_target", lang, reference=ref), rows(targets, 1)
+    if kind == "ho" and value in config.queues:
+        return await _ask_handover(session, services, actor, request, value)
+    return t("claim_gone", lang), ()
+
+
+async def _resolve(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    request: Request,
+    outcome: str,
+    partner: str | None,
+) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    t, lang = services.texts, services.staff_language
+    now = services.clock()
+    if not await repo.resolve_request(
+        session=session, request_id=request.id or 0, outcome=outcome, partner=partner, now=now
+    ):
+        return t("claim_gone", lang), ()
+    await session.refresh(request)
+    await repo.log_contact(
+        session=session,
+        occurred_at=now,
+        channel=Channel.telegram,
+        direction=Direction.internal,
+        event="resolve",
+        staff_id=actor.id,
+        **{**repo.request_contact_fields(request), "outcome": outcome},
+    )
+    await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
+    label = services.config.outcome_label(outcome, lang)
+    if partner:
+        label += f" ({services.config.partners[partner].name})"
+    await cases.annotate_card(session, services, request, t("card_resolved", lang, outcome=label))
+    return t("resolved", lang, reference=request.reference, outcome=label), ()
+
+
+async def _ask_handover(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, queue: str
+) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    t, lang, config = services.texts, services.staff_language, services.config
+    handover = await repo.create_handover(
+        session=session, request_id=request.id or 0, from_staff_id=actor.id, to_queue=queue
+    )
+    view = await cases.case_view(session, request)
+    village = config.villages.get(view.village or "")
+    text = t(
+        "handover_card",
+        lang,
+        reference=request.reference,
+        staff=actor.staff.name,
+        category=config.categories[request.category].label(lang)
+        if request.category in config.categories
+        else request.category,
+        village=village.name if village else t("unknown", lang),
+        note=handover.note or "-",
+    )
+    buttons = (
+        (
+            Button(t("btn_accept", lang), f"ho:accept:{handover.id}"),
+            Button(t("btn_decline", lang), f"ho:decline:{handover.id}"),
+        ),
+    )
+    chat = cases.queue_chat(services, queue)
+    if chat is not None:
+        await repo.enqueue(
+            session=session,
+            chat_id=chat,
+            text=text,
+            reply_markup=markup_json(buttons),
+            purpose="handover",
+            request_id=request.id,
+        )
+    label = config.queue_label(queue, lang)
+    return t("handover_asked", lang, reference=request.reference, queue=label), ()
+
+
+async def handover_button(update: Update, context: HelplineContext) -> None:
+    """Accept or decline a warm handover; the first decision wins."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    parsed = parse_callback(query.data or "")
+    assert parsed is not None  # the handler pattern guarantees the shape
+    accept, handover_id = parsed[1] == "accept", int(parsed[2])
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            return
+        handover = await session.get(Handover, handover_id)
+        request = (
+            await repo.get_request(session=session, request_id=handover.request_id)
+            if handover
+            else None
+        )
+        if handover is None or request is None or handover.status != "pending":
+            await query.answer(t("handover_gone", lang), show_alert=True)
+            return
+        if not actor.may("accept_handover", request, handover):
+            await query.answer(t("claim_not_your_queue", lang), show_alert=True)
+            return
+        decided = await repo.decide_handover(
+            session=session,
+            handover_id=handover_id,
+            staff_id=actor.id,
+            accept=accept,
+            now=services.clock(),
+        )
+        if decided is None:
+            await query.answer(t("handover_gone", lang), show_alert=True)
+            return
+        await _tell_about_handover(session, services, actor, request, decided)
+    await query.answer()
+    key = "handover_done_card" if accept else "handover_declined_card"
+    text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
+    await _reply(query, text + t(key, lang, staff=actor.staff.name), (), edit=True)
+    services.dispatcher.kick(context.application)
+
+
+async def _tell_about_handover(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, handover: Handover
+) -> None:
+    """Tells the former holder, and on accept the resident, what happened (via the outbox)."""
+    t, lang = services.texts, services.staff_language
+    accepted = handover.status == "accepted"
+    holder = await repo.get_staff_by_id(session=session, staff_id=handover.from_staff_id)
+    if holder is not None:
+        key = "handover_accepted_holder" if accepted else "handover_declined_holder"
+        await repo.enqueue(
+            session=session,
+            chat_id=holder.telegram_user_id,
+            purpose="handover",
+            text=t(key, lang, staff=actor.staff.name, reference=request.reference),
+            request_id=request.id,
+        )
+        if accepted:
+            await repo.set_active_request(session=session, staff_id=holder.id or 0, request_id=None)
+    if not accepted:
+        return
+    await session.refresh(request)
+    await repo.log_contact(
+        session=session,
+        occurred_at=services.clock(),
+        channel=Channel.telegram,
+        direction=Direction.internal,
+        event="handover",
+        staff_id=actor.id,
+        **repo.request_contact_fields(request),
+    )
+    await cases.tell_resident(
+        session,
+        services,
+        request,
+        "handover_resident",
+        staff=actor.staff.name,
+        queue=services.config.queue_label(request.queue, request.language),
+        reference=request.reference,
+        when=services.texts("handover_when", request.language),
+    )
+
+
+async def _reply(
+    query: CallbackQuery, text: str, buttons: tuple[tuple[Button, ...], ...], edit: bool = False
+) -> None:
+    """Answers a case button in place: a new message, or an edit of the pressed one."""
+    markup = inline_markup(buttons) if buttons else None
+    try:
+        if edit:
+            await query.edit_message_text(text, reply_markup=markup)
+        elif query.message is not None:
+            await query.message.reply_text(text, reply_markup=markup)  # type: ignore[union-attr]
+    except TelegramError:
+        logger.warning("case reply failed", exc_info=True)

@@ -1,0 +1,86 @@
+"""/wachtrij (/queue) and /mijn: what is waiting in my queues, and what I hold."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from flows.cards import URGENCY_ICONS, age_text, case_buttons
+from flows.conversation import Button, rows
+from helpline import cases
+from helpline.access import actor_for
+from helpline.render import inline_markup
+from helpline.services import HelplineContext
+from storage import repository as repo
+
+MAX_LISTED = 20
+
+
+async def queue_command(update: Update, context: HelplineContext) -> None:
+    """Lists open requests of my queues (all for coordinators), urgent first, with claim buttons."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None or not actor.may("view_queue"):
+            await message.reply_text(t("not_staff_command", lang))
+            return
+        sees_all = actor.may("view_all_queues")
+        requests = await repo.open_requests(
+            session=session, queues=None if sees_all else actor.queues, limit=MAX_LISTED
+        )
+    if not requests:
+        await message.reply_text(t("queue_empty", lang))
+        return
+    now = services.clock()
+    lines = [t("queue_header", lang, count=len(requests))]
+    buttons = []
+    for request in requests:
+        category = services.config.categories.get(request.category)
+        village = services.config.villages.get(request.village or "")
+        lines.append(
+            t(
+                "queue_line",
+                lang,
+                icon=URGENCY_ICONS.get(request.urgency, ""),
+                reference=request.reference,
+                category=category.label(lang) if category else request.category,
+                village=village.name if village else t("unknown", lang),
+                age=age_text((now - request.created_at).total_seconds()),
+            )
+        )
+        buttons.append(Button(f"✋ {request.reference}", f"req:claim:{request.id}"))
+    await message.reply_text("\n".join(lines), reply_markup=inline_markup(rows(buttons, 2)))
+
+
+async def mine_command(update: Update, context: HelplineContext) -> None:
+    """Lists the requests I hold, each with its case buttons."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            await message.reply_text(t("not_staff_command", lang))
+            return
+        held = await repo.held_requests(session=session, staff_id=actor.id)
+        views = [await cases.case_view(session, r) for r in held[:MAX_LISTED]]
+    if not views:
+        await message.reply_text(t("mine_empty", lang))
+        return
+    await message.reply_text(t("mine_header", lang, count=len(held)))
+    for view in views:
+        category = services.config.categories.get(view.category)
+        text = t(
+            "case_menu",
+            lang,
+            reference=view.reference,
+            category=category.label(lang) if category else view.category,
+            first_name=view.first_name or t("unknown", lang),
+        )
+        markup = inline_markup(case_buttons(t, lang, view.request_id))
+        await message.reply_text(URGENCY_ICONS.get(view.urgency, "") + text, reply_markup=markup)

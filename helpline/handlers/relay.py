@@ -1,0 +1,109 @@
+"""Staff in their private chat: plain text is relayed to the resident of their chosen case.
+
+The resident sees the line's name, never the staff member's own account. Both
+directions are contacts in the log; a blocked chat (403) marks the resident
+unreachable by chat and tells the holder.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from helpline.access import actor_for
+from helpline.handlers.staff import staff_welcome
+from helpline.services import HelplineContext
+from storage import repository as repo
+from storage.models import Channel, Direction, RequestStatus, Resident
+
+logger = logging.getLogger(__name__)
+
+MAX_RELAY_CHARS = 3500  # leaves room for the prefix within Telegram's 4096
+
+
+async def staff_private(update: Update, context: HelplineContext) -> bool:
+    """Handles a private message from staff; False when the sender is not staff."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return False
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            return False
+        text = message.text or ""
+        if text.startswith("/start"):
+            welcome = staff_welcome(services, actor)
+        elif not text or text.startswith("/"):
+            welcome = t("staff_help", lang)
+        else:
+            welcome = None
+        request = (
+            await repo.get_request(session=session, request_id=actor.staff.active_request_id)
+            if actor.staff.active_request_id
+            else None
+        )
+        resident = (
+            await session.get(Resident, request.resident_id)
+            if request and request.resident_id
+            else None
+        )
+    if welcome is not None:
+        await message.reply_text(welcome)
+        return True
+    if (
+        request is None
+        or request.status != RequestStatus.claimed
+        or not actor.may("relay", request)
+    ):
+        await message.reply_text(t("relay_no_case", lang))
+        return True
+    first_name = (resident.first_name if resident else None) or "?"
+    if resident is None or resident.chat_id is None:
+        await message.reply_text(
+            t("relay_not_chat", lang, phone=(resident.phone if resident else None) or "-")
+        )
+        return True
+    if len(text) > MAX_RELAY_CHARS:
+        await message.reply_text(t("too_long", lang))
+        return True
+    out = t("relay_from_staff", resident.language, text=text)
+    try:
+        await context.bot.send_message(resident.chat_id, out)
+    except Forbidden:
+        async with services.db.session() as session:
+            await repo.mark_blocked(
+                session=session, resident_id=resident.id or 0, now=services.clock()
+            )
+        await message.reply_text(
+            t("relay_blocked", lang, first_name=first_name, reference=request.reference)
+        )
+        return True
+    except TelegramError:
+        logger.warning("relay for request %s failed", request.id, exc_info=True)
+        await message.reply_text(t("error", lang))
+        return True
+    async with services.db.session() as session:
+        await repo.add_note(
+            session=session,
+            request_id=request.id or 0,
+            author="staff",
+            text=text,
+            staff_id=actor.id,
+        )
+        await repo.log_contact(
+            session=session,
+            occurred_at=services.clock(),
+            channel=Channel.telegram,
+            direction=Direction.outbound,
+            event="relay",
+            staff_id=actor.id,
+            **repo.request_contact_fields(request),
+        )
+    await message.reply_text(
+        t("relay_sent", lang, first_name=first_name, reference=request.reference)
+    )
+    return True
