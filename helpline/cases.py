@@ -103,6 +103,7 @@ async def post_card(
     chat = queue_chat(services, request.queue)
     if chat is not None:
         await repo.enqueue(
+            now=services.clock(),
             session=session,
             chat_id=chat,
             text=services.cards.card(view) + (f"\n\n{extra}" if extra else ""),
@@ -119,6 +120,7 @@ async def annotate_card(
     chat = request.card_chat_id or queue_chat(services, request.queue)
     if chat is not None:
         await repo.enqueue(
+            now=services.clock(),
             session=session,
             chat_id=chat,
             text=f"{request.reference}{line}",
@@ -135,6 +137,7 @@ async def tell_resident(
     if resident is None or resident.chat_id is None or resident.blocked_at is not None:
         return False
     await repo.enqueue(
+        now=services.clock(),
         session=session,
         chat_id=resident.chat_id,
         text=services.texts(key, resident.language, **values),
@@ -151,6 +154,7 @@ async def alert_crisis(session: AsyncSession, services: Services, request: Reque
         return
     view = await case_view(session, request)
     await repo.enqueue(
+        now=services.clock(),
         session=session,
         chat_id=chat,
         text=services.cards.crisis_alert(view),

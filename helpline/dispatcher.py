@@ -42,7 +42,7 @@ class Dispatcher:
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Schedules a run now (after a commit that wrote outbox rows)."""
-        if not self._pending_kick:
+        if application.running and not self._pending_kick:
             self._pending_kick = True
             application.create_task(self.run_once(application.bot), name="outbox-kick")
 

@@ -53,8 +53,11 @@ class Harness:
     ) -> ScriptedChat:
         async with self.services.db.session() as session:
             await repo.add_staff(
-                session=session, telegram_user_id=user.id, name=user.first_name,
-                role=role, queues=list(queues),
+                session=session,
+                telegram_user_id=user.id,
+                name=user.first_name,
+                role=role,
+                queues=list(queues),
             )
         return self.chat(user)
 

@@ -34,7 +34,11 @@ async def test_intake_creates_request_card_and_contact(db: Database, tmp_path: P
         [resident] = await rows(db, Resident)
         assert resident.phone == "+31612345678"
         [contact] = await rows(db, Contact)
-        assert (contact.event, contact.channel, contact.direction) == ("intake", "telegram", "inbound")
+        assert (contact.event, contact.channel, contact.direction) == (
+            "intake",
+            "telegram",
+            "inbound",
+        )
         assert await rows(db, IntakeDraft) == []
         card = h.telegram.last_sent(h.group("wijkteam_drunen"))
         assert "HH-2026-00001" in card["text"] and "Mia" in card["text"]

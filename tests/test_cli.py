@@ -45,8 +45,18 @@ def test_bad_setting_is_one_clear_line(
 
 
 def test_staff_add_list_remove(env: Path) -> None:
-    args = ["staff", "add", "--telegram-id", "77", "--name", "Anna", "--role", "volunteer",
-            "--queue", "belmaatjes"]
+    args = [
+        "staff",
+        "add",
+        "--telegram-id",
+        "77",
+        "--name",
+        "Anna",
+        "--role",
+        "volunteer",
+        "--queue",
+        "belmaatjes",
+    ]
     assert runner.invoke(app, args).exit_code == 0
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "already registered" in again.output

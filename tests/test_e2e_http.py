@@ -55,14 +55,31 @@ def test_run_serves_intake_and_claim_over_http(tmp_path: Path) -> None:
     with FakeTelegramServer(telegram) as server:
         env = _env(tmp_path, server, telegram)
         add = subprocess.run(
-            [str(BIN / "helpline"), "staff", "add", "--telegram-id", str(SANNE.id),
-             "--name", "Sanne", "--role", "staff", "--queue", "wijkteam_drunen"],
-            env=env, capture_output=True, text=True, timeout=60,
+            [
+                str(BIN / "helpline"),
+                "staff",
+                "add",
+                "--telegram-id",
+                str(SANNE.id),
+                "--name",
+                "Sanne",
+                "--role",
+                "staff",
+                "--queue",
+                "wijkteam_drunen",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert add.returncode == 0, add.stderr
         proc = subprocess.Popen(
-            [str(BIN / "helpline"), "run"], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [str(BIN / "helpline"), "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             telegram.text(MIA, "/start")

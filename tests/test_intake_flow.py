@@ -14,9 +14,16 @@ CTX = context(fixed_classifier("boodschappen", "maaltijd", "vervoer"))
 
 
 def at(step: Step, **fields: object) -> Draft:
-    base = Draft(step=Step.CONSENT, language="nl", first_name="Mia", consented=True,
-                 question="Ik heb boodschappen nodig", category="boodschappen",
-                 alternatives=("maaltijd", "vervoer"), village="drunen")
+    base = Draft(
+        step=Step.CONSENT,
+        language="nl",
+        first_name="Mia",
+        consented=True,
+        question="Ik heb boodschappen nodig",
+        category="boodschappen",
+        alternatives=("maaltijd", "vervoer"),
+        village="drunen",
+    )
     return replace(base, step=step, **fields)  # type: ignore[arg-type]
 
 
@@ -47,7 +54,10 @@ def test_happy_path_reaches_submit() -> None:
         draft = outcome.draft
     assert draft.step is Step.SUMMARY
     assert (draft.category, draft.village, draft.phone, draft.preferred_time) == (
-        "boodschappen", "vlijmen", "+31612345678", "morning",
+        "boodschappen",
+        "vlijmen",
+        "+31612345678",
+        "morning",
     )
     assert "Vlijmen" in outcome.replies[0].text
     assert advance(CTX, draft, ButtonIn("in:sum:send")).action is Action.SUBMIT
@@ -111,10 +121,17 @@ def test_someone_elses_contact_is_refused() -> None:
 @pytest.mark.parametrize(
     "event",
     [
-        OtherIn("photo"), OtherIn("sticker"), OtherIn("voice"),
-        TextIn("😀😀😀"), TextIn("x" * 4000), CommandIn("queue"),
-        ButtonIn("in:vil:atlantis"), ButtonIn("req:claim:1"), ButtonIn("garbage" * 20),
-        ButtonIn("in:sum:send"), ContactIn("+31612345678", own=False),
+        OtherIn("photo"),
+        OtherIn("sticker"),
+        OtherIn("voice"),
+        TextIn("😀😀😀"),
+        TextIn("x" * 4000),
+        CommandIn("queue"),
+        ButtonIn("in:vil:atlantis"),
+        ButtonIn("req:claim:1"),
+        ButtonIn("garbage" * 20),
+        ButtonIn("in:sum:send"),
+        ContactIn("+31612345678", own=False),
     ],
     ids=repr,
 )

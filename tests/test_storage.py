@@ -23,8 +23,12 @@ async def test_times_come_back_aware_in_utc(db: Database) -> None:
     when = datetime(2026, 3, 29, 1, 30, tzinfo=amsterdam)
     async with db.session() as session:
         contact = await repo.log_contact(
-            session=session, occurred_at=when, channel=Channel.phone,
-            direction=Direction.inbound, kind="hulpvraag", event="call",
+            session=session,
+            occurred_at=when,
+            channel=Channel.phone,
+            direction=Direction.inbound,
+            kind="hulpvraag",
+            event="call",
         )
         contact_id = contact.id
     async with db.session() as session:
@@ -39,8 +43,12 @@ async def test_naive_datetime_is_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive"):
         async with db.session() as session:
             await repo.log_contact(
-                session=session, occurred_at=datetime(2026, 1, 1), channel=Channel.phone,
-                direction=Direction.inbound, kind="hulpvraag", event="call",
+                session=session,
+                occurred_at=datetime(2026, 1, 1),
+                channel=Channel.phone,
+                direction=Direction.inbound,
+                kind="hulpvraag",
+                event="call",
             )
 
 
@@ -55,7 +63,10 @@ async def test_references_count_up_per_year(db: Database) -> None:
 async def _make_request(db: Database) -> int:
     async with db.session() as session:
         request = await repo.create_request(
-            session=session, prefix="HH", category="boodschappen", queue="vrijwilligers",
+            session=session,
+            prefix="HH",
+            category="boodschappen",
+            queue="vrijwilligers",
             created_at=datetime(2026, 5, 1, tzinfo=UTC),
         )
         assert request.id is not None
@@ -67,8 +78,11 @@ async def test_twenty_staff_claiming_at_once_gives_one_winner(db: Database) -> N
         staff_ids = []
         for n in range(20):
             member = await repo.add_staff(
-                session=session, telegram_user_id=1000 + n, name=f"Staff {n}",
-                role=Role.staff, queues=["vrijwilligers"],
+                session=session,
+                telegram_user_id=1000 + n,
+                name=f"Staff {n}",
+                role=Role.staff,
+                queues=["vrijwilligers"],
             )
             staff_ids.append(member.id)
     request_id = await _make_request(db)
@@ -76,7 +90,9 @@ async def test_twenty_staff_claiming_at_once_gives_one_winner(db: Database) -> N
     async def claim(staff_id: int) -> bool:
         async with db.session() as session:
             return await repo.claim_request(
-                session=session, request_id=request_id, staff_id=staff_id,
+                session=session,
+                request_id=request_id,
+                staff_id=staff_id,
                 now=datetime.now(UTC),
             )
 
@@ -91,7 +107,10 @@ async def test_twenty_staff_claiming_at_once_gives_one_winner(db: Database) -> N
 async def test_staff_add_list_remove(db: Database) -> None:
     async with db.session() as session:
         await repo.add_staff(
-            session=session, telegram_user_id=42, name="Anna", role=Role.volunteer,
+            session=session,
+            telegram_user_id=42,
+            name="Anna",
+            role=Role.volunteer,
             queues=["belmaatjes", "belmaatjes", "vrijwilligers"],
         )
     async with db.session() as session:
@@ -112,7 +131,7 @@ async def test_outbox_rows_are_claimed_once(db: Database) -> None:
     now = datetime.now(UTC) + timedelta(seconds=1)
     async with db.session() as session:
         for n in range(5):
-            await repo.enqueue(session=session, chat_id=-100, text=f"m{n}", purpose="card")
+            await repo.enqueue(session=session, chat_id=-100, text=f"m{n}", purpose="card", now=now)
     async with db.session() as session:
         first = await repo.claim_due(session=session, now=now, limit=3)
     async with db.session() as session:

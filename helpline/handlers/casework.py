@@ -181,6 +181,7 @@ async def _ask_handover(
     chat = cases.queue_chat(services, queue)
     if chat is not None:
         await repo.enqueue(
+            now=services.clock(),
             session=session,
             chat_id=chat,
             text=text,
@@ -247,6 +248,7 @@ async def _tell_about_handover(
     if holder is not None:
         key = "handover_accepted_holder" if accepted else "handover_declined_holder"
         await repo.enqueue(
+            now=services.clock(),
             session=session,
             chat_id=holder.telegram_user_id,
             purpose="handover",

@@ -175,6 +175,7 @@ async def _forward_to_holder(
     if holder is None or not holder.active:
         return
     await repo.enqueue(
+        now=services.clock(),
         session=session,
         chat_id=holder.telegram_user_id,
         text=services.texts(

@@ -223,8 +223,10 @@ class FakeTelegram(UpdateBuilder):
         if len(text) > MAX_TEXT:
             return _error(400, "Bad Request: message is too long")
         body: dict[str, Any] = {"text": text}
-        if params.get("reply_markup"):
-            body["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        # Telegram returns only inline keyboards on the message; reply keyboards stay client-side.
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            body["reply_markup"] = markup
         message = self._store(chat_id, body)
         self._log.append(f"← {chat_id}: {text}{_buttons(params.get('reply_markup'))}")
         return 200, _ok(message)

@@ -17,20 +17,24 @@ async def enqueue(
     chat_id: int,
     text: str,
     purpose: str,
+    now: datetime,
     reply_markup: str | None = None,
     request_id: int | None = None,
     not_before: datetime | None = None,
 ) -> Outbox:
-    """Adds a message to the outbox; it is sent after the transaction commits."""
+    """Adds a message to the outbox, due at ``not_before`` (default ``now``).
+
+    It is sent by the dispatcher after the transaction commits.
+    """
     row = Outbox(
         chat_id=chat_id,
         text=text,
         purpose=purpose,
         reply_markup=reply_markup,
         request_id=request_id,
+        created_at=now,
+        not_before=not_before or now,
     )
-    if not_before is not None:
-        row.not_before = not_before
     session.add(row)
     await session.flush()
     return row
