@@ -47,7 +47,7 @@ class Actor:
         self, action: str, request: Request | None = None, handover: Handover | None = None
     ) -> bool:
         """Checks the permission matrix for this actor."""
-        return allowed(self.staff.role.value, action, self.relation(request, handover))
+        return allowed(str(self.staff.role), action, self.relation(request, handover))
 
 
 async def actor_for(session: AsyncSession, telegram_user_id: int) -> Actor | None:

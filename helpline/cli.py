@@ -151,7 +151,7 @@ def staff_add(
         _with_db(settings, work)
     except repo.StaffExistsError as exc:
         fail(str(exc))
-    typer.echo(f"Added {name.strip()} ({role.value}) to: {', '.join(queues) or 'no queues'}.")
+    typer.echo(f"Added {name.strip()} ({str(role)}) to: {', '.join(queues) or 'no queues'}.")
 
 
 @staff_app.command("list")
@@ -162,7 +162,7 @@ def staff_list() -> None:
     async def work(db: Database) -> list[tuple[int, str, str, list[str]]]:
         async with db.session() as session:
             return [
-                (s.telegram_user_id, s.name, s.role.value, q)
+                (s.telegram_user_id, s.name, str(s.role), q)
                 for s, q in await repo.list_staff(session=session)
             ]
 

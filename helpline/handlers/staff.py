@@ -103,7 +103,7 @@ def staff_welcome(services: Services, actor: Actor) -> str:
     labels = ", ".join(services.config.queue_label(q, lang) for q in actor.queues) or "-"
     return (
         services.texts(
-            "staff_welcome", lang, name=actor.staff.name, role=actor.staff.role.value, queues=labels
+            "staff_welcome", lang, name=actor.staff.name, role=str(actor.staff.role), queues=labels
         )
         + "\n\n"
         + services.texts("staff_help", lang)
