@@ -120,7 +120,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _labels(where: str, table: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    labels = {}
+    labels: dict[str, str] = {}
     for lang in LANGUAGES:
         value = table.get(f"{prefix}{lang}")
         if not isinstance(value, str) or not value.strip():

@@ -118,11 +118,11 @@ def prompt(ctx: IntakeContext, draft: Draft) -> tuple[Reply, ...]:
         return (Reply(t("ask_question", lang)),)
     if draft.step is Step.CONFIRM_CATEGORY:
         label = _category_label(ctx, draft.category, lang)
-        buttons = (
+        confirm = (
             (Button(t("btn_yes", lang), "in:cat:yes"),),
             (Button(t("btn_something_else", lang), "in:cat:other"),),
         )
-        return (Reply(t("propose_category", lang, category=label), buttons),)
+        return (Reply(t("propose_category", lang, category=label), confirm),)
     if draft.step is Step.PICK_ALTERNATIVE:
         alts = [Button(_category_label(ctx, k, lang), f"in:pick:{k}") for k in draft.alternatives]
         alts.append(Button(t("btn_more_choices", lang), "in:cat:more"))

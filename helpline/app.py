@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.triage import Classifier
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -25,6 +24,7 @@ from flows.cards import Cards
 from flows.config import load_config
 from flows.intake import IntakeContext
 from flows.texts import Texts
+from flows.triage import Classifier
 from helpline.dispatcher import Dispatcher
 from helpline.handlers.casework import CASE_PATTERN, HANDOVER_PATTERN, case_button, handover_button
 from helpline.handlers.errors import on_error
@@ -130,10 +130,10 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
-    application: HelplineApp = builder.build()  # type: ignore[assignment]
+    application: HelplineApp = builder.build()
     application.bot_data[SERVICES_KEY] = services
 
     private = filters.ChatType.PRIVATE

@@ -6,12 +6,12 @@ written to the outbox here and delivered by the dispatcher after the commit.
 
 from __future__ import annotations
 
-from flows.triage import Classification
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cards import CaseView
 from flows.intake import Draft, Step
 from flows.routing import route
+from flows.triage import Classification
 from helpline.render import markup_json
 from helpline.services import Services
 from storage import repository as repo

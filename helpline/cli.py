@@ -151,7 +151,7 @@ def staff_add(
         _with_db(settings, work)
     except repo.StaffExistsError as exc:
         fail(str(exc))
-    typer.echo(f"Added {name.strip()} ({str(role)}) to: {', '.join(queues) or 'no queues'}.")
+    typer.echo(f"Added {name.strip()} ({role!s}) to: {', '.join(queues) or 'no queues'}.")
 
 
 @staff_app.command("list")

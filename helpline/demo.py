@@ -27,7 +27,7 @@ async def run_demo(echo: bool = True) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="helpline-demo-") as tmp:
         settings = Settings(
             telegram_bot_token=None,
-            HELPLINE_DATA_DIR=Path(tmp),  # type: ignore[call-arg]
+            HELPLINE_DATA_DIR=Path(tmp),
             database_url=None,
         )
         services = build_services(settings)

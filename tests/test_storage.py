@@ -6,12 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import select
 
 from storage import repository as repo
 from storage.db import Database
 from storage.migrate import pending
-from storage.models import Contact, Direction, Role, Channel
+from storage.models import Channel, Contact, Direction, Role
 
 
 async def test_migrations_leave_nothing_pending(db: Database) -> None:

@@ -53,10 +53,23 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "hulpaanbod": ("vrijwilliger", "wil helpen", "volunteer", "help others"),
 }
 _CRISIS: dict[str, tuple[str, ...]] = {
-    "suicide": ("niet meer leven", "einde aan maken", "zelfmoord", "dood willen", "suicide",
-                "kill myself", "end my life"),
-    "acute": ("ligt op de grond", "reageert niet", "bewusteloos", "niet meer wakker",
-              "unconscious", "not breathing"),
+    "suicide": (
+        "niet meer leven",
+        "einde aan maken",
+        "zelfmoord",
+        "dood willen",
+        "suicide",
+        "kill myself",
+        "end my life",
+    ),
+    "acute": (
+        "ligt op de grond",
+        "reageert niet",
+        "bewusteloos",
+        "niet meer wakker",
+        "unconscious",
+        "not breathing",
+    ),
     "domestic_violence": ("slaat me", "vermoorden", "mes", "kills me", "hits me"),
 }
 
@@ -80,9 +93,7 @@ class Classifier:
             (kind for kind, phrases in _CRISIS.items() if any(p in normal for p in phrases)),
             None,
         )
-        scores = {
-            key: sum(1 for w in words if w in normal) for key, words in self.keywords.items()
-        }
+        scores = {key: sum(1 for w in words if w in normal) for key, words in self.keywords.items()}
         ranked = sorted(((s, k) for k, s in scores.items() if s > 0), reverse=True)
         top = sum(s for s, _ in ranked) or 1
         alternatives = tuple(Scored(k, round(s / top, 3)) for s, k in ranked[:3])

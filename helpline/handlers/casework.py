@@ -290,6 +290,6 @@ async def _reply(
         if edit:
             await query.edit_message_text(text, reply_markup=markup)
         elif query.message is not None:
-            await query.message.reply_text(text, reply_markup=markup)  # type: ignore[union-attr]
+            await query.get_bot().send_message(query.message.chat.id, text, reply_markup=markup)
     except TelegramError:
         logger.warning("case reply failed", exc_info=True)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from flows.triage import Classification
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from flows import intake
 from flows.conversation import CommandIn, Input, Reply, TextIn
+from flows.triage import Classification
 from helpline import cases
 from helpline.render import reply_markup, to_input
 from helpline.services import HelplineContext, Services

@@ -94,7 +94,8 @@ class FakeTelegramServer:
                     params: dict[str, Any] = {}
                     for part in message.iter_parts():
                         name = part.get_param("name", header="content-disposition")
-                        payload = part.get_payload(decode=True) or b""
+                        raw = part.get_payload(decode=True)
+                        payload = raw if isinstance(raw, bytes) else b""
                         if part.get_filename():
                             files[str(name)] = (part.get_filename() or "file", payload)
                         else:

@@ -57,7 +57,7 @@ async def claim_due(
         and_(col(Outbox.status) == OutboxStatus.sending, col(Outbox.locked_until) < now),
     )
     query = select(Outbox).where(due).order_by(col(Outbox.not_before), col(Outbox.id)).limit(limit)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(await session.scalars(query))
     for row in rows:

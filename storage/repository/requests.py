@@ -17,15 +17,15 @@ OPEN_STATUSES = (RequestStatus.open, RequestStatus.claimed)
 
 async def next_reference(*, session: AsyncSession, prefix: str, year: int) -> str:
     """Hands out the next reference of the year, e.g. ``HH-2026-00042``; safe under concurrency."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(ReferenceCounter)
         .values(year=year, last=1)
         .on_conflict_do_update(
-            index_elements=["year"], set_={"last": ReferenceCounter.__table__.c.last + 1}
+            index_elements=["year"], set_={"last": col(ReferenceCounter.last) + 1}
         )
-        .returning(ReferenceCounter.__table__.c.last)
+        .returning(col(ReferenceCounter.last))
     )
     number = (await session.execute(statement)).scalar_one()
     return f"{prefix}-{year}-{number:05d}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,7 +16,7 @@ async def get_resident_by_telegram_id(
 ) -> Resident | None:
     """The resident who uses this Telegram account, or None."""
     return await session.scalar(
-        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+        select(Resident).where(col(Resident.telegram_user_id) == telegram_user_id)
     )
 
 
@@ -69,19 +69,19 @@ async def familiarity(
     exclude_resident_id: int | None = None,
 ) -> Familiarity:
     """Matches a resident by Telegram id and normalised phone against earlier requests."""
-    matches = []
+    matches: list[ColumnElement[bool]] = []
     if telegram_user_id is not None:
-        matches.append(Resident.telegram_user_id == telegram_user_id)
+        matches.append(col(Resident.telegram_user_id) == telegram_user_id)
     if phone:
-        matches.append(Resident.phone == phone)
+        matches.append(col(Resident.phone) == phone)
     if not matches:
         return Familiarity(False, 0, None)
-    resident_ids = select(Resident.id).where(or_(*matches)).scalar_subquery()
+    resident_ids = select(col(Resident.id)).where(or_(*matches)).scalar_subquery()
     earlier = await session.scalar(
         select(func.count(col(Request.id))).where(col(Request.resident_id).in_(resident_ids))
     )
     open_queue = await session.scalar(
-        select(Request.queue)
+        select(col(Request.queue))
         .where(
             col(Request.resident_id).in_(resident_ids),
             col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),

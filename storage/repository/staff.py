@@ -17,7 +17,9 @@ async def add_staff(
     *, session: AsyncSession, telegram_user_id: int, name: str, role: Role, queues: list[str]
 ) -> Staff:
     """Registers a staff member (or re-activates a removed one) with their queues."""
-    staff = await session.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+    staff = await session.scalar(
+        select(Staff).where(col(Staff.telegram_user_id) == telegram_user_id)
+    )
     if staff is not None and staff.active:
         raise StaffExistsError(f"Telegram id {telegram_user_id} is already registered")
     if staff is None:
@@ -33,7 +35,7 @@ async def add_staff(
 
 async def set_queues(*, session: AsyncSession, staff_id: int, queues: list[str]) -> None:
     """Replaces the queue memberships of a staff member."""
-    await session.execute(delete(QueueMembership).where(QueueMembership.staff_id == staff_id))
+    await session.execute(delete(QueueMembership).where(col(QueueMembership.staff_id) == staff_id))
     for queue in dict.fromkeys(queues):
         session.add(QueueMembership(staff_id=staff_id, queue=queue))
     await session.flush()
@@ -42,7 +44,9 @@ async def set_queues(*, session: AsyncSession, staff_id: int, queues: list[str])
 async def get_staff(*, session: AsyncSession, telegram_user_id: int) -> Staff | None:
     """The active staff member with this Telegram id, or None."""
     return await session.scalar(
-        select(Staff).where(Staff.telegram_user_id == telegram_user_id, col(Staff.active).is_(True))
+        select(Staff).where(
+            col(Staff.telegram_user_id) == telegram_user_id, col(Staff.active).is_(True)
+        )
     )
 
 
@@ -54,9 +58,9 @@ async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | No
 async def staff_queues(*, session: AsyncSession, staff_id: int) -> list[str]:
     """The queues a staff member works, sorted."""
     rows = await session.scalars(
-        select(QueueMembership.queue)
-        .where(QueueMembership.staff_id == staff_id)
-        .order_by(QueueMembership.queue)
+        select(col(QueueMembership.queue))
+        .where(col(QueueMembership.staff_id) == staff_id)
+        .order_by(col(QueueMembership.queue))
     )
     return list(rows)
 
@@ -64,7 +68,7 @@ async def staff_queues(*, session: AsyncSession, staff_id: int) -> list[str]:
 async def list_staff(*, session: AsyncSession) -> list[tuple[Staff, list[str]]]:
     """All active staff members with their queues, by name."""
     staff = await session.scalars(
-        select(Staff).where(col(Staff.active).is_(True)).order_by(Staff.name)
+        select(Staff).where(col(Staff.active).is_(True)).order_by(col(Staff.name))
     )
     result = []
     for member in staff:
