@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -20,12 +21,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from flows.business_hours import HoursError, OpeningHours
 from flows.cards import Cards
-from flows.config import load_config
+from flows.config import ConfigError, load_config
 from flows.intake import IntakeContext
 from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.dispatcher import Dispatcher
+from helpline.escalations import run_escalations
 from helpline.handlers.casework import CASE_PATTERN, HANDOVER_PATTERN, case_button, handover_button
 from helpline.handlers.errors import on_error
 from helpline.handlers.queues import mine_command, queue_command
@@ -55,13 +58,15 @@ def build_services(
     config = load_config(settings.flows_dir)
     unknown = sorted(set(settings.queue_chats) - set(config.queues))
     if unknown:
-        from flows.config import ConfigError
-
         raise ConfigError(f"setting QUEUE_CHATS: unknown queue {unknown[0]!r}")
     texts = Texts(config)
     classifier = Classifier(config)
+    try:
+        hours = OpeningHours.from_config(config.opening_hours, settings.zone)
+    except HoursError as exc:
+        raise ConfigError(f"organisation.toml: {exc}") from None
     database = db or Database(settings.db_url)
-    return Services(
+    services = Services(
         settings=settings,
         db=database,
         config=config,
@@ -71,7 +76,10 @@ def build_services(
         cards=Cards(config, texts, settings.default_language),
         clock=clock,
         dispatcher=Dispatcher(database, clock),
+        hours=hours,
     )
+    services.dispatcher.hooks.append(partial(run_escalations, services))
+    return services
 
 
 async def _post_init(application: HelplineApp) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cards import CaseView
+from flows.escalation import escalation_times
 from flows.intake import Draft, Step
 from flows.routing import route
 from flows.triage import Classification
@@ -95,10 +96,28 @@ def queue_chat(services: Services, queue: str) -> int | None:
     return chats.get(queue) or chats.get(services.config.triage_queue)
 
 
+async def schedule_escalations(session: AsyncSession, services: Services, request: Request) -> None:
+    """Starts the escalation clock of a request that is (again) waiting in its queue."""
+    assert request.id is not None
+    now = services.clock()
+    await repo.cancel_escalations(session=session, request_id=request.id, now=now)
+    stages = escalation_times(
+        created_at=now,
+        urgency=request.urgency,
+        minutes=services.config.escalation_minutes,
+        hours=services.hours,
+    )
+    await repo.schedule_escalations(session=session, request_id=request.id, stages=stages, now=now)
+
+
 async def post_card(
     session: AsyncSession, services: Services, request: Request, *, extra: str = ""
 ) -> None:
-    """Puts the queue card with its Claim button in the outbox (``extra``: a line below it)."""
+    """Puts the queue card with its Claim button in the outbox (``extra``: a line below it).
+
+    The request is now waiting in its queue, so its escalation clock starts too.
+    """
+    await schedule_escalations(session, services, request)
     view = await case_view(session, request)
     chat = queue_chat(services, request.queue)
     if chat is not None:
@@ -192,6 +211,8 @@ async def raise_crisis(
         )
         await session.flush()
         await alert_crisis(session, services, request)
+        if request.status == RequestStatus.open:
+            await schedule_escalations(session, services, request)
     else:
         known = await repo.familiarity(
             session=session, telegram_user_id=resident.telegram_user_id, phone=resident.phone

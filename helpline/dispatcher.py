@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,8 @@ class Dispatcher:
         self.db, self.clock, self.batch = db, clock, batch
         self._lock = asyncio.Lock()
         self._pending_kick = False
+        # Work that writes outbox rows on each tick (escalations, reminders), run before sending.
+        self.hooks: list[Callable[[], Awaitable[int]]] = []
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Schedules a run now (after a commit that wrote outbox rows)."""
@@ -51,6 +54,11 @@ class Dispatcher:
         self._pending_kick = False
         sent = 0
         async with self._lock:
+            for hook in self.hooks:
+                try:
+                    await hook()
+                except Exception:  # one failing hook must not stop delivery
+                    logger.exception("dispatcher hook failed")
             while True:
                 async with self.db.session() as session:
                     rows = await repo.claim_due(session=session, now=self.clock(), limit=self.batch)

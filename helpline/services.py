@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flows.triage import Classifier
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from flows.business_hours import OpeningHours
 from flows.cards import Cards
 from flows.config import FlowConfig
 from flows.intake import IntakeContext
 from flows.texts import Texts
+from flows.triage import Classifier
 from helpline.settings import Settings
 from storage.db import Database
 
@@ -36,6 +37,7 @@ class Services:
     cards: Cards
     clock: Clock
     dispatcher: Dispatcher
+    hours: OpeningHours
 
     @property
     def staff_language(self) -> str:

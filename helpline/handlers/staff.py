@@ -55,6 +55,9 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
             session=session, request_id=request_id, staff_id=staff.id, now=services.clock()
         )
         if won:
+            await repo.cancel_escalations(
+                session=session, request_id=request_id, now=services.clock()
+            )
             await repo.log_contact(
                 session=session,
                 occurred_at=services.clock(),

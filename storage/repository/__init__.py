@@ -15,6 +15,11 @@ from storage.repository.casework import (
 )
 from storage.repository.contacts import add_note, log_contact, request_contact_fields
 from storage.repository.drafts import delete_draft, get_draft, save_draft
+from storage.repository.escalations import (
+    cancel_escalations,
+    schedule_escalations,
+    take_due_escalations,
+)
 from storage.repository.outbox import claim_due, enqueue, mark_failed, mark_retry, mark_sent
 from storage.repository.requests import (
     claim_request,
@@ -46,6 +51,7 @@ __all__ = [
     "StaffExistsError",
     "add_note",
     "add_staff",
+    "cancel_escalations",
     "claim_due",
     "claim_request",
     "create_handover",
@@ -74,9 +80,11 @@ __all__ = [
     "request_contact_fields",
     "resolve_request",
     "save_draft",
+    "schedule_escalations",
     "set_active_request",
     "set_card",
     "set_queues",
     "staff_queues",
+    "take_due_escalations",
     "upsert_telegram_resident",
 ]

@@ -1,0 +1,48 @@
+"""Escalation rows: durable checks on unclaimed requests, taken once each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import Escalation
+
+
+async def schedule_escalations(
+    *, session: AsyncSession, request_id: int, stages: list[tuple[str, datetime]], now: datetime
+) -> None:
+    """Adds the pending escalation stages of a request."""
+    for stage, due_at in stages:
+        session.add(Escalation(request_id=request_id, stage=stage, due_at=due_at, created_at=now))
+    await session.flush()
+
+
+async def take_due_escalations(
+    *, session: AsyncSession, now: datetime, limit: int = 100
+) -> list[Escalation]:
+    """Marks due escalations done and returns them; a row is taken by one caller only."""
+    query = (
+        select(Escalation)
+        .where(col(Escalation.status) == "pending", col(Escalation.due_at) <= now)
+        .order_by(col(Escalation.due_at))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.status, row.done_at = "done", now
+    await session.flush()
+    return rows
+
+
+async def cancel_escalations(*, session: AsyncSession, request_id: int, now: datetime) -> None:
+    """Drops the pending escalations of a request (it was claimed or closed)."""
+    await session.execute(
+        update(Escalation)
+        .where(col(Escalation.request_id) == request_id, col(Escalation.status) == "pending")
+        .values(status="cancelled", done_at=now)
+    )
