@@ -244,3 +244,20 @@ class Escalation(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)  # pending | done | cancelled
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     done_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class Satisfaction(SQLModel, table=True):
+    """A resident's grade (1–10) for a resolved request, or their wish not to give one.
+
+    One row per request: the unique ``request_id`` makes "ask once, count once" a rule
+    of the database. ``grade`` is None when the resident opted out; the migration adds
+    ``CHECK (grade BETWEEN 1 AND 10)``. ``remark`` is free text: subject to retention,
+    like ``RequestNote.text``.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", unique=True)
+    grade: int | None = None
+    remark: str | None = Field(default=None, sa_type=Text)
+    opted_out: bool = False
+    answered_at: datetime = Field(default_factory=utcnow, sa_column=_time(index=True))
