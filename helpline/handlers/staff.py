@@ -11,9 +11,11 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from flows.cards import case_buttons
 from flows.conversation import parse_callback
 from helpline import cases
 from helpline.access import Actor
+from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import Channel, Direction, Request, Role, Staff
@@ -81,7 +83,11 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         return
     await _mark_card(query, services.cards.card(view, claimed_by=staff.name))
     try:
-        await context.bot.send_message(staff.telegram_user_id, services.cards.details(details))
+        await context.bot.send_message(
+            staff.telegram_user_id,
+            services.cards.details(details),
+            reply_markup=inline_markup(case_buttons(t, lang, request_id)),
+        )
     except Forbidden:
         await query.answer(
             t("claim_open_private_chat", lang, reference=request.reference), show_alert=True
