@@ -1,0 +1,149 @@
+"""Every staff handler, pressed by everyone who should not: refused, nothing revealed, nothing changed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from flows.permissions import ACTIONS, Relation, Role, allowed
+from helpline.scripted import ScriptedChat
+from helpline.testing import FakeUser
+from storage.db import Database
+from storage.models import Contact, Handover, Request
+from storage.models import Role as StoredRole
+from tests.bot_harness import Harness, complete_intake, running_app
+
+MIA = FakeUser(id=4001, first_name="Mia")
+QUESTION = "Ik krijg brieven van de belasting en snap het formulier niet"
+
+# Every staff callback, as it would be pressed (ids filled in per test).
+STAFF_CALLBACKS = [
+    "req:claim:{rid}",
+    "case:write:{rid}",
+    "case:resolve:{rid}",
+    "case:out_direct_opgelost:{rid}",
+    "case:out_doorverwezen:{rid}",
+    "case:ref_voedselbank:{rid}",
+    "case:release:{rid}",
+    "case:rel_no_time:{rid}",
+    "case:handover:{rid}",
+    "case:ho_wijkteam_heusden:{rid}",
+    "ho:accept:{hid}",
+    "ho:decline:{hid}",
+]
+STAFF_COMMANDS = ["/wachtrij", "/queue", "/mijn"]
+
+
+def _row(row: object) -> dict[str, object]:
+    return {k: v for k, v in vars(row).items() if not k.startswith("_")}
+
+
+async def snapshot(db: Database) -> list[object]:
+    async with db.session() as session:
+        requests = [_row(r) for r in await session.scalars(select(Request))]
+        handovers = [_row(h) for h in await session.scalars(select(Handover))]
+        contacts = len(list(await session.scalars(select(Contact))))
+    return [requests, handovers, contacts]
+
+
+async def setup_case(h: Harness) -> tuple[int, int]:
+    """Mia's request, held by Sanne, with a pending handover to wijkteam_vlijmen."""
+    await complete_intake(h.chat(MIA), QUESTION)
+    sanne = await h.add_staff(FakeUser(id=5001, first_name="Sanne"), "wijkteam_drunen")
+    await sanne.press("Oppakken", chat_id=h.group("wijkteam_drunen"))
+    await sanne.press("Overdragen")
+    await sanne.press("Wijkteam Vlijmen")
+    async with h.services.db.session() as session:
+        [request] = list(await session.scalars(select(Request)))
+        [handover] = list(await session.scalars(select(Handover)))
+    assert request.id is not None and handover.id is not None
+    return request.id, handover.id
+
+
+def test_every_registered_staff_handler_is_in_the_table(db: Database, tmp_path: Path) -> None:
+    """A new staff button or command cannot be added without joining this test."""
+    from helpline.app import build_application
+    from tests.bot_harness import make_settings
+
+    app = build_application(make_settings(tmp_path, db.url, []), rate_limit=False)
+    patterns, commands = set(), set()
+    for handler in app.handlers[0]:
+        if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            patterns.add(handler.pattern.pattern)  # type: ignore[union-attr]
+        if isinstance(handler, CommandHandler):
+            commands |= {f"/{c}" for c in handler.commands}
+    staff_patterns = {p for p in patterns if not p.startswith("^in:")}
+    samples = [c.format(rid=1, hid=1) for c in STAFF_CALLBACKS]
+    for pattern in staff_patterns:
+        assert any(re.match(pattern, s) for s in samples), f"untested staff pattern {pattern}"
+    assert commands <= set(STAFF_COMMANDS), commands - set(STAFF_COMMANDS)
+
+
+OUTSIDERS = [
+    ("non-staff", None, ()),
+    ("volunteer other queue", StoredRole.volunteer, ("belmaatjes",)),
+    ("staff other queue", StoredRole.staff, ("wijkteam_heusden",)),
+]
+
+
+@pytest.mark.parametrize(("who", "role", "queues"), OUTSIDERS, ids=[o[0] for o in OUTSIDERS])
+async def test_outsiders_are_refused_everything(
+    db: Database, tmp_path: Path, who: str, role: StoredRole | None, queues: tuple[str, ...]
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        request_id, handover_id = await setup_case(h)
+        user = FakeUser(id=6001, first_name="Eve")
+        eve = (
+            await h.add_staff(user, *queues, role=role)
+            if role
+            else ScriptedChat(h.app, h.telegram, user)
+        )
+        before = await snapshot(db)
+        group = h.group("wijkteam_drunen")
+        card = h.telegram.last_sent(group)
+        for template in STAFF_CALLBACKS:
+            data = template.format(rid=request_id, hid=handover_id)
+            await eve.feed(h.telegram.press(user, card, data, queue=False))
+        for command in STAFF_COMMANDS:
+            await eve.say(command)
+        assert await snapshot(db) == before, f"{who} changed something"
+        seen = " ".join(m.get("text", "") for m in h.telegram.sent(user.id))
+        assert "Mia" not in seen and QUESTION not in seen and "HH-2026" not in seen
+        answers = [
+            a.get("text", "") for a in h.telegram.callback_answers()[-len(STAFF_CALLBACKS) :]
+        ]
+        assert all(answers), "every refused press gets an answer"
+
+
+async def test_queue_member_who_is_not_holder_cannot_act_on_case(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        request_id, _ = await setup_case(h)
+        colleague_user = FakeUser(id=6002, first_name="Kim")
+        colleague = await h.add_staff(colleague_user, "wijkteam_drunen")
+        before = await snapshot(db)
+        card = h.telegram.last_sent(h.group("wijkteam_drunen"))
+        for template in STAFF_CALLBACKS[1:10]:  # the holder's case buttons
+            data = template.format(rid=request_id, hid=0)
+            await colleague.feed(h.telegram.press(colleague_user, card, data, queue=False))
+        assert await snapshot(db) == before
+        assert QUESTION not in " ".join(m["text"] for m in h.telegram.sent(colleague_user.id))
+
+
+REQUEST_ACTIONS = sorted(a for a, rule in ACTIONS.items() if rule.relations - {Relation.none})
+
+
+@pytest.mark.parametrize("action", REQUEST_ACTIONS)
+def test_volunteers_and_staff_may_not_act_on_other_peoples_requests(action: str) -> None:
+    for role in (Role.volunteer, Role.staff):
+        assert not allowed(role, action, Relation.outsider)
+
+
+def test_unknown_action_or_role_is_refused() -> None:
+    assert not allowed("coordinator", "launch_rockets")
+    assert not allowed("superuser", "claim", Relation.in_queue)
