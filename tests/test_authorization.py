@@ -1,4 +1,4 @@
-"""Every staff handler, pressed by everyone who should not: refused, nothing revealed, nothing changed."""
+"""Every staff handler pressed by those who may not: refused, nothing shown, nothing changed."""
 
 from __future__ import annotations
 
