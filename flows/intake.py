@@ -228,7 +228,7 @@ def _typed(ctx: IntakeContext, draft: Draft, text: str) -> Outcome:
             return _again(ctx, draft, "too_long")
         return _moved(ctx, _classified(ctx, draft, text))
     if draft.step is Step.VILLAGE:
-        village = _match_village(ctx.config, text)
+        village = match_village(ctx.config, text)
         if village is not None:
             return _moved(ctx, replace(draft, village=village, step=Step.CONTACT))
     if draft.step is Step.CONTACT:
@@ -278,7 +278,7 @@ def _max_urgency(a: str, b: str) -> str:
     return a if order.index(a) >= order.index(b) else b
 
 
-def _match_village(config: FlowConfig, text: str) -> str | None:
+def match_village(config: FlowConfig, text: str) -> str | None:
     exact = config.village_by_name(text)
     if exact is not None:
         return exact.key

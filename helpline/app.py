@@ -35,6 +35,7 @@ from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
 from helpline.handlers.resident import on_resident_update
 from helpline.handlers.staff import CLAIM_PATTERN, claim_button
+from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
 from helpline.ordering import PerChatUpdateProcessor
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
 from helpline.settings import Settings
@@ -152,6 +153,8 @@ def build_application(
     # Staff commands work in private chats and in queue groups.
     application.add_handler(CommandHandler(["wachtrij", "queue"], queue_command))
     application.add_handler(CommandHandler("mijn", mine_command))
+    application.add_handler(CommandHandler("nieuw", new_command))
+    application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
     application.add_handler(CallbackQueryHandler(_stale_button))
     application.add_handler(
@@ -165,6 +168,14 @@ def build_application(
             _dispatch_job, interval=settings.dispatch_interval, first=1.0, name="outbox"
         )
     return application
+
+
+async def _staff_intake_button(update: Update, context: HelplineContext) -> None:
+    """A button of the staff intake; stale or foreign presses get a short answer."""
+    if not await staff_intake_input(update, context) and update.callback_query is not None:
+        await update.callback_query.answer(
+            context.services.texts("claim_gone", context.services.staff_language)
+        )
 
 
 async def _stale_button(update: Update, context: HelplineContext) -> None:

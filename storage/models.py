@@ -170,6 +170,10 @@ class IntakeDraft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger, unique=True)
     user_id: int = Field(sa_type=BigInteger)
+    # "resident" (their own intake) or "staff" (a phone, walk-in or email intake by staff).
+    flow: str = Field(default="resident", max_length=16)
+    channel: str | None = Field(default=None, max_length=16)
+    location: str | None = Field(default=None, max_length=64)
     step: str = Field(max_length=32)
     language: str = Field(default="nl", max_length=5)
     first_name: str | None = Field(default=None, max_length=120)

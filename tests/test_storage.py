@@ -142,3 +142,15 @@ async def test_outbox_rows_are_claimed_once(db: Database) -> None:
         # A sender that died: after the lease the row is due again.
         later = await repo.claim_due(session=session, now=now + timedelta(minutes=5))
     assert len(later) == 5
+
+
+async def test_migrations_match_the_models(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    def diff(connection):  # type: ignore[no-untyped-def]
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+    async with db.engine.connect() as connection:
+        assert await connection.run_sync(diff) == []

@@ -14,6 +14,7 @@ from telegram.error import Forbidden, TelegramError
 
 from helpline.access import actor_for
 from helpline.handlers.staff import staff_welcome
+from helpline.handlers.staff_intake import staff_intake_input
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Channel, Direction, RequestStatus, Resident
@@ -28,6 +29,8 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return False
+    if await staff_intake_input(update, context):
+        return True
     services = context.services
     t, lang = services.texts, services.staff_language
     async with services.db.session() as session:

@@ -32,6 +32,7 @@ from storage.repository.requests import (
 from storage.repository.residents import (
     Familiarity,
     familiarity,
+    find_or_add_resident,
     get_resident_by_telegram_id,
     upsert_telegram_resident,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "delete_draft",
     "enqueue",
     "familiarity",
+    "find_or_add_resident",
     "get_draft",
     "get_request",
     "get_resident_by_telegram_id",

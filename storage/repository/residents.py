@@ -47,6 +47,29 @@ async def upsert_telegram_resident(
     return resident
 
 
+async def find_or_add_resident(
+    *,
+    session: AsyncSession,
+    phone: str | None,
+    first_name: str | None,
+    village: str | None,
+    language: str,
+) -> Resident:
+    """The resident with this phone number (newest), or a new one (phone, walk-in, email)."""
+    resident = None
+    if phone:
+        resident = await session.scalar(
+            select(Resident).where(col(Resident.phone) == phone).order_by(col(Resident.id).desc())
+        )
+    if resident is None:
+        resident = Resident(phone=phone, language=language)
+        session.add(resident)
+    resident.first_name = first_name or resident.first_name
+    resident.village = village or resident.village
+    await session.flush()
+    return resident
+
+
 @dataclass(frozen=True)
 class Familiarity:
     """The known-resident check: earlier requests and which queue holds an open one."""

@@ -1,0 +1,116 @@
+"""``/nieuw``: staff register a phone call, walk-in or email on the resident's behalf.
+
+The draft is an ``intake_draft`` row with ``flow = "staff"`` in the staff member's
+private chat, so it survives a restart like the resident intake does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from flows import phone_intake as pi
+from flows.conversation import Input, Reply
+from helpline import cases
+from helpline.access import Actor, actor_for
+from helpline.render import reply_markup, to_input
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import IntakeDraft
+
+STAFF_FLOW = "staff"
+PI_PATTERN = r"^pi:[a-z_]{1,16}:[A-Za-z0-9_-]{1,40}$"
+
+
+def _draft(row: IntakeDraft) -> pi.StaffDraft:
+    return pi.StaffDraft(
+        step=pi.StaffStep(row.step),
+        channel=row.channel,
+        location=row.location,
+        first_name=row.first_name,
+        phone=row.phone,
+        village=row.village,
+        question=row.question,
+        category=row.category,
+        kind=row.kind,
+        urgency=row.urgency,
+    )
+
+
+def _store(row: IntakeDraft, draft: pi.StaffDraft, services: Services) -> None:
+    row.step, row.channel, row.location = draft.step.value, draft.channel, draft.location
+    row.first_name, row.phone, row.village = draft.first_name, draft.phone, draft.village
+    row.question, row.category, row.kind = draft.question, draft.category, draft.kind
+    row.urgency, row.updated_at = draft.urgency, services.clock()
+
+
+async def new_command(update: Update, context: HelplineContext) -> None:
+    """Starts a staff intake in the private chat (staff, coordinators and admins only)."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None or not actor.may("phone_intake") or chat.type != "private":
+            await message.reply_text(t("not_staff_command", lang))
+            return
+        outcome = pi.begin(services.intake, lang)
+        await repo.delete_draft(session=session, chat_id=chat.id)
+        row = IntakeDraft(chat_id=chat.id, user_id=user.id, flow=STAFF_FLOW, step="", language=lang)
+        _store(row, outcome.draft, services)
+        session.add(row)
+    await _send(context, chat.id, outcome.replies)
+
+
+async def staff_intake_input(update: Update, context: HelplineContext) -> bool:
+    """Feeds a staff member's message or button to their open staff intake; False if none."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return False
+    services = context.services
+    async with services.db.session() as session:
+        row = await repo.get_draft(session=session, chat_id=chat.id)
+        if row is None or row.flow != STAFF_FLOW:
+            return False
+        actor = await actor_for(session, user.id)
+        if actor is None or not actor.may("phone_intake"):
+            return False
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        replies = await _advance(session, services, actor, row, to_input(update))
+    await _send(context, chat.id, replies)
+    services.dispatcher.kick(context.application)
+    return True
+
+
+async def _advance(
+    session: AsyncSession, services: Services, actor: Actor, row: IntakeDraft, event: Input
+) -> tuple[Reply, ...]:
+    lang = services.staff_language
+    outcome = pi.step(services.intake, _draft(row), event, lang)
+    if outcome.cancelled:
+        await repo.delete_draft(session=session, chat_id=row.chat_id)
+        return outcome.replies
+    if not outcome.done:
+        _store(row, outcome.draft, services)
+        return outcome.replies
+    request = await cases.submit_staff_intake(session, services, actor=actor, draft=outcome.draft)
+    await repo.delete_draft(session=session, chat_id=row.chat_id)
+    known = services.texts(
+        "known_known" if request.new_or_known == "bekend" else "known_new", lang, count="", open=""
+    )
+    text = services.texts(
+        "pi_submitted",
+        lang,
+        reference=request.reference,
+        queue=services.config.queue_label(request.queue, lang),
+        known=known,
+    )
+    return (Reply(text),)
+
+
+async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ...]) -> None:
+    for reply in replies:
+        await context.bot.send_message(chat_id, reply.text, reply_markup=reply_markup(reply))
