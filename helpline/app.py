@@ -30,6 +30,7 @@ from flows.triage import Classifier
 from helpline.dispatcher import Dispatcher
 from helpline.escalations import run_escalations
 from helpline.handlers.casework import CASE_PATTERN, HANDOVER_PATTERN, case_button, handover_button
+from helpline.handlers.contact_log import LOG_PATTERN, log_button, log_command
 from helpline.handlers.errors import on_error
 from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
@@ -154,6 +155,8 @@ def build_application(
     application.add_handler(CommandHandler(["wachtrij", "queue"], queue_command))
     application.add_handler(CommandHandler("mijn", mine_command))
     application.add_handler(CommandHandler("nieuw", new_command))
+    application.add_handler(CommandHandler("log", log_command))
+    application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
     application.add_handler(CallbackQueryHandler(_stale_button))

@@ -34,8 +34,11 @@ STAFF_CALLBACKS = [
     "case:ho_wijkteam_heusden:{rid}",
     "ho:accept:{hid}",
     "ho:decline:{hid}",
+    "log:pick:{rid}",
+    "log:call_reached:{rid}",
+    "pi:channel:phone",
 ]
-STAFF_COMMANDS = ["/wachtrij", "/queue", "/mijn"]
+STAFF_COMMANDS = ["/wachtrij", "/queue", "/mijn", "/log", "/nieuw"]
 
 
 def _row(row: object) -> dict[str, object]:

@@ -174,3 +174,17 @@ async def test_known_resident_by_phone_variants(db: Database, tmp_path: Path) ->
         async with db.session() as session:
             labels = [r.new_or_known for r in await session.scalars(select(Request))]
         assert labels == ["nieuw", "bekend"]
+
+
+async def test_log_records_a_follow_up_call_in_two_taps(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne = await claimed_by_sanne(h)
+        await sanne.say("/log")
+        await sanne.press("HH-2026-00001")
+        await sanne.press("niet bereikt")
+        assert "Vastgelegd" in sanne.last_text()
+        async with db.session() as session:
+            calls = [c for c in await session.scalars(select(Contact)) if c.event == "call"]
+        assert [(c.channel, c.direction, c.kind, c.outcome) for c in calls] == [
+            ("phone", "outbound", "follow_up", "no_answer")
+        ]

@@ -1,0 +1,86 @@
+"""``/log``: record a contact on a request in two taps (a call made, a visit, an email)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from flows.conversation import Button, parse_callback, rows
+from helpline.access import actor_for
+from helpline.render import inline_markup
+from helpline.services import HelplineContext
+from storage import repository as repo
+from storage.models import Channel, Direction
+
+LOG_PATTERN = r"^log:[a-z_]{1,16}:\d{1,12}$"
+# The common contacts: (key, channel, direction, event, outcome).
+KINDS: dict[str, tuple[Channel, Direction, str, str | None]] = {
+    "call_reached": (Channel.phone, Direction.outbound, "call", "reached"),
+    "call_missed": (Channel.phone, Direction.outbound, "call", "no_answer"),
+    "called_us": (Channel.phone, Direction.inbound, "call", None),
+    "walk_in": (Channel.walk_in, Direction.inbound, "visit", None),
+    "email": (Channel.email, Direction.outbound, "email", None),
+}
+
+
+async def log_command(update: Update, context: HelplineContext) -> None:
+    """Shows the requests I hold as buttons, to record a contact on one."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            await message.reply_text(t("not_staff_command", lang))
+            return
+        held = await repo.held_requests(session=session, staff_id=actor.id)
+    if not held:
+        await message.reply_text(t("mine_empty", lang))
+        return
+    buttons = [Button(r.reference, f"log:pick:{r.id}") for r in held[:20]]
+    await message.reply_text(t("log_pick", lang), reply_markup=inline_markup(rows(buttons, 2)))
+
+
+async def log_button(update: Update, context: HelplineContext) -> None:
+    """First tap: which request; second tap: what kind of contact (stored at once)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    parsed = parse_callback(query.data or "")
+    assert parsed is not None  # guaranteed by LOG_PATTERN
+    _, kind, raw_id = parsed
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        request = await repo.get_request(session=session, request_id=int(raw_id))
+        if actor is None or request is None or not actor.may("log", request):
+            await query.answer(t("not_allowed", lang), show_alert=True)
+            return
+        if kind == "pick":
+            await query.answer()
+            buttons = [Button(t(f"log_{k}", lang), f"log:{k}:{request.id}") for k in KINDS]
+            await query.edit_message_text(
+                t("log_kind", lang, reference=request.reference),
+                reply_markup=inline_markup(rows(buttons, 1)),
+            )
+            return
+        if kind not in KINDS:
+            await query.answer(t("claim_gone", lang), show_alert=True)
+            return
+        channel, direction, event, outcome = KINDS[kind]
+        fields = repo.request_contact_fields(request) | {"kind": "follow_up", "outcome": outcome}
+        await repo.log_contact(
+            session=session,
+            occurred_at=services.clock(),
+            channel=channel,
+            direction=direction,
+            event=event,
+            staff_id=actor.id,
+            **fields,
+        )
+    await query.answer()
+    await query.edit_message_text(
+        t("log_saved", lang, reference=request.reference, what=t(f"log_{kind}", lang))
+    )
