@@ -1,0 +1,60 @@
+"""Parsing ``/staf`` commands of coordinators (pure): list, add, remove, set queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.permissions import Role
+
+
+class StaffCommandError(ValueError):
+    """The command is malformed: ``key`` names the text that explains it (texts.toml)."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+@dataclass(frozen=True)
+class StaffCommand:
+    """A parsed ``/staf`` command."""
+
+    action: str  # list | add | remove | queues
+    telegram_id: int | None = None
+    role: Role | None = None
+    queues: tuple[str, ...] = ()
+    name: str | None = None
+
+
+def parse_staff_command(args: list[str], known_queues: set[str]) -> StaffCommand:
+    """Parses the words after ``/staf``; raises ``StaffCommandError`` with the usage."""
+    if not args:
+        return StaffCommand("list")
+    action, rest = args[0].casefold(), args[1:]
+    if action not in ("add", "remove", "queues"):
+        raise StaffCommandError("staf_usage")
+    if not rest or not rest[0].isdigit() or len(rest[0]) > 15:
+        raise StaffCommandError("staf_usage")
+    telegram_id = int(rest[0])
+    if action == "remove":
+        return StaffCommand("remove", telegram_id)
+    needed = 4 if action == "add" else 2
+    if len(rest) < needed:
+        raise StaffCommandError("staf_usage")
+    queue_arg = rest[2] if action == "add" else rest[1]
+    queues = tuple(q for q in queue_arg.split(",") if q and q != "-")
+    unknown = [q for q in queues if q not in known_queues]
+    if unknown:
+        raise StaffCommandError(
+            f"Onbekende wachtrij: {unknown[0]}. Bekend: {', '.join(sorted(known_queues))}"
+        )
+    if action == "queues":
+        return StaffCommand("queues", telegram_id, queues=queues)
+    try:
+        role = Role(rest[1].casefold())
+    except ValueError:
+        raise StaffCommandError("staf_unknown_role", role=rest[1], known=", ".join(Role)) from None
+    name = " ".join(rest[3:]).strip()
+    if not name or len(name) > 120:
+        raise StaffCommandError("staf_usage")
+    return StaffCommand("add", telegram_id, role, queues, name)

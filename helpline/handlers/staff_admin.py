@@ -1,0 +1,75 @@
+"""``/staf``: coordinators manage staff, roles and queues from Telegram."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from flows.permissions import Role
+from flows.staff_admin import StaffCommandError, parse_staff_command
+from helpline.access import actor_for
+from helpline.services import HelplineContext
+from storage import repository as repo
+from storage.models import Role as StoredRole
+
+
+async def staff_command(update: Update, context: HelplineContext) -> None:
+    """Lists, adds or removes staff, or sets their queues (coordinators and admins only)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None or not actor.may("manage_staff"):
+            await message.reply_text(
+                t("not_staff_command" if actor is None else "leads_only", lang)
+            )
+            return
+        try:
+            command = parse_staff_command(list(context.args or []), set(services.config.queues))
+        except StaffCommandError as exc:
+            await message.reply_text(t(exc.key, lang, **exc.values))
+            return
+        if command.role is Role.admin and str(actor.staff.role) != "admin":
+            await message.reply_text(t("not_allowed", lang))
+            return
+        if command.action == "list":
+            listed = await repo.list_staff(session=session)
+            lines = [
+                f"{s.telegram_user_id} · {s.name} · {s.role} · {', '.join(q) or '-'}"
+                for s, q in listed
+            ]
+            reply = "\n".join(lines) or "-"
+        elif command.action == "add":
+            assert command.telegram_id and command.role and command.name
+            try:
+                await repo.add_staff(
+                    session=session,
+                    telegram_user_id=command.telegram_id,
+                    name=command.name,
+                    role=StoredRole(command.role.value),
+                    queues=list(command.queues),
+                )
+                reply = f"✓ {command.name} ({command.role}) · {', '.join(command.queues) or '-'}"
+            except repo.StaffExistsError:
+                reply = t("staf_exists", lang, telegram_id=command.telegram_id)
+        elif command.action == "remove":
+            assert command.telegram_id is not None
+            removed = await repo.remove_staff(session=session, telegram_user_id=command.telegram_id)
+            reply = t(
+                "staf_removed" if removed else "staf_not_found",
+                lang,
+                telegram_id=command.telegram_id,
+            )
+        else:
+            assert command.telegram_id is not None
+            target = await repo.get_staff(session=session, telegram_user_id=command.telegram_id)
+            if target is None or target.id is None:
+                reply = t("staf_not_found", lang, telegram_id=command.telegram_id)
+            else:
+                await repo.set_queues(
+                    session=session, staff_id=target.id, queues=list(command.queues)
+                )
+                reply = f"✓ {target.name} · {', '.join(command.queues) or '-'}"
+    await message.reply_text(reply)
