@@ -32,7 +32,9 @@ async def test_phone_intake_creates_request_with_channel(db: Database, tmp_path:
             [contact] = list(await session.scalars(select(Contact)))
             assert await session.scalar(select(IntakeDraft)) is None
         assert (request.channel, request.category, request.queue) == (
-            "phone", "formulieren", "wijkteam_drunen",
+            "phone",
+            "formulieren",
+            "wijkteam_drunen",
         )
         assert (contact.channel, contact.event, contact.staff_id) == ("phone", "intake", 1)
         assert "Nieuwe vraag" in h.telegram.last_sent(h.group("wijkteam_drunen"))["text"]
@@ -56,7 +58,9 @@ async def test_walk_in_records_location_and_survives_restart(db: Database, tmp_p
         async with db.session() as session:
             [request] = list(await session.scalars(select(Request)))
         assert (request.channel, request.location, request.queue) == (
-            "walk_in", "wijkwinkel_vlijmen", "belmaatjes",
+            "walk_in",
+            "wijkwinkel_vlijmen",
+            "belmaatjes",
         )
 
 
