@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flows.config import FlowConfig
@@ -21,3 +22,17 @@ class Texts:
             raise KeyError(f"texts.toml has no [{key}]")
         template = entry.get(lang) or entry["nl"]
         return template.format(**self._org, **values)
+
+
+def moment_text(texts: Texts, lang: str, local: datetime) -> str:
+    """A local time in plain words: ``maandag 4 mei om 09:00``."""
+    weekdays = texts("weekday_names", lang).split(",")
+    months = texts("month_names", lang).split(",")
+    return texts(
+        "moment",
+        lang,
+        weekday=weekdays[local.weekday()],
+        day=local.day,
+        month=months[local.month - 1],
+        time=local.strftime("%H:%M"),
+    )

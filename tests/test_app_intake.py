@@ -182,3 +182,24 @@ async def test_crisis_message_gets_safety_reply_and_alert(db: Database, tmp_path
         await mia.press("Versturen")
         [request] = await rows(db, Request)
         assert request.village == "drunen" and request.urgency == "crisis"
+
+
+async def test_out_of_hours_resident_is_told_when_line_answers(
+    db: Database, tmp_path: Path
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    async with running_app(db, tmp_path) as h:
+        h.clock.now = datetime(2026, 5, 8, 20, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))  # Friday
+        mia = h.chat(MIA)
+        await complete_intake(mia, QUESTION)
+        assert "maandag 11 mei om 09:00" in mia.last_text()
+        assert "HH-2026-00001" in h.telegram.sent(MIA.id)[-2]["text"]
+
+
+async def test_within_hours_no_closed_notice(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:  # the harness clock: Monday 4 May 09:00 UTC
+        mia = h.chat(MIA)
+        await complete_intake(mia, QUESTION)
+        assert "gesloten" not in mia.last_text()

@@ -14,6 +14,7 @@ from telegram.error import Forbidden, TelegramError
 
 from flows import intake
 from flows.conversation import CommandIn, Input, Reply, TextIn
+from flows.texts import moment_text
 from flows.triage import Classification
 from helpline import cases
 from helpline.render import reply_markup, to_input
@@ -145,7 +146,7 @@ async def _intake_step(
         request = await cases.submit_intake(session, services, row=row, draft=outcome.draft)
         queue = services.config.queue_label(request.queue, draft.language)
         text = services.texts("submitted", draft.language, queue=queue, reference=request.reference)
-        return (Reply(text, remove_keyboard=True),)
+        return (Reply(text, remove_keyboard=True), *_out_of_hours(services, draft.language))
     # Cancel or decline: forget the draft (a crisis request, if any, stays open).
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     return outcome.replies
@@ -188,3 +189,15 @@ async def _forward_to_holder(
         purpose="relay",
         request_id=request.id,
     )
+
+
+def _out_of_hours(services: Services, lang: str) -> tuple[Reply, ...]:
+    """When the line is closed, says when it will answer (crisis replies never wait for this)."""
+    now = services.clock()
+    if services.hours.is_open(now):
+        return ()
+    opens = services.hours.next_open(now)
+    if opens is None:
+        return ()
+    when = moment_text(services.texts, lang, opens.astimezone(services.settings.zone))
+    return (Reply(services.texts("out_of_hours", lang, when=when)),)
