@@ -88,12 +88,17 @@ class FlowConfig:
     triage: dict[str, Any] = field(default_factory=dict)
     opening_hours: dict[str, Any] = field(default_factory=dict)
     escalation_minutes: dict[str, int] = field(default_factory=dict)
+    queue_escalation: dict[str, dict[str, int]] = field(default_factory=dict)
     outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def queue_label(self, queue: str, lang: str = "nl") -> str:
         """Returns the human name of a queue."""
         labels = self.queues.get(queue, {})
         return labels.get(lang) or labels.get("nl") or queue
+
+    def escalation_for(self, queue: str) -> dict[str, int]:
+        """Escalation limits (minutes per urgency) of a queue: its own, else the defaults."""
+        return {**self.escalation_minutes, **self.queue_escalation.get(queue, {})}
 
     def outcome_label(self, outcome: str, lang: str = "nl") -> str:
         """The human name of an outcome."""
@@ -248,6 +253,15 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
         minutes = escalation.get(urgency)
         if not isinstance(minutes, int) or minutes <= 0:
             raise ConfigError(f"organisation.toml: escalation.{urgency} must be whole minutes > 0")
+    queue_escalation: dict[str, dict[str, int]] = {}
+    for queue, table in queues_raw.items():
+        limits = table.get("escalation", {})
+        for urgency, minutes in limits.items():
+            if urgency not in URGENCIES or not isinstance(minutes, int) or minutes <= 0:
+                raise ConfigError(
+                    f"routing.toml: queues.{queue}.escalation.{urgency} must be minutes > 0"
+                )
+        queue_escalation[queue] = dict(limits)
     outcomes = {
         key: _labels(f"routing.toml: outcomes.{key}", table)
         for key, table in routing.get("outcomes", {}).items()
@@ -267,5 +281,6 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
         triage=triage,
         opening_hours=dict(org.get("opening_hours", {})),
         escalation_minutes={u: int(escalation[u]) for u in URGENCIES},
+        queue_escalation=queue_escalation,
         outcomes=outcomes,
     )

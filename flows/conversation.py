@@ -80,7 +80,7 @@ def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-_CALLBACK = re.compile(r"^([a-z]{1,8}):([a-z_]{1,32}):([A-Za-z0-9_-]{1,20})$")
+_CALLBACK = re.compile(r"^([a-z]{1,8}):([a-z0-9_]{1,32}):([A-Za-z0-9_-]{1,20})$")
 
 
 def parse_callback(data: str) -> tuple[str, str, str] | None:

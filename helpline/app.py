@@ -29,9 +29,15 @@ from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.dispatcher import Dispatcher
 from helpline.escalations import run_escalations
-from helpline.handlers.casework import CASE_PATTERN, HANDOVER_PATTERN, case_button, handover_button
+from helpline.handlers.casework import CASE_PATTERN, case_button
 from helpline.handlers.contact_log import LOG_PATTERN, log_button, log_command
 from helpline.handlers.errors import on_error
+from helpline.handlers.handover import (
+    HANDOVER_PATTERN,
+    TARGET_PATTERN,
+    handover_button,
+    target_button,
+)
 from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
 from helpline.handlers.resident import on_resident_update
@@ -152,6 +158,7 @@ def build_application(
     application.add_handler(CallbackQueryHandler(claim_button, pattern=CLAIM_PATTERN))
     application.add_handler(CallbackQueryHandler(case_button, pattern=CASE_PATTERN))
     application.add_handler(CallbackQueryHandler(handover_button, pattern=HANDOVER_PATTERN))
+    application.add_handler(CallbackQueryHandler(target_button, pattern=TARGET_PATTERN))
     # Staff commands work in private chats and in queue groups.
     application.add_handler(CommandHandler(["wachtrij", "queue"], queue_command))
     application.add_handler(CommandHandler("mijn", mine_command))

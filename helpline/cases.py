@@ -108,7 +108,7 @@ async def schedule_escalations(session: AsyncSession, services: Services, reques
     stages = escalation_times(
         created_at=now,
         urgency=request.urgency,
-        minutes=services.config.escalation_minutes,
+        minutes=services.config.escalation_for(request.queue),
         hours=services.hours,
     )
     await repo.schedule_escalations(session=session, request_id=request.id, stages=stages, now=now)

@@ -34,6 +34,8 @@ STAFF_CALLBACKS = [
     "case:ho_wijkteam_heusden:{rid}",
     "ho:accept:{hid}",
     "ho:decline:{hid}",
+    "hd:to_any:{hid}",
+    "hd:nonote:{hid}",
     "log:pick:{rid}",
     "log:call_reached:{rid}",
     "pi:channel:phone",
@@ -60,6 +62,8 @@ async def setup_case(h: Harness) -> tuple[int, int]:
     await sanne.press("Oppakken", chat_id=h.group("wijkteam_drunen"))
     await sanne.press("Overdragen")
     await sanne.press("Wijkteam Vlijmen")
+    await sanne.press("Iedereen van")
+    await sanne.press("Geen notitie")
     async with h.services.db.session() as session:
         [request] = list(await session.scalars(select(Request)))
         [handover] = list(await session.scalars(select(Handover)))

@@ -98,6 +98,8 @@ async def test_warm_handover_accept(db: Database, tmp_path: Path) -> None:
         tom = await h.add_staff(TOM, "wijkteam_vlijmen")
         await sanne.press("Overdragen")
         await sanne.press("Wijkteam Vlijmen")
+        await sanne.press("Iedereen van")
+        await sanne.press("Geen notitie")
         request = await one(db, Request)
         assert request.claimed_by is not None and request.queue == "wijkteam_drunen"  # type: ignore[attr-defined]
         await tom.press("Accepteren", chat_id=h.group("wijkteam_vlijmen"))
@@ -113,6 +115,8 @@ async def test_warm_handover_decline_keeps_holder(db: Database, tmp_path: Path) 
         tom = await h.add_staff(TOM, "wijkteam_vlijmen")
         await sanne.press("Overdragen")
         await sanne.press("Wijkteam Vlijmen")
+        await sanne.press("Iedereen van")
+        await sanne.press("Geen notitie")
         card, accept_data = find_button(h.telegram, h.group("wijkteam_vlijmen"), "Accepteren")
         await tom.press("Weigeren", chat_id=h.group("wijkteam_vlijmen"))
         request = await one(db, Request)
@@ -188,3 +192,24 @@ async def test_log_records_a_follow_up_call_in_two_taps(db: Database, tmp_path: 
         assert [(c.channel, c.direction, c.kind, c.outcome) for c in calls] == [
             ("phone", "outbound", "follow_up", "no_answer")
         ]
+
+
+async def test_handover_to_named_person_with_note(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne = await claimed_by_sanne(h)
+        tom = await h.add_staff(TOM, "wijkteam_vlijmen")
+        kim = await h.add_staff(FakeUser(id=5003, first_name="Kim"), "wijkteam_vlijmen")
+        await sanne.press("Overdragen")
+        await sanne.press("Wijkteam Vlijmen")
+        await sanne.press("Tom")
+        await sanne.say("Mevrouw is slechthorend, graag langzaam praten.")
+        assert "Tom" in sanne.last_text()
+        card = h.telegram.last_sent(TOM.id)
+        assert "slechthorend" in card["text"]
+        # Only Tom may accept a handover addressed to him.
+        message, data = find_button(h.telegram, TOM.id, "Accepteren")
+        await kim.feed(h.telegram.press(kim.user, message, data, queue=False))
+        assert (await one(db, Request)).claimed_by == 1  # type: ignore[attr-defined]
+        await tom.press("Accepteren")
+        request = await one(db, Request)
+        assert request.queue == "wijkteam_vlijmen" and request.claimed_by == 2  # type: ignore[attr-defined]

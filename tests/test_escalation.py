@@ -91,3 +91,12 @@ async def test_escalation_survives_restart_and_is_not_repeated(
         await _tick(h2)
         await _tick(h2)
         assert sum("⏰" in m["text"] for m in telegram.sent(h2.group("wijkteam_drunen"))) == 1
+
+
+def test_queue_can_override_escalation_limits() -> None:
+    from flows.config import load_config
+
+    config = load_config()
+    assert config.escalation_for("belmaatjes")["normal"] == 480
+    assert config.escalation_for("belmaatjes")["crisis"] == 5
+    assert config.escalation_for("wijkteam_drunen")["normal"] == 240

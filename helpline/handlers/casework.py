@@ -16,15 +16,15 @@ from telegram.error import TelegramError
 from flows.conversation import Button, parse_callback, rows
 from helpline import cases
 from helpline.access import Actor, actor_for
-from helpline.render import inline_markup, markup_json
+from helpline.handlers.handover import ask_handover_target
+from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import Channel, Direction, Handover, Request
+from storage.models import Channel, Direction, Request
 
 logger = logging.getLogger(__name__)
 
 CASE_PATTERN = r"^case:[a-z_]{1,32}:\d{1,12}$"
-HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
 RELEASE_REASONS = ("no_time", "wrong_queue", "other")
 
 # Which permission each button step needs.
@@ -70,7 +70,7 @@ async def case_button(update: Update, context: HelplineContext) -> None:
     await query.answer()
     if reply is not None:
         text, buttons = reply
-        await _reply(query, text, buttons)
+        await reply_to_press(query, text, buttons)
     services.dispatcher.kick(context.application)
 
 
@@ -116,7 +116,7 @@ async def _apply(
         ]
         return t("ask_handover_target", lang, reference=ref), rows(targets, 1)
     if kind == "ho" and value in config.queues:
-        return await _ask_handover(session, services, actor, request, value)
+        return await ask_handover_target(session, services, actor, request, value)
     return t("claim_gone", lang), ()
 
 
@@ -152,136 +152,7 @@ async def _resolve(
     return t("resolved", lang, reference=request.reference, outcome=label), ()
 
 
-async def _ask_handover(
-    session: AsyncSession, services: Services, actor: Actor, request: Request, queue: str
-) -> tuple[str, tuple[tuple[Button, ...], ...]]:
-    t, lang, config = services.texts, services.staff_language, services.config
-    handover = await repo.create_handover(
-        session=session, request_id=request.id or 0, from_staff_id=actor.id, to_queue=queue
-    )
-    view = await cases.case_view(session, request)
-    village = config.villages.get(view.village or "")
-    text = t(
-        "handover_card",
-        lang,
-        reference=request.reference,
-        staff=actor.staff.name,
-        category=config.categories[request.category].label(lang)
-        if request.category in config.categories
-        else request.category,
-        village=village.name if village else t("unknown", lang),
-        note=handover.note or "-",
-    )
-    buttons = (
-        (
-            Button(t("btn_accept", lang), f"ho:accept:{handover.id}"),
-            Button(t("btn_decline", lang), f"ho:decline:{handover.id}"),
-        ),
-    )
-    chat = cases.queue_chat(services, queue)
-    if chat is not None:
-        await repo.enqueue(
-            now=services.clock(),
-            session=session,
-            chat_id=chat,
-            text=text,
-            reply_markup=markup_json(buttons),
-            purpose="handover",
-            request_id=request.id,
-        )
-    label = config.queue_label(queue, lang)
-    return t("handover_asked", lang, reference=request.reference, queue=label), ()
-
-
-async def handover_button(update: Update, context: HelplineContext) -> None:
-    """Accept or decline a warm handover; the first decision wins."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    services = context.services
-    t, lang = services.texts, services.staff_language
-    parsed = parse_callback(query.data or "")
-    assert parsed is not None  # the handler pattern guarantees the shape
-    accept, handover_id = parsed[1] == "accept", int(parsed[2])
-    async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
-        if actor is None:
-            await query.answer(t("claim_not_staff", lang), show_alert=True)
-            return
-        handover = await session.get(Handover, handover_id)
-        request = (
-            await repo.get_request(session=session, request_id=handover.request_id)
-            if handover
-            else None
-        )
-        if handover is None or request is None or handover.status != "pending":
-            await query.answer(t("handover_gone", lang), show_alert=True)
-            return
-        if not actor.may("accept_handover", request, handover):
-            await query.answer(t("claim_not_your_queue", lang), show_alert=True)
-            return
-        decided = await repo.decide_handover(
-            session=session,
-            handover_id=handover_id,
-            staff_id=actor.id,
-            accept=accept,
-            now=services.clock(),
-        )
-        if decided is None:
-            await query.answer(t("handover_gone", lang), show_alert=True)
-            return
-        await _tell_about_handover(session, services, actor, request, decided)
-    await query.answer()
-    key = "handover_done_card" if accept else "handover_declined_card"
-    text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
-    await _reply(query, text + t(key, lang, staff=actor.staff.name), (), edit=True)
-    services.dispatcher.kick(context.application)
-
-
-async def _tell_about_handover(
-    session: AsyncSession, services: Services, actor: Actor, request: Request, handover: Handover
-) -> None:
-    """Tells the former holder, and on accept the resident, what happened (via the outbox)."""
-    t, lang = services.texts, services.staff_language
-    accepted = handover.status == "accepted"
-    holder = await repo.get_staff_by_id(session=session, staff_id=handover.from_staff_id)
-    if holder is not None:
-        key = "handover_accepted_holder" if accepted else "handover_declined_holder"
-        await repo.enqueue(
-            now=services.clock(),
-            session=session,
-            chat_id=holder.telegram_user_id,
-            purpose="handover",
-            text=t(key, lang, staff=actor.staff.name, reference=request.reference),
-            request_id=request.id,
-        )
-        if accepted:
-            await repo.set_active_request(session=session, staff_id=holder.id or 0, request_id=None)
-    if not accepted:
-        return
-    await session.refresh(request)
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.telegram,
-        direction=Direction.internal,
-        event="handover",
-        staff_id=actor.id,
-        **repo.request_contact_fields(request),
-    )
-    await cases.tell_resident(
-        session,
-        services,
-        request,
-        "handover_resident",
-        staff=actor.staff.name,
-        queue=services.config.queue_label(request.queue, request.language),
-        reference=request.reference,
-        when=services.texts("handover_when", request.language),
-    )
-
-
-async def _reply(
+async def reply_to_press(
     query: CallbackQuery, text: str, buttons: tuple[tuple[Button, ...], ...], edit: bool = False
 ) -> None:
     """Answers a case button in place: a new message, or an edit of the pressed one."""

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from helpline.access import actor_for
+from helpline.handlers.handover import note_for_draft
 from helpline.handlers.staff import staff_welcome
 from helpline.handlers.staff_intake import staff_intake_input
 from helpline.services import HelplineContext
@@ -38,7 +39,12 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         if actor is None:
             return False
         text = message.text or ""
-        if text.startswith("/start"):
+        note_sent = (
+            None if text.startswith("/") else await note_for_draft(session, services, actor, text)
+        )
+        if note_sent is not None:
+            welcome = note_sent
+        elif text.startswith("/start"):
             welcome = staff_welcome(services, actor)
         elif not text or text.startswith("/"):
             welcome = t("staff_help", lang)

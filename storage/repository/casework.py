@@ -8,7 +8,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Handover, Request, RequestStatus, Resident, Staff
+from storage.models import Handover, QueueMembership, Request, RequestStatus, Resident, Staff
 
 # Crisis first, then urgent, then the rest; oldest first within each.
 _URGENCY_ORDER = case({"crisis": 0, "urgent": 1}, value=col(Request.urgency), else_=2)
@@ -79,11 +79,19 @@ async def create_handover(
     to_queue: str,
     note: str | None = None,
     to_staff_id: int | None = None,
+    status: str = "pending",
 ) -> Handover:
-    """Records a pending warm handover; earlier pending ones of the request are dropped."""
+    """Records a warm handover (``draft`` while the holder still writes the note).
+
+    Earlier open handovers of the request, and other drafts of the holder, are dropped.
+    """
     await session.execute(
         update(Handover)
-        .where(col(Handover.request_id) == request_id, col(Handover.status) == "pending")
+        .where(
+            col(Handover.status).in_(["pending", "draft"]),
+            (col(Handover.request_id) == request_id)
+            | (col(Handover.from_staff_id) == from_staff_id) & (col(Handover.status) == "draft"),
+        )
         .values(status="superseded")
     )
     handover = Handover(
@@ -92,10 +100,31 @@ async def create_handover(
         to_queue=to_queue,
         to_staff_id=to_staff_id,
         note=note,
+        status=status,
     )
     session.add(handover)
     await session.flush()
     return handover
+
+
+async def draft_handover(*, session: AsyncSession, from_staff_id: int) -> Handover | None:
+    """The handover a staff member is still writing a note for, if any."""
+    return await session.scalar(
+        select(Handover).where(
+            col(Handover.from_staff_id) == from_staff_id, col(Handover.status) == "draft"
+        )
+    )
+
+
+async def queue_members(*, session: AsyncSession, queue: str) -> list[Staff]:
+    """Active staff members of a queue, by name."""
+    query = (
+        select(Staff)
+        .join(QueueMembership, col(QueueMembership.staff_id) == col(Staff.id))
+        .where(col(QueueMembership.queue) == queue, col(Staff.active).is_(True))
+        .order_by(col(Staff.name))
+    )
+    return list(await session.scalars(query))
 
 
 async def decide_handover(

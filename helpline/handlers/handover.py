@@ -1,0 +1,231 @@
+"""Warm handover: the holder picks a queue, optionally a person, writes a note; the receiver
+accepts or declines. The holder keeps the request until someone accepts.
+
+Steps: ``case:ho_<queue>:<request>`` (from the case buttons) → ``hd:to_<staff|any>:<handover>``
+→ a typed note or ``hd:nonote:<handover>`` → ``ho:accept|decline:<handover>``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from flows.conversation import Button, parse_callback, rows
+from helpline import cases
+from helpline.access import Actor, actor_for
+from helpline.render import inline_markup, markup_json
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import Channel, Direction, Handover, Request
+
+logger = logging.getLogger(__name__)
+
+HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
+TARGET_PATTERN = r"^hd:(to_any|to_\d{1,12}|nonote):\d{1,12}$"
+MAX_NOTE = 1000
+
+Answer = tuple[str, tuple[tuple[Button, ...], ...]]
+
+
+async def ask_handover_target(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, queue: str
+) -> Answer:
+    """Starts a draft handover to ``queue`` and asks: anyone there, or a named person?"""
+    t, lang = services.texts, services.staff_language
+    handover = await repo.create_handover(
+        session=session,
+        request_id=request.id or 0,
+        from_staff_id=actor.id,
+        to_queue=queue,
+        status="draft",
+    )
+    members = await repo.queue_members(session=session, queue=queue)
+    label = services.config.queue_label(queue, lang)
+    choices = [Button(t("handover_anyone", lang, queue=label), f"hd:to_any:{handover.id}")]
+    choices += [Button(m.name, f"hd:to_{m.id}:{handover.id}") for m in members if m.id != actor.id]
+    return t("handover_ask_person", lang, reference=request.reference), rows(choices, 1)
+
+
+async def target_button(update: Update, context: HelplineContext) -> None:
+    """Stores the chosen person (or anyone) and asks for a note; or sends without a note."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    parsed = parse_callback(query.data or "")
+    assert parsed is not None  # TARGET_PATTERN guarantees the shape
+    _, step, raw_id = parsed
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        handover = await session.get(Handover, int(raw_id))
+        if actor is None or handover is None or handover.from_staff_id != actor.id:
+            await query.answer(t("not_allowed", lang), show_alert=True)
+            return
+        if handover.status != "draft":
+            await query.answer(t("handover_gone", lang), show_alert=True)
+            return
+        if step == "nonote":
+            text = await _send_handover(session, services, actor, handover)
+            buttons: tuple[tuple[Button, ...], ...] = ()
+        else:
+            target = step.removeprefix("to_")
+            if target != "any":
+                member = await repo.get_staff_by_id(session=session, staff_id=int(target))
+                members = await repo.queue_members(session=session, queue=handover.to_queue)
+                if member is None or member.id not in {m.id for m in members}:
+                    await query.answer(t("not_allowed", lang), show_alert=True)
+                    return
+                handover.to_staff_id = member.id
+            text = t("handover_ask_note", lang)
+            buttons = ((Button(t("btn_no_note", lang), f"hd:nonote:{handover.id}"),),)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=inline_markup(buttons) if buttons else None)
+    services.dispatcher.kick(context.application)
+
+
+async def note_for_draft(
+    session: AsyncSession, services: Services, actor: Actor, text: str
+) -> str | None:
+    """Uses a staff member's typed text as the note of their draft handover, if they have one."""
+    handover = await repo.draft_handover(session=session, from_staff_id=actor.id)
+    if handover is None:
+        return None
+    handover.note = text[:MAX_NOTE]
+    return await _send_handover(session, services, actor, handover)
+
+
+async def _send_handover(
+    session: AsyncSession, services: Services, actor: Actor, handover: Handover
+) -> str:
+    """Makes the handover pending and posts it to the person or the queue's group."""
+    t, lang, config = services.texts, services.staff_language, services.config
+    handover.status = "pending"
+    request = await repo.get_request(session=session, request_id=handover.request_id)
+    assert request is not None
+    view = await cases.case_view(session, request)
+    village = config.villages.get(view.village or "")
+    category = config.categories.get(request.category)
+    text = t(
+        "handover_card",
+        lang,
+        reference=request.reference,
+        staff=actor.staff.name,
+        category=category.label(lang) if category else request.category,
+        village=village.name if village else t("unknown", lang),
+        note=handover.note or "-",
+    )
+    buttons = (
+        (
+            Button(t("btn_accept", lang), f"ho:accept:{handover.id}"),
+            Button(t("btn_decline", lang), f"ho:decline:{handover.id}"),
+        ),
+    )
+    person = (
+        await repo.get_staff_by_id(session=session, staff_id=handover.to_staff_id)
+        if handover.to_staff_id
+        else None
+    )
+    chat = person.telegram_user_id if person else cases.queue_chat(services, handover.to_queue)
+    if chat is not None:
+        await repo.enqueue(
+            now=services.clock(),
+            session=session,
+            chat_id=chat,
+            text=text,
+            reply_markup=markup_json(buttons),
+            purpose="handover",
+            request_id=request.id,
+        )
+    target = person.name if person else config.queue_label(handover.to_queue, lang)
+    return t("handover_asked", lang, reference=request.reference, queue=target)
+
+
+async def handover_button(update: Update, context: HelplineContext) -> None:
+    """Accept or decline a warm handover; the first decision wins."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    parsed = parse_callback(query.data or "")
+    assert parsed is not None  # the handler pattern guarantees the shape
+    accept, handover_id = parsed[1] == "accept", int(parsed[2])
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            return
+        handover = await session.get(Handover, handover_id)
+        request = (
+            await repo.get_request(session=session, request_id=handover.request_id)
+            if handover
+            else None
+        )
+        if handover is None or request is None or handover.status != "pending":
+            await query.answer(t("handover_gone", lang), show_alert=True)
+            return
+        if not actor.may("accept_handover", request, handover):
+            await query.answer(t("claim_not_your_queue", lang), show_alert=True)
+            return
+        decided = await repo.decide_handover(
+            session=session,
+            handover_id=handover_id,
+            staff_id=actor.id,
+            accept=accept,
+            now=services.clock(),
+        )
+        if decided is None:
+            await query.answer(t("handover_gone", lang), show_alert=True)
+            return
+        await _tell_about_handover(session, services, actor, request, decided)
+    await query.answer()
+    key = "handover_done_card" if accept else "handover_declined_card"
+    text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
+    await query.edit_message_text(text + t(key, lang, staff=actor.staff.name))
+    services.dispatcher.kick(context.application)
+
+
+async def _tell_about_handover(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, handover: Handover
+) -> None:
+    """Tells the former holder, and on accept the resident, what happened (via the outbox)."""
+    t, lang = services.texts, services.staff_language
+    accepted = handover.status == "accepted"
+    holder = await repo.get_staff_by_id(session=session, staff_id=handover.from_staff_id)
+    if holder is not None:
+        key = "handover_accepted_holder" if accepted else "handover_declined_holder"
+        await repo.enqueue(
+            now=services.clock(),
+            session=session,
+            chat_id=holder.telegram_user_id,
+            purpose="handover",
+            request_id=request.id,
+            text=t(key, lang, staff=actor.staff.name, reference=request.reference),
+        )
+        if accepted:
+            await repo.set_active_request(session=session, staff_id=holder.id or 0, request_id=None)
+    if not accepted:
+        return
+    await session.refresh(request)
+    await repo.log_contact(
+        session=session,
+        occurred_at=services.clock(),
+        channel=Channel.telegram,
+        direction=Direction.internal,
+        event="handover",
+        staff_id=actor.id,
+        **repo.request_contact_fields(request),
+    )
+    await cases.tell_resident(
+        session,
+        services,
+        request,
+        "handover_resident",
+        staff=actor.staff.name,
+        queue=services.config.queue_label(request.queue, request.language),
+        reference=request.reference,
+        when=services.texts("handover_when", request.language),
+    )
