@@ -27,6 +27,7 @@ from flows.config import ConfigError, load_config
 from flows.intake import IntakeContext
 from flows.texts import Texts
 from flows.triage import Classifier
+from helpline.blocked import chat_blocked
 from helpline.dispatcher import Dispatcher
 from helpline.escalations import run_escalations
 from helpline.handlers.casework import CASE_PATTERN, case_button
@@ -88,6 +89,7 @@ def build_services(
         hours=hours,
     )
     services.dispatcher.hooks.append(partial(run_escalations, services))
+    services.dispatcher.on_blocked = partial(chat_blocked, services)
     return services
 
 

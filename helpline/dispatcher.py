@@ -42,6 +42,8 @@ class Dispatcher:
         self._pending_kick = False
         # Work that writes outbox rows on each tick (escalations, reminders), run before sending.
         self.hooks: list[Callable[[], Awaitable[int]]] = []
+        # Called when a chat blocked the bot (403), e.g. to tell the holder of the request.
+        self.on_blocked: Callable[[Outbox], Awaitable[None]] | None = None
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Schedules a run now (after a commit that wrote outbox rows)."""
@@ -82,6 +84,8 @@ class Dispatcher:
             return False
         except (Forbidden, BadRequest) as exc:  # blocked, or a message Telegram will never take
             await self._fail(row, f"{type(exc).__name__}: {exc.message}"[:200])
+            if isinstance(exc, Forbidden) and self.on_blocked is not None:
+                await self.on_blocked(row)
             return False
         except (TimedOut, NetworkError) as exc:  # 5xx and connection trouble: try again later
             await self._retry(row, backoff(row.attempts), type(exc).__name__)

@@ -213,3 +213,20 @@ async def test_handover_to_named_person_with_note(db: Database, tmp_path: Path) 
         await tom.press("Accepteren")
         request = await one(db, Request)
         assert request.queue == "wijkteam_vlijmen" and request.claimed_by == 2  # type: ignore[attr-defined]
+
+
+async def test_outbox_message_to_blocked_resident_marks_and_tells_holder(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne = await claimed_by_sanne(h)
+        tom = await h.add_staff(TOM, "wijkteam_vlijmen")
+        h.telegram.block(MIA.id)
+        await sanne.press("Overdragen")
+        await sanne.press("Wijkteam Vlijmen")
+        await sanne.press("Iedereen van")
+        await sanne.press("Geen notitie")
+        await tom.press("Accepteren", chat_id=h.group("wijkteam_vlijmen"))  # tells the resident
+        await h.services.dispatcher.run_once(h.app.bot)
+        assert (await one(db, Resident)).blocked_at is not None  # type: ignore[attr-defined]
+        assert "geblokkeerd" in h.telegram.last_sent(TOM.id)["text"]
