@@ -74,9 +74,24 @@ class Cards:
         """The alert for the crisis queue."""
         return self.t("crisis_alert", self.lang, **self._common(case))
 
-    def details(self, case: CaseView) -> str:
-        """Everything the claimer needs, for their private chat only."""
+    def details(self, case: CaseView, *, volunteer: bool = False) -> str:
+        """What the claimer needs, for their private chat only.
+
+        Volunteers get the minimum — first name, village, topic, best time — and see
+        the phone number only through a button that works while they hold the task.
+        """
         lang, t = self.lang, self.t
+        if volunteer:
+            common = self._common(case)
+            return t(
+                "claim_details_volunteer",
+                lang,
+                reference=common["reference"],
+                first_name=common["first_name"],
+                village=common["village"],
+                category=common["category"],
+                time=t(f"time_{case.preferred_time or 'any'}", lang),
+            )
         return t(
             "claim_details",
             lang,
@@ -97,9 +112,12 @@ def age_text(seconds: float) -> str:
     return f"{minutes // (24 * 60)} d"
 
 
-def case_buttons(texts: Texts, lang: str, request_id: int) -> tuple[tuple[Button, ...], ...]:
-    """The holder's buttons on a case: write, resolve, release, hand over."""
-    return (
+def case_buttons(
+    texts: Texts, lang: str, request_id: int, *, volunteer: bool = False
+) -> tuple[tuple[Button, ...], ...]:
+    """The holder's buttons on a case: write, resolve, release, hand over (and the number)."""
+    phone = ((Button(texts("btn_show_phone", lang), f"case:phone:{request_id}"),),)
+    return (phone if volunteer else ()) + (
         (
             Button(texts("btn_write", lang), f"case:write:{request_id}"),
             Button(texts("btn_resolve", lang), f"case:resolve:{request_id}"),

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.permissions import Relation, allowed
 from storage import repository as repo
-from storage.models import Handover, Request, Staff
+from storage.models import Handover, Request, RequestStatus, Staff
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class Actor:
             )
         ):
             return Relation.handover_target
-        if request.claimed_by == self.id:
-            return Relation.holder
+        if request.claimed_by == self.id and request.status == RequestStatus.claimed:
+            return Relation.holder  # only while the task is open
         if request.queue in self.queues:
             return Relation.in_queue
         return Relation.outsider

@@ -42,7 +42,7 @@ async def test_intake_creates_request_card_and_contact(db: Database, tmp_path: P
         assert await rows(db, IntakeDraft) == []
         card = h.telegram.last_sent(h.group("wijkteam_drunen"))
         assert "HH-2026-00001" in card["text"] and "Mia" in card["text"]
-        assert QUESTION not in card["text"] and "612345678" not in card["text"]
+        assert QUESTION not in card["text"] and "12345678" not in card["text"]
         assert card["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == (
             f"req:claim:{request.id}"
         )

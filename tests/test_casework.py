@@ -230,3 +230,23 @@ async def test_outbox_message_to_blocked_resident_marks_and_tells_holder(
         await h.services.dispatcher.run_once(h.app.bot)
         assert (await one(db, Resident)).blocked_at is not None  # type: ignore[attr-defined]
         assert "geblokkeerd" in h.telegram.last_sent(TOM.id)["text"]
+
+
+async def test_volunteer_sees_minimum_and_phone_only_while_holding(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        await complete_intake(h.chat(MIA), "Kan iemand boodschappen voor mij doen?")
+        vera_user = FakeUser(id=5009, first_name="Vera")
+        vera = await h.add_staff(vera_user, "vrijwilligers", role=Role.volunteer)
+        await vera.press("Oppakken", chat_id=h.group("vrijwilligers"))
+        details = h.telegram.last_sent(vera_user.id)["text"]
+        assert "Mia" in details and "boodschappen voor mij" not in details
+        assert "12345678" not in details
+        await vera.press("Nummer tonen")
+        assert h.telegram.callback_answers()[-1]["text"] == "Mia: 06 12345678"
+        await vera.press("Afronden")
+        await vera.press("Direct opgelost")
+        message, data = find_button(h.telegram, vera_user.id, "Nummer tonen")
+        await vera.feed(h.telegram.press(vera_user, message, data, queue=False))
+        assert "12345678" not in h.telegram.callback_answers()[-1]["text"]

@@ -14,6 +14,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from flows.conversation import Button, parse_callback, rows
+from flows.phone import display_phone
 from helpline import cases
 from helpline.access import Actor, actor_for
 from helpline.handlers.handover import ask_handover_target
@@ -33,6 +34,7 @@ _STEP_ACTION = {
     "resolve": "resolve",
     "out": "resolve",
     "ref": "resolve",
+    "phone": "relay",
     "release": "release",
     "rel": "release",
     "handover": "handover",
@@ -65,6 +67,14 @@ async def case_button(update: Update, context: HelplineContext) -> None:
             return
         if not actor.may(action, request):
             await query.answer(t("not_holder", lang), show_alert=True)
+            return
+        if kind == "phone":
+            view = await cases.case_view(session, request, full=True)
+            number = display_phone(view.phone) if view.phone else t("contact_chat", lang)
+            await query.answer(
+                t("phone_popup", lang, first_name=view.first_name or "?", phone=number),
+                show_alert=True,
+            )
             return
         reply = await _apply(session, services, actor, request, kind, value)
     await query.answer()

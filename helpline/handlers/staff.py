@@ -82,11 +82,12 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         await query.answer(t("claim_taken", lang, staff=name), show_alert=True)
         return
     await _mark_card(query, services.cards.card(view, claimed_by=staff.name))
+    is_volunteer = staff.role == Role.volunteer
     try:
         await context.bot.send_message(
             staff.telegram_user_id,
-            services.cards.details(details),
-            reply_markup=inline_markup(case_buttons(t, lang, request_id)),
+            services.cards.details(details, volunteer=is_volunteer),
+            reply_markup=inline_markup(case_buttons(t, lang, request_id, volunteer=is_volunteer)),
         )
     except Forbidden:
         await query.answer(
