@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
 
@@ -16,6 +15,7 @@ import typer
 
 from flows.config import ConfigError, load_config
 from helpline.commands.classify import classify
+from helpline.logs import setup_logging
 from helpline.settings import Settings, SettingsError, load_settings
 from storage import repository as repo
 from storage.db import Database
@@ -61,19 +61,11 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
         fail(f"database {settings.db_url.split('@')[-1]}: {exc.strerror or exc}")
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every request URL, and the URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 @app.command()
 def run() -> None:
     """Starts the bot (polling). Without TELEGRAM_BOT_TOKEN it runs the demo instead."""
     settings = settings_or_exit()
-    _setup_logging(settings.log_level)
+    setup_logging(settings.log_level)
     if settings.token is None:
         typer.echo(
             "TELEGRAM_BOT_TOKEN is not set, so the bot cannot serve Telegram.\n"
