@@ -49,6 +49,7 @@ from helpline.ordering import PerChatUpdateProcessor
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
 from helpline.settings import Settings
 from storage.db import Database
+from storage.leader import LeaderLock
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def build_services(
         clock=clock,
         dispatcher=Dispatcher(database, clock),
         hours=hours,
+        leader=LeaderLock(database),
     )
     services.dispatcher.hooks.append(partial(run_escalations, services))
     services.dispatcher.on_blocked = partial(chat_blocked, services)
@@ -95,6 +97,12 @@ def build_services(
 
 async def _post_init(application: HelplineApp) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
+    # Polling, webhooks and the dispatcher start only after this returns, so a standby
+    # instance waits here until the active one is gone.
+    await services.leader.acquire(
+        on_wait=lambda: logger.info("another instance is active: waiting as standby")
+    )
+    logger.info("this instance is active")
     await upgrade(services.db)  # `helpline run` applies pending migrations itself
     commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
     try:
@@ -105,6 +113,7 @@ async def _post_init(application: HelplineApp) -> None:
 
 async def _post_shutdown(application: HelplineApp) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
+    await services.leader.release()
     await services.db.dispose()
 
 

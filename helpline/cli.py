@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 
@@ -62,8 +63,12 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 @app.command()
-def run() -> None:
-    """Starts the bot (polling). Without TELEGRAM_BOT_TOKEN it runs the demo instead."""
+def run(
+    webhook: Annotated[
+        bool, typer.Option("--webhook", help="Serve Telegram webhooks instead of polling.")
+    ] = False,
+) -> None:
+    """Starts the bot (polling or webhook). Without TELEGRAM_BOT_TOKEN it runs the demo."""
     settings = settings_or_exit()
     setup_logging(settings.log_level)
     if settings.token is None:
@@ -80,7 +85,21 @@ def run() -> None:
         application = build_application(settings)
     except ConfigError as exc:
         fail(f"configuration: {exc}")
-    application.run_polling(allowed_updates=["message", "callback_query"])
+    allowed = ["message", "callback_query"]
+    if not webhook:
+        application.run_polling(allowed_updates=allowed)
+        return
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        fail("--webhook needs the settings WEBHOOK_URL and WEBHOOK_SECRET")
+    path = urlsplit(settings.webhook_url).path.strip("/")
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=allowed,
+    )
 
 
 @app.command()

@@ -17,6 +17,7 @@ from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.settings import Settings
 from storage.db import Database
+from storage.leader import LeaderLock
 
 if TYPE_CHECKING:
     from helpline.dispatcher import Dispatcher
@@ -38,6 +39,7 @@ class Services:
     clock: Clock
     dispatcher: Dispatcher
     hours: OpeningHours
+    leader: LeaderLock
 
     @property
     def staff_language(self) -> str:

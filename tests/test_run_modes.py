@@ -1,0 +1,179 @@
+"""`helpline run` as real processes: webhook mode, and a hot standby on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpline.scripted import find_button
+from helpline.testing import FakeTelegram, FakeTelegramServer, FakeUser
+from storage.db import Database
+
+BIN = Path(sys.executable).parent
+MIA = FakeUser(id=4001, first_name="Mia")
+SECRET = "s3cret-token-for-webhooks"
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(tmp_path: Path, server: FakeTelegramServer, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=server.telegram.token,
+        TELEGRAM_API_BASE_URL=server.base_url,
+        DATABASE_URL=database_url,
+        HELPLINE_DATA_DIR=str(tmp_path),
+        QUEUE_CHATS=json.dumps({"coordinatie": -1005550000009}),
+        DISPATCH_INTERVAL="0.5",
+    )
+    return env
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        output, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate()
+    return output
+
+
+def wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def post_update(port: int, update: dict[str, Any], secret: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/telegram",
+        data=json.dumps(update).encode(),
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_webhook_mode_checks_the_secret(tmp_path: Path, database_url: str) -> None:
+    telegram = FakeTelegram()
+    port = free_port()
+    with FakeTelegramServer(telegram) as server:
+        env = base_env(tmp_path, server, database_url)
+        env.update(
+            WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        )
+        proc = subprocess.Popen(
+            [str(BIN / "helpline"), "run", "--webhook"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            telegram.wait_for(lambda: bool(telegram.webhook), timeout=30)
+            assert telegram.webhook["secret_token"] == SECRET
+            assert telegram.webhook["url"] == f"http://127.0.0.1:{port}/telegram"
+            wait_port(port)
+            forged = telegram.text(MIA, "/start", queue=False)
+            assert post_update(port, forged, "wrong-secret-value") == 403
+            assert post_update(port, telegram.text(MIA, "/start", queue=False), SECRET) == 200
+            telegram.wait_for(lambda: len(telegram.sent(MIA.id)) >= 1, timeout=20)
+            time.sleep(0.5)
+            assert len(telegram.sent(MIA.id)) == 1, "the forged update must not be handled"
+        finally:
+            output = stop(proc)
+    assert "Traceback" not in output, output[-3000:]
+
+
+def test_webhook_without_settings_is_one_line(tmp_path: Path, database_url: str) -> None:
+    telegram = FakeTelegram()
+    with FakeTelegramServer(telegram) as server:
+        env = base_env(tmp_path, server, database_url)
+        result = subprocess.run(
+            [str(BIN / "helpline"), "run", "--webhook"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "WEBHOOK_URL and WEBHOOK_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the hot standby needs PostgreSQL (runs in the PostgreSQL leg of .ci/run)",
+)
+async def test_standby_takes_over_after_sigkill(tmp_path: Path, db: Database) -> None:
+    telegram = FakeTelegram()
+    with FakeTelegramServer(telegram) as server:
+        env = base_env(tmp_path, server, db.url)
+        await db.dispose()
+        first = subprocess.Popen(
+            [str(BIN / "helpline"), "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        telegram.wait_for(lambda: any(c.method == "setMyCommands" for c in telegram.calls), 30)
+        second = subprocess.Popen(
+            [str(BIN / "helpline"), "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            time.sleep(3)
+            commands = [c for c in telegram.calls if c.method == "setMyCommands"]
+            assert len(commands) == 1, "the standby must wait, not start"
+            telegram.text(MIA, "/start")
+            telegram.wait_for(lambda: len(telegram.sent(MIA.id)) >= 1, timeout=20)
+            message, data = find_button(telegram, MIA.id, "akkoord")
+            telegram.press(MIA, message, data)
+            telegram.wait_for(lambda: "eigen woorden" in telegram.sent(MIA.id)[-1]["text"], 20)
+            first.kill()  # SIGKILL: no clean shutdown, the lock goes with the connection
+            first.communicate(timeout=10)
+            killed_at = time.monotonic()
+            telegram.wait_for(
+                lambda: len([c for c in telegram.calls if c.method == "setMyCommands"]) == 2, 20
+            )
+            took_over = time.monotonic() - killed_at
+            telegram.text(MIA, "Ik heb hulp nodig met boodschappen doen")
+            telegram.wait_for(lambda: "Gaat het over" in telegram.sent(MIA.id)[-1]["text"], 20)
+            assert took_over < 15, f"standby took {took_over:.1f}s"
+        finally:
+            output = stop(second)
+            if first.poll() is None:
+                first.kill()
+    assert "Traceback" not in output, output[-3000:]
