@@ -15,11 +15,9 @@ import typer
 
 from flows.labels import Labels
 from helpline.reporting.build import DIMENSIONS, DimensionError, build_report, parse_breakdowns
-from helpline.reporting.charts import to_png
 from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
 from helpline.reporting.model import Metric, Report
 from helpline.reporting.periods import Period, PeriodError, parse_day
-from helpline.reporting.workbook import to_xlsx
 from helpline.reporting.writers import CSV_ONE_BREAKDOWN, to_csv, to_json
 from storage.db import Database
 
@@ -60,9 +58,14 @@ def _period(start: str | None, end: str | None, today: datetime) -> Period:
 
 def render(report: Report, fmt: ExportFormat, labels: Labels, min_cell: int | None) -> bytes:
     """The report in ``fmt`` as bytes (text formats in UTF-8)."""
+    # openpyxl and matplotlib take a second to import: only when they are needed.
     if fmt is ExportFormat.xlsx:
+        from helpline.reporting.workbook import to_xlsx
+
         return to_xlsx(report, labels, min_cell)
     if fmt is ExportFormat.png:
+        from helpline.reporting.charts import to_png
+
         return to_png(report, labels, min_cell)
     if fmt is ExportFormat.csv:
         return to_csv(report, min_cell).encode()

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.labels import Labels
+from storage.repository.localtime import period_key
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:([qQ])([1-4])|(\d{2})))?$")
@@ -116,13 +117,4 @@ def parse_day(text: str) -> date:
 
 def period_keys(period: Period, dim: str) -> list[str]:
     """Every month, quarter or ISO week key the period touches, in order."""
-    keys: dict[str, None] = {}
-    for day in period.days():
-        if dim == "month":
-            keys[f"{day.year:04d}-{day.month:02d}"] = None
-        elif dim == "quarter":
-            keys[f"{day.year:04d}-Q{(day.month + 2) // 3}"] = None
-        elif dim == "week":
-            iso = day.isocalendar()
-            keys[f"{iso.year:04d}-W{iso.week:02d}"] = None
-    return list(keys)
+    return list(dict.fromkeys(period_key(dim, day) for day in period.days()))

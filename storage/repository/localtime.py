@@ -1,99 +1,88 @@
-"""SQL for the local calendar (month, quarter, ISO week) of a UTC time column.
+"""The local calendar (month, quarter, ISO week) of UTC times, for GROUP BY.
 
 Times are stored in UTC, but a report counts by the line's calendar: a contact at
-2026-03-31 22:30 UTC happened on 1 April in Amsterdam. PostgreSQL converts with
-``timezone(zone, column)``. SQLite knows no time zones, so the UTC offsets that
-apply within the report period are looked up in Python (zoneinfo) and written into
-the query as a ``CASE`` on the stored time: a handful of branches (two per year
-under daylight saving time), any time zone, and no Python call per row.
+2026-03-31 22:30 UTC happened on 1 April in Amsterdam.
+
+- PostgreSQL converts in the query: ``to_char(timezone(zone, column), 'YYYY-MM')``.
+- SQLite knows no time zones. Instead of converting every row, the period is cut
+  into local months (quarters, weeks) whose UTC bounds zoneinfo computes exactly,
+  DST included; one ``GROUP BY`` query per piece then counts the other dimensions.
+  That is also the fastest plan SQLite has: no date function per row, and small
+  sorts instead of one over the whole period.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, case, cast, func, literal
+from sqlalchemy import String, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 TIME_DIMENSIONS = ("month", "quarter", "week")
 
-# Coarse enough to be cheap over years, fine enough to catch every offset change
-# (zones change offset at most a few times a year, never twice within hours).
-_STEP = timedelta(hours=6)
+
+def period_key(dim: str, day: date) -> str:
+    """``2026-04``, ``2026-Q2`` or ``2026-W14`` (ISO week and ISO year) of a local day."""
+    if dim == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if dim == "quarter":
+        return f"{day.year:04d}-Q{(day.month + 2) // 3}"
+    if dim == "week":
+        iso = day.isocalendar()
+        return f"{iso.year:04d}-W{iso.week:02d}"
+    raise ValueError(f"not a time dimension: {dim!r}")
 
 
-def _offset(zone: ZoneInfo, moment: datetime) -> int:
-    offset = moment.astimezone(zone).utcoffset()
-    return int(offset.total_seconds()) if offset is not None else 0
+def _next_start(dim: str, day: date) -> date:
+    """The first day of the month, quarter or week after the one holding ``day``."""
+    if dim == "week":
+        return day - timedelta(days=day.weekday()) + timedelta(weeks=1)
+    months = 3 if dim == "quarter" else 1
+    first_month = day.month if dim == "month" else (day.month - 1) // 3 * 3 + 1
+    after = day.year * 12 + first_month - 1 + months
+    return date(after // 12, after % 12 + 1, 1)
 
 
-def offset_segments(
-    zone: ZoneInfo, start: datetime, end: datetime
-) -> list[tuple[datetime | None, int]]:
-    """The UTC offsets of ``zone`` between the aware instants ``start`` and ``end``.
-
-    Returns:
-        ``[(until, seconds), ...]``: ``seconds`` applies to instants before ``until``
-        (UTC) and from the previous ``until`` on; the last entry has ``until=None``.
-    """
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    segments: list[tuple[datetime | None, int]] = []
-    current = _offset(zone, start)
-    moment = start
-    while moment < end:
-        step_to = min(moment + _STEP, end)
-        if _offset(zone, step_to) != current:
-            low, high = moment, step_to  # offset(low) == current != offset(high)
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if _offset(zone, middle) == current:
-                    low = middle
-                else:
-                    high = middle
-            change = high.replace(microsecond=0)
-            segments.append((change, current))
-            current = _offset(zone, change)
-        moment = step_to
-    segments.append((None, current))
-    return segments
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def _sqlite_modifier(
-    column: Any, zone: ZoneInfo, start: datetime, end: datetime
-) -> ColumnElement[str]:
-    """The SQLite date modifier (``'+7200 seconds'``) that turns ``column`` into local time."""
-    segments = offset_segments(zone, start, end)
-    if len(segments) == 1:
-        return literal(f"{segments[0][1]:+d} seconds", String)
-    whens = [(column < until, f"{seconds:+d} seconds") for until, seconds in segments[:-1]]
-    return case(*whens, else_=f"{segments[-1][1]:+d} seconds")
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of time [start, end) that lies in one month, quarter and week."""
+
+    keys: dict[str, str]
+    start: datetime
+    end: datetime
 
 
-def local_period_keys(
-    column: Any, *, dialect: str, zone: ZoneInfo, start: datetime, end: datetime
-) -> dict[str, ColumnElement[str]]:
-    """SQL expressions for the local ``month`` (2026-04), ``quarter`` (2026-Q2) and
-    ``week`` (2026-W14, ISO) of ``column``, valid for rows between ``start`` and ``end``.
-    """
-    if dialect == "postgresql":
-        local = func.timezone(literal(zone.key, String), column)
-        return {
-            "month": func.to_char(local, "YYYY-MM"),
-            "quarter": func.to_char(local, 'YYYY-"Q"Q'),
-            "week": func.to_char(local, 'IYYY-"W"IW'),
-        }
-    modifier = _sqlite_modifier(column, zone, start, end)
-    month_number = cast(func.strftime("%m", column, modifier), Integer)
-    # SQLite before 3.46 has no %G/%V: the ISO week is the one holding the Thursday
-    # of the row's week, whose year is the ISO year.
-    thursday = func.date(column, modifier, "-3 days", "weekday 4")
-    week_number = (cast(func.strftime("%j", thursday), Integer) - 1) // 7 + 1
+def pieces(dims: Sequence[str], start: datetime, end: datetime, zone: ZoneInfo) -> list[Piece]:
+    """Cuts [start, end) at every local boundary of the time dimensions in ``dims``."""
+    dims = [d for d in dims if d in TIME_DIMENSIONS]
+    cuts = {start, end}
+    for dim in dims:
+        day = start.astimezone(zone).date()
+        while (moment := _midnight(day := _next_start(dim, day), zone)) < end:
+            if moment > start:
+                cuts.add(moment)
+    ordered = sorted(cuts)
+    result = []
+    for low, high in pairwise(ordered):
+        local_day = low.astimezone(zone).date()
+        result.append(Piece({dim: period_key(dim, local_day) for dim in dims}, low, high))
+    return result
+
+
+def postgres_period_keys(column: Any, zone: ZoneInfo) -> dict[str, ColumnElement[str]]:
+    """PostgreSQL expressions for the local month, quarter and ISO week of ``column``."""
+    local = func.timezone(literal(zone.key, String), column)
     return {
-        "month": func.strftime("%Y-%m", column, modifier),
-        "quarter": func.strftime("%Y", column, modifier)
-        + "-Q"
-        + cast((month_number + 2) // 3, String),
-        "week": func.strftime("%Y", thursday) + "-W" + func.printf("%02d", week_number),
+        "month": func.to_char(local, "YYYY-MM"),
+        "quarter": func.to_char(local, 'YYYY-"Q"Q'),
+        "week": func.to_char(local, 'IYYY-"W"IW'),
     }

@@ -1,8 +1,9 @@
 """Counting contacts (and satisfaction grades) per breakdown, in SQL.
 
-The database does the grouping (``GROUP BY``), so a year of a busy line comes back
-as a few hundred rows, not a million. Every breakdown value is a key (``geldzaken``,
-``2026-04``, a staff id as text) or None; labels are the report's business.
+The database does the grouping (``GROUP BY``), so three years of a busy line come
+back as a few hundred rows, not a million. Every breakdown value is a key
+(``geldzaken``, ``2026-04``, a staff id as text) or None; labels are the report's
+business. For month, quarter and week see ``storage.repository.localtime``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Contact, Request, Satisfaction, Staff
-from storage.repository.localtime import TIME_DIMENSIONS, local_period_keys
+from storage.repository.localtime import TIME_DIMENSIONS, pieces, postgres_period_keys
 
 COLUMN_DIMENSIONS = (
     "category",
@@ -50,36 +51,91 @@ class Cell:
     average: float | None = None
 
 
-def _dimension_columns(
-    model: Any,
+@dataclass(frozen=True)
+class _Source:
+    """What is counted: contacts, or grades joined to their request."""
+
+    table: Any
+    time: Any
+    staff: Any
+    row: Any  # the model that holds the dimension columns
+    measures: tuple[Any, ...]
+    joins: tuple[tuple[Any, Any], ...] = ()
+    where: tuple[Any, ...] = ()
+
+
+_CONTACTS = _Source(
+    table=Contact,
+    time=col(Contact.occurred_at),
+    staff=col(Contact.staff_id),
+    row=Contact,
+    measures=(func.count(), func.count(distinct(col(Contact.resident_id)))),
+)
+_GRADES = _Source(
+    table=Satisfaction,
+    time=col(Satisfaction.answered_at),
+    staff=col(Request.claimed_by),
+    row=Request,
+    measures=(
+        func.count(col(Satisfaction.grade)),
+        func.count(distinct(col(Request.resident_id))),
+        func.avg(col(Satisfaction.grade)),
+    ),
+    joins=((Request, col(Request.id) == col(Satisfaction.request_id)),),
+    where=(col(Satisfaction.grade).is_not(None),),
+)
+
+
+def _column(source: _Source, dim: str) -> Any:
+    if dim == "staff":
+        return cast(source.staff, String)
+    if dim in COLUMN_DIMENSIONS and hasattr(source.row, dim):
+        return col(getattr(source.row, dim))
+    raise ValueError(f"unknown dimension {dim!r}")
+
+
+def _query(source: _Source, columns: list[Any], start: datetime, end: datetime) -> Select[Any]:
+    query = select(*columns, *source.measures).select_from(source.table)
+    for model, on in source.joins:
+        query = query.join(model, on)
+    query = query.where(source.time >= start, source.time < end, *source.where)
+    if columns:
+        # Group by position: the same expression written twice would carry its own bound
+        # parameters, which PostgreSQL does not recognise as one grouping expression.
+        query = query.group_by(*[text(str(n)) for n in range(1, len(columns) + 1)])
+    return query
+
+
+def _cell(keys: tuple[str | None, ...], measures: Sequence[Any]) -> Cell:
+    average = float(measures[2]) if len(measures) > 2 and measures[2] is not None else None
+    return Cell(keys, int(measures[0]), int(measures[1]), average)
+
+
+async def _tally(
+    session: AsyncSession,
+    source: _Source,
     dims: Sequence[str],
-    *,
-    dialect: str,
-    zone: ZoneInfo,
-    time: Any,
     start: datetime,
     end: datetime,
-) -> list[Any]:
-    periods = local_period_keys(time, dialect=dialect, zone=zone, start=start, end=end)
-    columns = []
-    for dim in dims:
-        if dim in TIME_DIMENSIONS:
-            columns.append(periods[dim].label(dim))
-        elif dim == "staff":
-            staff = model.staff_id if model is Contact else model.claimed_by
-            columns.append(cast(staff, String).label(dim))
-        elif dim in COLUMN_DIMENSIONS and hasattr(model, dim):
-            columns.append(getattr(model, dim).label(dim))
-        else:
-            raise ValueError(f"unknown dimension {dim!r}")
-    return columns
-
-
-def _grouped(query: Select[Any], width: int) -> Select[Any]:
-    # Group by position: the same expression written twice would carry its own bound
-    # parameters, which PostgreSQL does not recognise as the same grouping expression.
-    positions = [text(str(n)) for n in range(1, width + 1)]
-    return query.group_by(*positions).order_by(*positions)
+    zone: ZoneInfo,
+) -> list[Cell]:
+    if session.get_bind().dialect.name == "postgresql":
+        periods = postgres_period_keys(source.time, zone)
+        columns = [periods[d] if d in TIME_DIMENSIONS else _column(source, d) for d in dims]
+        result = await session.execute(_query(source, columns, start, end))
+        return [_cell(tuple(row[: len(dims)]), row[len(dims) :]) for row in result]
+    plain = [d for d in dims if d not in TIME_DIMENSIONS]
+    columns = [_column(source, d) for d in plain]
+    cells = []
+    for piece in pieces(dims, start, end, zone):
+        result = await session.execute(_query(source, columns, piece.start, piece.end))
+        for row in result:
+            if not columns and not row[0]:
+                continue  # no GROUP BY: one row of zeros for an empty piece
+            found = dict(zip(plain, row[: len(plain)], strict=True))
+            keys = tuple(piece.keys[d] if d in TIME_DIMENSIONS else found[d] for d in dims)
+            cells.append(_cell(keys, row[len(plain) :]))
+    return cells
 
 
 async def contact_tallies(
@@ -91,42 +147,15 @@ async def contact_tallies(
     zone: ZoneInfo,
 ) -> list[Cell]:
     """Contacts and distinct residents per combination of ``dims`` in [start, end)."""
-    time = col(Contact.occurred_at)
-    columns = _dimension_columns(
-        Contact,
-        dims,
-        dialect=session.get_bind().dialect.name,
-        zone=zone,
-        time=time,
-        start=start,
-        end=end,
-    )
-    query = select(*columns, func.count(), func.count(distinct(col(Contact.resident_id)))).where(
-        time >= start, time < end
-    )
-    result = await session.execute(_grouped(query, len(columns)))
-    width = len(columns)
-    return [Cell(tuple(row[:width]), int(row[width]), int(row[width + 1])) for row in result]
+    return await _tally(session, _CONTACTS, dims, start, end, zone)
 
 
 async def contact_totals(
     *, session: AsyncSession, start: datetime, end: datetime
 ) -> tuple[int, int]:
     """The number of contacts and of distinct residents in [start, end)."""
-    time = col(Contact.occurred_at)
-    row = (
-        await session.execute(
-            select(func.count(), func.count(distinct(col(Contact.resident_id)))).where(
-                time >= start, time < end
-            )
-        )
-    ).one()
+    row = (await session.execute(_query(_CONTACTS, [], start, end))).one()
     return int(row[0]), int(row[1])
-
-
-def _answered(start: datetime, end: datetime) -> Any:
-    time = col(Satisfaction.answered_at)
-    return (time >= start) & (time < end)
 
 
 async def grade_tallies(
@@ -145,31 +174,7 @@ async def grade_tallies(
     for dim in dims:
         if dim not in GRADE_DIMENSIONS:
             raise ValueError(f"dimension {dim!r} does not apply to grades")
-    columns = _dimension_columns(
-        Request,
-        dims,
-        dialect=session.get_bind().dialect.name,
-        zone=zone,
-        time=col(Satisfaction.answered_at),
-        start=start,
-        end=end,
-    )
-    query = (
-        select(
-            *columns,
-            func.count(col(Satisfaction.grade)),
-            func.count(distinct(col(Request.resident_id))),
-            func.avg(col(Satisfaction.grade)),
-        )
-        .join(Request, col(Request.id) == col(Satisfaction.request_id))
-        .where(_answered(start, end), col(Satisfaction.grade).is_not(None))
-    )
-    result = await session.execute(_grouped(query, len(columns)))
-    width = len(columns)
-    return [
-        Cell(tuple(row[:width]), int(row[width]), int(row[width + 1]), float(row[width + 2]))
-        for row in result
-    ]
+    return await _tally(session, _GRADES, dims, start, end, zone)
 
 
 @dataclass(frozen=True)
@@ -184,21 +189,13 @@ class GradeTotals:
 
 async def grade_totals(*, session: AsyncSession, start: datetime, end: datetime) -> GradeTotals:
     """The grades of [start, end) taken together."""
-    grade = col(Satisfaction.grade)
-    row = (
-        await session.execute(
-            select(
-                func.count(grade),
-                func.count(distinct(col(Request.resident_id))).filter(grade.is_not(None)),
-                func.avg(grade),
-                func.count().filter(col(Satisfaction.opted_out).is_(True)),
-            )
-            .join(Request, col(Request.id) == col(Satisfaction.request_id))
-            .where(_answered(start, end))
-        )
-    ).one()
+    row = (await session.execute(_query(_GRADES, [], start, end))).one()
+    time = col(Satisfaction.answered_at)
+    opted_out = await session.scalar(
+        select(func.count()).where(time >= start, time < end, col(Satisfaction.opted_out).is_(True))
+    )
     average = float(row[2]) if row[2] is not None else None
-    return GradeTotals(int(row[0]), int(row[1]), average, int(row[3]))
+    return GradeTotals(int(row[0]), int(row[1]), average, int(opted_out or 0))
 
 
 async def staff_names(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
