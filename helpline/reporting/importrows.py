@@ -144,10 +144,10 @@ class RowChecker:
                 when = _when(cells["occurred_at"], self.zone)
             except ValueError as exc:
                 problems.append(f"bad date {_text(cells['occurred_at'])!r}: {exc}")
-        if when is not None and not (datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) <= when <= self.now):
-            problems.append(
-                f"date {_text(cells['occurred_at'])!r} is before {FIRST_YEAR} or in the future"
-            )
+        if when is not None and when < datetime(FIRST_YEAR, 1, 1, tzinfo=UTC):
+            problems.append(f"date {_text(cells['occurred_at'])!r} is before {FIRST_YEAR}")
+        elif when is not None and when > self.now:
+            problems.append(f"date {_text(cells['occurred_at'])!r} is in the future")
         text = {name: _text(cells.get(name)) for name in COLUMNS if name != "occurred_at"}
         if not text["channel"]:
             problems.append("channel is empty")
