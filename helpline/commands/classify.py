@@ -1,11 +1,17 @@
-"""``helpline classify [TEXT]``: classify a message (or stdin, one per line) and print JSON."""
+"""``helpline classify``: try the triage classifier without a bot, token or database.
+
+Coordinators use it to check a change to triage.toml::
+
+    helpline classify "mijn hond moet uitgelaten worden"
+    helpline classify < messages.txt        # one message per line, one JSON line each
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import Annotated
+from typing import Any, Optional
 
 import typer
 
@@ -14,34 +20,30 @@ from flows.triage import Classification, Classifier
 
 
 def as_json(result: Classification) -> str:
-    """The classification as one JSON object."""
-    return json.dumps(
-        {
-            "category": result.category,
-            "urgency": result.urgency,
-            "kind": result.kind,
-            "queue": result.queue,
-            "alternatives": [
-                {"category": s.category, "score": s.score} for s in result.alternatives
-            ],
-        },
-        ensure_ascii=False,
-    )
+    """One result as a JSON object (category, urgency, kind, queue, alternatives)."""
+    data: dict[str, Any] = {
+        "category": result.category,
+        "urgency": result.urgency,
+        "kind": result.kind,
+        "queue": result.queue,
+        "alternatives": [{"category": a.category, "score": a.score} for a in result.alternatives],
+    }
+    return json.dumps(data, ensure_ascii=False)
 
 
 def classify(
-    text: Annotated[
-        str | None, typer.Argument(help="The message; without it, one message per stdin line.")
-    ] = None,
+    text: Optional[str] = typer.Argument(  # noqa: UP045 - Typer reads the annotation
+        None, help="The message to classify; without it, one message per line from stdin."
+    ),
 ) -> None:
-    """Classifies a message; needs no token and no database."""
+    """Classifies a message (or stdin, line by line) and prints the result as JSON."""
     try:
         classifier = Classifier(load_config(os.environ.get("FLOWS_DIR")))
     except ConfigError as exc:
-        typer.echo(f"helpline: configuration: {exc}", err=True)
+        typer.echo(f"helpline: {exc}", err=True)
         raise typer.Exit(2) from None
     if text is not None:
         typer.echo(as_json(classifier.classify(text)))
         return
     for line in sys.stdin:
-        typer.echo(as_json(classifier.classify(line.rstrip("\n"))))
+        typer.echo(as_json(classifier.classify(line.rstrip("\r\n"))))
