@@ -154,8 +154,25 @@ class Classifier:
         return [
             rule
             for rule, groups, unless in self._crisis_rules
-            if unless.isdisjoint(found) and not any(g.isdisjoint(found) for g in groups)
+            if not any(g.isdisjoint(found) for g in groups)
+            and not self._vetoed(rule, groups, unless, found)
         ]
+
+    @staticmethod
+    def _vetoed(
+        rule: Rule, groups: list[frozenset[int]], unless: frozenset[int], found: Found
+    ) -> bool:
+        """True when an ``unless`` phrase sits close enough to the words that fired the rule."""
+        vetoes = [found[pid] for pid in unless.intersection(found)]
+        if not vetoes or rule.unless_within <= 0:
+            return bool(vetoes)
+        near = rule.unless_within
+        fired = [found[pid] for g in groups for pid in g.intersection(found)]
+        return any(
+            v_start - near <= f_end and f_start - near <= v_end
+            for v_start, v_end in vetoes
+            for f_start, f_end in fired
+        )
 
     def _fires(self, rule: Rule, found: Found, negated: frozenset[int]) -> bool:
         """A negatable rule needs, in every group, a match that is not negated."""

@@ -21,6 +21,11 @@ from flows.triage.normalise import single, squeeze
 LANGUAGES = ("nl", "en")
 # Typo correction only for words this long: short words are too easily another word.
 FUZZY_MIN_LENGTH = 5
+# Lemmas too common to be evidence: a rule word like "gehad" (had it before) or "been"
+# (leg) must not match every "heeft" or "is" through them.
+AUXILIARY_LEMMAS = frozenset(
+    {"be", "have", "do", "zijn", "hebben", "worden", "doen", "gaan", "kunnen", "zullen"}
+)
 # Above this many cached words the cache starts afresh, so memory stays bounded.
 CACHE_LIMIT = 200_000
 
@@ -75,7 +80,8 @@ class Lexicon:
             key = word
             self._suffixes.add(word[1:])
         else:
-            keys = frozenset(lemmas(word, own_languages(word)))
+            found = lemmas(word, own_languages(word))
+            keys = frozenset(k for k in found if k == word or k not in AUXILIARY_LEMMAS)
             self._known.update(keys)
             return keys
         self._known.add(key)

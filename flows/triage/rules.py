@@ -31,7 +31,12 @@ class Term:
 
 @dataclass(frozen=True)
 class Rule:
-    """A crisis or urgent pattern: every group must match (any phrase of it), none of unless."""
+    """A crisis or urgent pattern: every group must match (any phrase of it).
+
+    An ``unless`` phrase cancels the rule only within ``unless_within`` words of what
+    fired it (0: anywhere), so "sinds mijn beroerte" cancels the stroke rule but an
+    unrelated word elsewhere in a long message cannot hide a crisis.
+    """
 
     name: str
     urgency: str
@@ -40,6 +45,7 @@ class Rule:
     boost: float
     groups: tuple[tuple[str, ...], ...]
     unless: tuple[str, ...]
+    unless_within: int
     negatable: bool
 
 
@@ -178,6 +184,7 @@ def _rule(index: int, raw: Any, config: FlowConfig) -> Rule:
         boost=_number(f"{where}.boost", table.get("boost"), 10.0 if urgency == "crisis" else 5.0),
         groups=tuple(groups),
         unless=_terms(f"{where}.unless", table.get("unless")),
+        unless_within=int(_number(f"{where}.unless_within", table.get("unless_within"), 5)),
         negatable=bool(table.get("negatable", False)),
     )
 
