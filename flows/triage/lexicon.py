@@ -89,9 +89,9 @@ class Lexicon:
 
     def freeze(self) -> None:
         """Builds the typo-correction targets once all rule words are registered."""
-        self._fuzzy_targets = sorted(
-            w for w in self._known if len(w) >= FUZZY_MIN_LENGTH and w.isalpha()
-        )
+        # Stems too: "zelfmoort" is one typo from the stem of "zelfmoord*".
+        words = self._known | self._prefixes
+        self._fuzzy_targets = sorted(w for w in words if len(w) >= FUZZY_MIN_LENGTH and w.isalpha())
         self._cache.clear()
 
     def keys(self, word: str) -> frozenset[str]:
