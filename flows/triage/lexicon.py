@@ -62,6 +62,7 @@ class Lexicon:
         self._suffixes: set[str] = set()
         self._known: set[str] = set()
         self._fuzzy_targets: list[str] = []
+        self._stems_by_length: dict[int, list[str]] = {}
         self._cache: dict[str, frozenset[str]] = {}
 
     def element(self, word: str) -> frozenset[str]:
@@ -92,6 +93,10 @@ class Lexicon:
         # Stems too: "zelfmoort" is one typo from the stem of "zelfmoord*".
         words = self._known | self._prefixes
         self._fuzzy_targets = sorted(w for w in words if len(w) >= FUZZY_MIN_LENGTH and w.isalpha())
+        self._stems_by_length = {}
+        for stem in sorted(self._prefixes):
+            if len(stem) >= FUZZY_MIN_LENGTH and stem.isalpha():
+                self._stems_by_length.setdefault(len(stem), []).append(stem)
         self._cache.clear()
 
     def keys(self, word: str) -> frozenset[str]:
@@ -137,4 +142,14 @@ class Lexicon:
         best = process.extractOne(
             word, self._fuzzy_targets, scorer=Levenshtein.distance, score_cutoff=limit
         )
-        return None if best is None else str(best[0])
+        if best is not None:
+            return str(best[0])
+        # A typo in the head of a compound or inflected word: "medisijnen" → "medicijn*".
+        for length, stems in self._stems_by_length.items():
+            if length < len(word):
+                head = process.extractOne(
+                    word[:length], stems, scorer=Levenshtein.distance, score_cutoff=1
+                )
+                if head is not None:
+                    return str(head[0]) + word[length:]
+        return None
