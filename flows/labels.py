@@ -19,6 +19,22 @@ from flows.config import DEFAULT_FLOWS_DIR, LANGUAGES, ConfigError
 LABELS_FILE = "labels.toml"
 VALUE_TABLES = ("channel", "kind", "direction", "new_or_known")
 PERIOD_TEMPLATES = ("month", "quarter", "week", "year", "range")
+REQUIRED_TEXTS = (
+    "report.not_allowed",
+    "report.private_only",
+    "report.bad_period",
+    "report.caption",
+    "survey.question",
+    "survey.opt_out_button",
+    "survey.thanks",
+    "survey.opted_out",
+    "survey.already_answered",
+)
+REQUIRED_COLUMNS = (
+    "count", "residents", "percent", "answers", "average", "summary", "period", "from", "to",
+    "total", "total_residents", "total_answers", "average_grade", "opted_out", "breakdown",
+    "suppressed", "chart_count",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -108,13 +124,16 @@ def parse_labels(raw: dict[str, Any]) -> Labels:
         if key not in period:
             raise ConfigError(f"{LABELS_FILE}: [period] is missing {key}")
     texts = {**_texts("report", raw.get("report", {})), **_texts("survey", raw.get("survey", {}))}
+    for name in REQUIRED_TEXTS:
+        if name not in texts:
+            raise ConfigError(f"{LABELS_FILE}: missing [{name}]")
     return Labels(
         unknown=unknown,
         values=values,
         months=tuple(months),
         period=period,
         dimensions=_strings("dimension", raw.get("dimension", {})),
-        columns=_strings("column", raw.get("column", {})),
+        columns=_strings("column", raw.get("column", {}), REQUIRED_COLUMNS),
         texts=texts,
     )
 
