@@ -22,13 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.config import load_config  # noqa: E402
+from flows.labels import load_labels  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 
@@ -115,6 +118,34 @@ def write_import_file(path: Path, rows: int, seed: int = 7) -> None:
             ])  # fmt: skip
 
 
+def time_build(url: str) -> tuple[float, float]:
+    """``build_report`` alone, in this process: (seconds, tracemalloc peak in MB)."""
+    from helpline.reporting.build import build_report
+    from helpline.reporting.periods import Period
+
+    async def build() -> None:
+        db = Database(url)
+        try:
+            await build_report(
+                db=db,
+                config=load_config(),
+                labels=load_labels(),
+                period=Period(date(2024, 1, 1), date(2026, 12, 31)),
+                breakdowns=[("month", "category")],
+                zone=ZoneInfo("Europe/Amsterdam"),
+            )
+        finally:
+            await db.dispose()
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    asyncio.run(build())
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return elapsed, peak
+
+
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Runs ``helpline`` in a child process: (seconds, peak RSS in MB, stdout)."""
     code = (
@@ -171,6 +202,9 @@ def main() -> None:
         exported = json.loads(out.read_text())
         print(f"export --by month,category: {export_s:.2f} s, peak {export_mb:.0f} MB,"
               f" {len(exported['rows'])} rows, total {exported['total']:,}")  # fmt: skip
+        build_s, build_mb = time_build(url)
+        print(f"  of which build_report (queries and labels): {build_s:.2f} s,"
+              f" Python allocations peak {build_mb:.1f} MB")  # fmt: skip
         csv_path = Path(tmp) / "import.csv"
         write_import_file(csv_path, options.import_rows)
         import_s, import_mb, message = run_cli(["import", "contacts", str(csv_path)], env)
@@ -189,6 +223,8 @@ def main() -> None:
         f" {fill_seconds:.1f} s |\n"
         f"| `export --by month,category --format json` over all of them | < 3 s, < 300 MB |"
         f" {export_s:.2f} s, {export_mb:.0f} MB |\n"
+        f"| of which `build_report` (the SQL and labelling, in-process) | — |"
+        f" {build_s:.2f} s, {build_mb:.1f} MB Python allocations (tracemalloc) |\n"
         f"| `import contacts` of {options.import_rows:,} CSV rows (into that database) | < 30 s |"
         f" {import_s:.2f} s, {import_mb:.0f} MB |\n"
         f"| the same import again (all rows already present) | — | {again_s:.2f} s |\n"

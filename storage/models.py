@@ -265,3 +265,12 @@ class Satisfaction(SQLModel, table=True):
     remark: str | None = Field(default=None, sa_type=Text)
     opted_out: bool = False
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_time(index=True))
+
+
+# Unique residents of a period: one index seek per resident (EXISTS) instead of
+# de-duplicating every contact of the period; also a resident's first contact (imports).
+Index(
+    "ix_contact_resident_occurred",
+    Contact.__table__.c.resident_id,  # type: ignore[attr-defined]
+    Contact.__table__.c.occurred_at,  # type: ignore[attr-defined]
+)

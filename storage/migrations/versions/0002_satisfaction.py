@@ -1,4 +1,4 @@
-"""satisfaction grades; covering index for the contact tallies
+"""satisfaction grades; index for counting unique residents
 
 Revision ID: 0002_satisfaction
 Revises: 0001
@@ -39,9 +39,17 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_satisfaction_answered_at"), ["answered_at"], unique=False
         )
+    # Unique residents of a period by EXISTS, one index seek per resident.
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_contact_resident_occurred", ["resident_id", "occurred_at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.drop_index("ix_contact_resident_occurred")
+
     with op.batch_alter_table("satisfaction", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_satisfaction_answered_at"))
 
