@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from flows.config import ConfigError, FlowConfig, load_config
 from flows.labels import Labels, load_labels
@@ -54,7 +55,10 @@ def run_with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) ->
         finally:
             await db.dispose()
 
+    where = settings.db_url.split("@")[-1]
     try:
         return asyncio.run(main())
     except OSError as exc:
-        fail(f"database {settings.db_url.split('@')[-1]}: {exc.strerror or exc}")
+        fail(f"database {where}: {exc.strerror or exc}")
+    except OperationalError as exc:  # locked, read-only, disk full, server gone
+        fail(f"database {where}: {str(exc.orig).splitlines()[0] if exc.orig else exc}")

@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Contact, Request, Resident, Satisfaction, Staff
-from storage.repository.localtime import TIME_DIMENSIONS, pieces, postgres_period_keys
+from storage.repository.localtime import (
+    TIME_DIMENSIONS,
+    Piece,
+    pieces,
+    postgres_period_keys,
+)
 
 COLUMN_DIMENSIONS = (
     "category",
@@ -111,30 +116,68 @@ def _cell(keys: tuple[str | None, ...], measures: Sequence[Any]) -> Cell:
     return Cell(keys, int(measures[0]), int(measures[1]), average)
 
 
-async def _tally(
+def plan(
+    *, dialect: str, dims: Sequence[str], start: datetime, end: datetime, zone: ZoneInfo
+) -> list[Piece]:
+    """The stretches of [start, end) to count one by one with ``count_piece``.
+
+    PostgreSQL converts times itself: the whole period at once. SQLite: one piece per
+    local month, quarter or week of the time dimensions in ``dims`` (just the whole
+    period when there are none). Pieces are independent: they may be counted in
+    parallel, on different sessions.
+    """
+    for dim in dims:
+        if dim not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dim!r}")
+    if dialect == "postgresql":
+        return [Piece({}, start, end)]
+    return pieces(dims, start, end, zone)
+
+
+async def count_piece(
+    *,
     session: AsyncSession,
-    source: _Source,
     dims: Sequence[str],
-    start: datetime,
-    end: datetime,
+    piece: Piece,
     zone: ZoneInfo,
+    grades: bool = False,
 ) -> list[Cell]:
+    """Contacts (or, with ``grades``, satisfaction grades) per combination of ``dims``."""
+    source = _GRADES if grades else _CONTACTS
+    if grades and any(dim not in GRADE_DIMENSIONS for dim in dims):
+        raise ValueError(f"dimension 'direction' does not apply to grades: {list(dims)}")
     if session.get_bind().dialect.name == "postgresql":
         periods = postgres_period_keys(source.time, zone)
         columns = [periods[d] if d in TIME_DIMENSIONS else _column(source, d) for d in dims]
-        result = await session.execute(_query(source, columns, start, end))
+        result = await session.execute(_query(source, columns, piece.start, piece.end))
         return [_cell(tuple(row[: len(dims)]), row[len(dims) :]) for row in result]
     plain = [d for d in dims if d not in TIME_DIMENSIONS]
     columns = [_column(source, d) for d in plain]
     cells = []
-    for piece in pieces(dims, start, end, zone):
-        result = await session.execute(_query(source, columns, piece.start, piece.end))
-        for row in result:
-            if not columns and not row[0]:
-                continue  # no GROUP BY: one row of zeros for an empty piece
-            found = dict(zip(plain, row[: len(plain)], strict=True))
-            keys = tuple(piece.keys[d] if d in TIME_DIMENSIONS else found[d] for d in dims)
-            cells.append(_cell(keys, row[len(plain) :]))
+    result = await session.execute(_query(source, columns, piece.start, piece.end))
+    for row in result:
+        if not columns and not row[0]:
+            continue  # no GROUP BY: one row of zeros for an empty piece
+        found = dict(zip(plain, row[: len(plain)], strict=True))
+        keys = tuple(piece.keys[d] if d in TIME_DIMENSIONS else found[d] for d in dims)
+        cells.append(_cell(keys, row[len(plain) :]))
+    return cells
+
+
+async def _tally(
+    session: AsyncSession,
+    dims: Sequence[str],
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    grades: bool = False,
+) -> list[Cell]:
+    dialect = session.get_bind().dialect.name
+    cells = []
+    for piece in plan(dialect=dialect, dims=dims, start=start, end=end, zone=zone):
+        cells += await count_piece(
+            session=session, dims=dims, piece=piece, zone=zone, grades=grades
+        )
     return cells
 
 
@@ -147,7 +190,7 @@ async def contact_tallies(
     zone: ZoneInfo,
 ) -> list[Cell]:
     """Contacts and distinct residents per combination of ``dims`` in [start, end)."""
-    return await _tally(session, _CONTACTS, dims, start, end, zone)
+    return await _tally(session, dims, start, end, zone)
 
 
 async def contact_totals(
@@ -181,10 +224,7 @@ async def grade_tallies(
     Breakdown values come from the graded request; time dimensions use the moment
     the resident answered. Opt-outs are not grades and are left out.
     """
-    for dim in dims:
-        if dim not in GRADE_DIMENSIONS:
-            raise ValueError(f"dimension {dim!r} does not apply to grades")
-    return await _tally(session, _GRADES, dims, start, end, zone)
+    return await _tally(session, dims, start, end, zone, grades=True)
 
 
 @dataclass(frozen=True)
