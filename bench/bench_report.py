@@ -49,6 +49,20 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+NOTES = """
+Notes:
+- The contacts are inserted in time order, as the bot stores them. The export on
+  SQLite runs one GROUP BY per local month on two read-only connections in parallel
+  (`storage/readonly.py`); the unique residents of the period come from an `EXISTS`
+  on the index `ix_contact_resident_occurred` (migration `0002_satisfaction`).
+- About 1.1 s of the export is Python start-up and imports (SQLAlchemy, Alembic,
+  Typer); the tracemalloc figure counts Python allocations only (SQLite's own memory
+  is in the RSS figure).
+- The import checks all rows first (pure Python), then stores
+  them in one transaction in batches of 2,000.
+"""
+
+
 def fill(path: Path, contacts: int, seed: int = 42) -> None:
     """Bulk-inserts residents and ``contacts`` random contacts over three years."""
     config = load_config()
@@ -227,7 +241,7 @@ def main() -> None:
         f" {build_s:.2f} s, {build_mb:.1f} MB Python allocations (tracemalloc) |\n"
         f"| `import contacts` of {options.import_rows:,} CSV rows (into that database) | < 30 s |"
         f" {import_s:.2f} s, {import_mb:.0f} MB |\n"
-        f"| the same import again (all rows already present) | — | {again_s:.2f} s |\n"
+        f"| the same import again (all rows already present) | — | {again_s:.2f} s |\n" + NOTES
     )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
