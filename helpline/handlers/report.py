@@ -17,10 +17,8 @@ from telegram.constants import ChatType
 from flows.labels import Labels, load_labels
 from flows.permissions import Relation, allowed
 from helpline.reporting.build import STANDARD_BREAKDOWNS, build_report
-from helpline.reporting.charts import to_png
 from helpline.reporting.model import Report
 from helpline.reporting.periods import Period, PeriodError, parse_period
-from helpline.reporting.workbook import to_xlsx
 from storage import repository as repo
 
 if TYPE_CHECKING:
@@ -39,6 +37,10 @@ def file_stem(asked: str, period: Period) -> str:
 
 
 def _render(report: Report, labels: Labels) -> tuple[bytes, bytes]:
+    # Imported here: matplotlib and openpyxl would add a second to the bot's start-up.
+    from helpline.reporting.charts import to_png
+    from helpline.reporting.workbook import to_xlsx
+
     chart = Report(
         period=report.period,
         period_label=report.period_label,
