@@ -1,50 +1,45 @@
-"""An in-memory Telegram Bot API server state, shared by the in-process and HTTP fronts.
+"""An in-memory Telegram Bot API server, shared by the in-process and HTTP fronts.
 
 It answers Bot API methods the way Telegram does (message objects, error codes,
 ``retry_after``), records every call, queues incoming updates for ``getUpdates``,
-and can be told to fail: a blocked chat (403), flood control (429), server errors.
-Thread-safe: the HTTP front calls it from its own threads.
+and can be told to fail: a blocked chat (403), flood control (429), server errors,
+timeouts. Thread-safe: the HTTP front calls it from its own threads.
+
+    FakeState                 chats, messages, the update queue, the lock   (fake_state)
+     └── UpdateBuilder        text(), press(), contact(), media(), ...      (fake_updates)
+          └── BotApiMethods   sendMessage, editMessageText, getUpdates, ... (fake_methods)
+               └── FakeTelegram   handle(), what the bot did, failure injection
 """
 
 from __future__ import annotations
 
-import threading
+import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from helpline.testing.fake_updates import UpdateBuilder
+from helpline.testing.fake_methods import Answer, BotApiMethods, as_int, error, ok, scope_key
+from helpline.testing.fake_state import ApiCall, FakeUser
 
-MAX_TEXT = 4096
+__all__ = ["TIMEOUT_DESCRIPTION", "ApiCall", "FakeTelegram", "FakeUser"]
 
+# The description of an injected timeout (error_code 0): FakeRequest raises TimedOut on it,
+# the HTTP front sends it as a 504.
+TIMEOUT_DESCRIPTION = "Gateway Timeout: the fake Bot API simulates a timeout"
 
-@dataclass
-class FakeUser:
-    """A Telegram user; their private chat id is their user id."""
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request: injected failure",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other getUpdates request",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    504: "Gateway Timeout",
+}
 
-    id: int
-    first_name: str
-    language_code: str | None = "nl"
-    username: str | None = None
-    last_name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The Telegram ``User`` object."""
-        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        for name in ("language_code", "username", "last_name"):
-            if getattr(self, name) is not None:
-                data[name] = getattr(self, name)
-        return data
-
-
-@dataclass
-class ApiCall:
-    """One Bot API call the bot made."""
-
-    method: str
-    params: dict[str, Any]
-    at: float = field(default_factory=time.monotonic)
+# Methods that put something in a chat, and so fail with 403 once the user blocked the bot.
+_SENDING = ("send", "edit", "copy", "forward", "pin")
 
 
 @dataclass
@@ -57,62 +52,107 @@ class _Failure:
     times: int
 
 
-class FakeTelegram(UpdateBuilder):
-    """The fake server's state: chats, messages, updates, failures."""
+class FakeTelegram(BotApiMethods):
+    """The fake server's state and its API: chats, messages, updates, failures.
+
+    Attributes:
+        token: The bot token the HTTP front accepts.
+        calls: Every Bot API call, in order (getUpdates only if ``record_get_updates``).
+        webhook: The parameters of the last setWebhook (``{}`` when there is none).
+    """
 
     def __init__(
-        self, bot_id: int = 7000001, bot_username: str = "helpline_test_bot", token: str = ""
+        self,
+        bot_id: int = 7000001,
+        bot_username: str = "helpline_test_bot",
+        token: str = "123456:TEST",
     ) -> None:
-        super().__init__()
-        self.token = token or f"{bot_id}:TEST-TOKEN"
-        self.bot = {
-            "id": bot_id,
-            "is_bot": True,
-            "first_name": "Helpline",
-            "username": bot_username,
-        }
-        self.calls: list[ApiCall] = []
-        self.lock = threading.RLock()
-        self.changed = threading.Condition(self.lock)
-        self._messages: dict[int, dict[int, dict[str, Any]]] = {}  # chat → id → message
-        self._order: list[tuple[int, int]] = []  # (chat, message id) in send order
-        self._next_id: dict[int, int] = {}
-        self._deleted: dict[int, list[int]] = {}
-        self._blocked: set[int] = set()
+        super().__init__(bot_id, bot_username)
+        self.token = token
+        self.record_get_updates = False
         self._failures: list[_Failure] = []
-        self._log: list[str] = []
-        self.webhook: dict[str, Any] = {}
 
-    # --- incoming updates -------------------------------------------------
-    def _queued(self, update: dict[str, Any], line: str) -> None:
+    # --- the API --------------------------------------------------------------
+    def handle(
+        self,
+        method: str,
+        params: dict[str, Any],
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ) -> Answer:
+        """Answers one Bot API call.
+
+        Args:
+            method: The Bot API method, e.g. ``sendMessage``.
+            params: Decoded parameters (numbers as numbers, ``reply_markup`` as a dict).
+            files: Uploaded files by field name: ``(filename, bytes)``.
+
+        Returns:
+            The HTTP status and the Telegram JSON answer.
+        """
+        params = copy.deepcopy(params)
         with self.changed:
-            self._log.append(line)
-            self.changed.notify_all()
+            if method != "getUpdates" or self.record_get_updates:
+                self.calls.append(ApiCall(method, params))
+            try:
+                return self._answer(method, params, files or {})
+            finally:
+                self.changed.notify_all()
 
-    # --- what the bot did -------------------------------------------------
+    def _answer(self, method: str, params: dict[str, Any], files: dict[str, Any]) -> Answer:
+        failure = self._take_failure(method, params)
+        if failure is not None:
+            if failure.error_code == 0:
+                return error(504, TIMEOUT_DESCRIPTION)
+            code = failure.error_code
+            description = failure.description or _DEFAULT_DESCRIPTIONS.get(code, "")
+            return error(code, description or f"Error {code}", failure.retry_after)
+        chat_id = as_int(params.get("chat_id"))
+        if method.startswith(_SENDING) and chat_id in self._blocked:
+            return error(403, "Forbidden: bot was blocked by the user")
+        handler: Callable[..., Answer] | None = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return 200, ok(True)
+        try:
+            return handler(params, files)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return error(400, f"Bad Request: invalid parameters ({exc!r})")
+
+    # --- what the bot did -----------------------------------------------------
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
-        """Messages the bot sent (current state after edits), in order."""
+        """Messages the bot sent and did not delete, as they are now (after edits), in order.
+
+        Args:
+            chat_id: Only this chat (None: all chats).
+
+        Returns:
+            Snapshots of the message dicts: ``message_id``, ``chat``, ``text`` (or
+            ``document``/``photo`` and ``caption``), ``reply_markup`` (reply keyboards too),
+            ``edits`` (how often edited) and, for files, ``filename`` and ``content`` (the
+            uploaded bytes).
+        """
         with self.lock:
             return [
-                self._messages[c][m]
+                dict(self._messages[c][m])
                 for c, m in self._order
                 if (chat_id is None or c == chat_id) and m in self._messages.get(c, {})
             ]
 
     def last_sent(self, chat_id: int) -> dict[str, Any]:
-        """The newest message the bot sent in ``chat_id``."""
+        """The newest message the bot sent in ``chat_id``; AssertionError if there is none."""
         messages = self.sent(chat_id)
         if not messages:
-            raise AssertionError(f"the bot sent nothing to chat {chat_id}")
+            with self.lock:
+                chats = sorted({c for c, _ in self._order})
+            raise AssertionError(f"the bot sent nothing to chat {chat_id} (it did send to {chats})")
         return messages[-1]
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
-        """A sent message as it is now."""
+        """A snapshot of a sent message as it is now; KeyError if deleted or never sent."""
         with self.lock:
-            return self._messages[chat_id][message_id]
+            return dict(self._messages[chat_id][message_id])
 
     def deleted(self, chat_id: int) -> list[int]:
-        """Ids of messages the bot deleted in ``chat_id``."""
+        """Ids of the messages the bot deleted in ``chat_id``, in order."""
         with self.lock:
             return list(self._deleted.get(chat_id, []))
 
@@ -121,22 +161,44 @@ class FakeTelegram(UpdateBuilder):
         with self.lock:
             return [c.params for c in self.calls if c.method == "answerCallbackQuery"]
 
+    def commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
+        """The command list set with setMyCommands for ``scope`` (default scope)."""
+        key = scope_key({"scope": scope, "language_code": language_code})
+        with self.lock:
+            return list(self._commands.get(key, []))
+
     def transcript(self) -> list[str]:
-        """Readable lines: what people sent (→) and what the bot sent or edited (←)."""
+        """The conversation as readable lines, in order.
+
+        ``→ Anna (123): text`` for what people send or press, ``← 123: text [buttons: A | B]``
+        for what the bot sends (``← 123 (edited): ...`` for edits, ``[keyboard: ...]`` for
+        reply keyboards, ``[document name, N bytes]`` for files).
+        """
         with self.lock:
             return list(self._log)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Waits until ``predicate()`` holds (for tests against the HTTP front)."""
+        """Blocks until ``predicate()`` holds; for tests against the HTTP front.
+
+        Args:
+            predicate: Checked under the lock after every change (and every 50 ms).
+            timeout: Seconds before giving up.
+
+        Raises:
+            AssertionError: On timeout, with the end of the transcript.
+        """
         deadline = time.monotonic() + timeout
         with self.changed:
             while not predicate():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out after {timeout}s waiting for the bot")
+                    tail = "\n".join(self._log[-10:]) or "(nothing happened)"
+                    raise AssertionError(f"timed out after {timeout}s; last lines:\n{tail}")
                 self.changed.wait(min(left, 0.05))
 
-    # --- failure injection ------------------------------------------------
+    # --- failure injection ----------------------------------------------------
     def fail_next(
         self,
         method: str,
@@ -147,7 +209,17 @@ class FakeTelegram(UpdateBuilder):
         chat_id: int | None = None,
         times: int = 1,
     ) -> None:
-        """Makes the next ``times`` calls of ``method`` fail (error_code 0: a timeout)."""
+        """Makes the next ``times`` calls of ``method`` fail.
+
+        Args:
+            method: The Bot API method, e.g. ``sendMessage``.
+            error_code: 429, 403, 400, 502, ...; 0 simulates a timeout (``TimedOut``
+                in-process, a 504 over HTTP).
+            description: Telegram's error text (a realistic default per code).
+            retry_after: Seconds for a 429 (default 1).
+            chat_id: Only calls for this chat.
+            times: How many calls fail.
+        """
         with self.lock:
             self._failures.append(
                 _Failure(method, error_code, description, retry_after, chat_id, times)
@@ -158,193 +230,19 @@ class FakeTelegram(UpdateBuilder):
         with self.lock:
             self._blocked.add(chat_id)
 
+    def unblock(self, chat_id: int) -> None:
+        """The user unblocked the bot again."""
+        with self.lock:
+            self._blocked.discard(chat_id)
+
     def _take_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
         for failure in self._failures:
-            chat_ok = failure.chat_id is None or _int(params.get("chat_id")) == failure.chat_id
-            if failure.method == method and chat_ok and failure.times > 0:
+            wanted_chat = (
+                failure.chat_id is None or as_int(params.get("chat_id")) == failure.chat_id
+            )
+            if failure.method == method and wanted_chat:
                 failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
                 return failure
         return None
-
-    # --- the API ----------------------------------------------------------
-    def handle(
-        self,
-        method: str,
-        params: dict[str, Any],
-        files: dict[str, tuple[str, bytes]] | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        """Answers one Bot API call: (HTTP status, Telegram JSON)."""
-        with self.changed:
-            if method != "getUpdates":
-                self.calls.append(ApiCall(method, dict(params)))
-            failure = self._take_failure(method, params)
-            if failure is not None:
-                return _error(failure.error_code or 504, failure.description, failure.retry_after)
-            handler = getattr(self, f"_m_{method}", None)
-            result = handler(params, files or {}) if handler else (200, _ok(True))
-            self.changed.notify_all()
-            return result
-
-    def _m_getMe(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        return 200, _ok(self.bot)
-
-    def _chat(self, chat_id: int) -> dict[str, Any]:
-        return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
-
-    def _store(self, chat_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        message_id = self._next_id.get(chat_id, 0) + 1
-        self._next_id[chat_id] = message_id
-        message = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": self._chat(chat_id),
-            "from": self.bot,
-            **body,
-        }
-        self._messages.setdefault(chat_id, {})[message_id] = message
-        self._order.append((chat_id, message_id))
-        return message
-
-    def _sendable(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | int:
-        chat_id = _int(params.get("chat_id"))
-        if chat_id is None:
-            return _error(400, "Bad Request: chat_id is empty")
-        if chat_id in self._blocked:
-            return _error(403, "Forbidden: bot was blocked by the user")
-        return chat_id
-
-    def _m_sendMessage(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        chat_id = self._sendable(params)
-        if not isinstance(chat_id, int):
-            return chat_id
-        text = str(params.get("text") or "")
-        if not text.strip():
-            return _error(400, "Bad Request: message text is empty")
-        if len(text) > MAX_TEXT:
-            return _error(400, "Bad Request: message is too long")
-        body: dict[str, Any] = {"text": text}
-        markup = params.get("reply_markup")
-        # Telegram returns only inline keyboards on the message; reply keyboards stay client-side.
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            body["reply_markup"] = markup
-        message = self._store(chat_id, body)
-        self._log.append(f"← {chat_id}: {text}{_buttons(params.get('reply_markup'))}")
-        return 200, _ok(message)
-
-    def _m_sendDocument(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        chat_id = self._sendable(params)
-        if not isinstance(chat_id, int):
-            return chat_id
-        name, data = next(iter(files.values()), ("file", b""))
-        document = {
-            "file_id": f"doc{len(self._order)}",
-            "file_unique_id": "u",
-            "file_name": name,
-            "file_size": len(data),
-        }
-        message = self._store(
-            chat_id, {"document": document, "caption": params.get("caption"), "content": data}
-        )
-        self._log.append(f"← {chat_id}: [document {name}, {len(data)} bytes]")
-        return 200, _ok({k: v for k, v in message.items() if k != "content"})
-
-    _m_sendPhoto = _m_sendDocument
-
-    def _m_editMessageText(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        chat_id, message_id = _int(params.get("chat_id")), _int(params.get("message_id"))
-        message = self._messages.get(chat_id or 0, {}).get(message_id or 0)
-        if message is None:
-            return _error(400, "Bad Request: message to edit not found")
-        text, markup = str(params.get("text") or ""), params.get("reply_markup")
-        if not text.strip():
-            return _error(400, "Bad Request: message text is empty")
-        if text == message.get("text") and markup == message.get("reply_markup"):
-            return _error(400, "Bad Request: message is not modified")
-        message["text"] = text
-        message.pop("reply_markup", None)
-        if markup:
-            message["reply_markup"] = markup
-        message["edits"] = message.get("edits", 0) + 1
-        self._log.append(f"← {chat_id} (edited): {text}{_buttons(markup)}")
-        return 200, _ok(message)
-
-    def _m_editMessageReplyMarkup(
-        self, params: dict[str, Any], files: Any
-    ) -> tuple[int, dict[str, Any]]:
-        chat_id, message_id = _int(params.get("chat_id")), _int(params.get("message_id"))
-        message = self._messages.get(chat_id or 0, {}).get(message_id or 0)
-        if message is None:
-            return _error(400, "Bad Request: message to edit not found")
-        message.pop("reply_markup", None)
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
-        return 200, _ok(message)
-
-    def _m_deleteMessage(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        chat_id, message_id = _int(params.get("chat_id")) or 0, _int(params.get("message_id")) or 0
-        if self._messages.get(chat_id, {}).pop(message_id, None) is None:
-            return _error(400, "Bad Request: message to delete not found")
-        self._deleted.setdefault(chat_id, []).append(message_id)
-        return 200, _ok(True)
-
-    def _m_deleteMessages(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        chat_id = _int(params.get("chat_id")) or 0
-        for message_id in params.get("message_ids") or []:
-            if self._messages.get(chat_id, {}).pop(int(message_id), None) is not None:
-                self._deleted.setdefault(chat_id, []).append(int(message_id))
-        return 200, _ok(True)
-
-    def _m_setWebhook(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        self.webhook = dict(params)
-        return 200, _ok(True)
-
-    def _m_getWebhookInfo(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        return 200, _ok(
-            {
-                "url": self.webhook.get("url", ""),
-                "has_custom_certificate": False,
-                "pending_update_count": 0,
-            }
-        )
-
-    def _m_getUpdates(self, params: dict[str, Any], files: Any) -> tuple[int, dict[str, Any]]:
-        offset = _int(params.get("offset")) or 0
-        limit = _int(params.get("limit")) or 100
-        return 200, _ok(self.take_updates(offset, limit))
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _ok(result: Any) -> dict[str, Any]:
-    return {"ok": True, "result": result}
-
-
-def _error(
-    code: int, description: str, retry_after: int | None = None
-) -> tuple[int, dict[str, Any]]:
-    body: dict[str, Any] = {
-        "ok": False,
-        "error_code": code,
-        "description": description or str(code),
-    }
-    if code == 429:
-        body["parameters"] = {"retry_after": retry_after or 1}
-        body["description"] = description or f"Too Many Requests: retry after {retry_after or 1}"
-    return code, body
-
-
-def _buttons(markup: Any) -> str:
-    if not isinstance(markup, dict):
-        return ""
-    labels = [b.get("text", "") for row in markup.get("inline_keyboard", []) for b in row]
-    labels += [
-        b.get("text", "") if isinstance(b, dict) else str(b)
-        for row in markup.get("keyboard", [])
-        for b in row
-    ]
-    return f"  [{' | '.join(labels)}]" if labels else ""
