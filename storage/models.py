@@ -235,6 +235,11 @@ class Handover(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     decided_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     decided_by: int | None = Field(default=None, foreign_key="staff.id")
+    # Issue 7 (audit helper): the basis for sharing with another team — the resident's
+    # consent, or a safety override with the holder's typed reason (free text: retention).
+    consent_basis: str | None = Field(default=None, max_length=16)  # consent | safety
+    consent_reason: str | None = Field(default=None, sa_type=Text)
+    consent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class Escalation(SQLModel, table=True):
@@ -274,3 +279,57 @@ Index(
     Contact.__table__.c.resident_id,  # type: ignore[attr-defined]
     Contact.__table__.c.occurred_at,  # type: ignore[attr-defined]
 )
+
+
+# --- Audit (issue 7) ---------------------------------------------------------------
+
+
+class AuditAction(StrEnum):
+    """What staff did that the audit log records (the one list of action names)."""
+
+    view_details = "view_details"  # a resident's details shown to a staff member
+    view_phone = "view_phone"  # a volunteer pressed "show phone number"
+    export = "export"  # contacts exported (CLI) or a report made (/rapport)
+    privacy_export = "privacy_export"  # everything about one resident exported
+    privacy_erase = "privacy_erase"  # a resident's data erased
+    role_add = "role_add"  # staff registered or re-activated
+    role_change = "role_change"  # role or queues changed
+    role_remove = "role_remove"  # staff removed
+    handover = "handover"  # a warm handover sent to another person or team
+    handover_decided = "handover_decided"  # a handover accepted or declined
+    audit_view = "audit_view"  # someone read the audit log
+
+
+class AuditEntry(SQLModel, table=True):
+    """One append-only audit row: who did what, on which request or resident, when.
+
+    The migration adds triggers that refuse UPDATE and DELETE. ``detail`` holds ids,
+    keys and counts only — never a resident's text, name or phone number.
+    ``request_id``/``resident_id`` carry no foreign key on purpose: the audit outlives
+    the rows it names (erasure must not be blocked by, nor rewrite, the audit).
+    """
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_column=_time(index=True))
+    actor_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    action: str = Field(max_length=32)
+    request_id: int | None = None
+    resident_id: int | None = None
+    detail: str | None = Field(default=None, max_length=400)
+
+
+class ChatMessage(SQLModel, table=True):
+    """A message id in a resident's private chat (no text), so ``/wis`` can delete it.
+
+    Telegram lets a bot delete messages of a private chat for 48 hours; older rows are
+    pruned.
+    """
+
+    __tablename__ = "chat_message"
+    __table_args__ = (Index("ix_chat_message_chat", "chat_id", "message_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int = Field(sa_type=BigInteger)
+    outgoing: bool = False
+    sent_at: datetime = Field(sa_column=_time(index=True))

@@ -3,6 +3,7 @@
 Handlers call these and never build SQL themselves; nothing here imports telegram.
 """
 
+from storage.repository.audit import audit_entries, record_audit
 from storage.repository.casework import (
     create_handover,
     decide_handover,
@@ -54,6 +55,7 @@ __all__ = [
     "StaffExistsError",
     "add_note",
     "add_staff",
+    "audit_entries",
     "cancel_escalations",
     "claim_due",
     "claim_request",
@@ -81,6 +83,7 @@ __all__ = [
     "next_reference",
     "open_requests",
     "queue_members",
+    "record_audit",
     "release_request",
     "remove_staff",
     "request_contact_fields",

@@ -1,0 +1,64 @@
+"""The audit log: append-only rows of who viewed, exported, erased, changed or handed over.
+
+There is deliberately no function here that changes or deletes a row; the database
+refuses UPDATE and DELETE on ``audit_log`` too (triggers in migration 0005).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import AuditEntry, Staff
+
+MAX_DETAIL = 400
+
+
+async def record_audit(
+    *,
+    session: AsyncSession,
+    actor_staff_id: int | None,
+    action: str,
+    request_id: int | None = None,
+    resident_id: int | None = None,
+    detail: str | None = None,
+    now: datetime,
+) -> AuditEntry:
+    """Appends one audit row in the caller's transaction.
+
+    Args:
+        actor_staff_id: the staff member who acted; None for the command line.
+        action: an ``AuditAction`` value.
+        detail: ids, keys and counts only (``"handover=12 basis=consent"``) — never a
+            resident's text, name or phone number.
+    """
+    entry = AuditEntry(
+        occurred_at=now,
+        actor_staff_id=actor_staff_id,
+        action=str(action),
+        request_id=request_id,
+        resident_id=resident_id,
+        detail=detail[:MAX_DETAIL] if detail else None,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def audit_entries(
+    *, session: AsyncSession, start: datetime, end: datetime, limit: int | None = None
+) -> list[tuple[AuditEntry, Staff | None]]:
+    """Audit rows with ``start <= occurred_at < end``, oldest first, with the acting staff."""
+    query = (
+        select(AuditEntry, Staff)
+        .outerjoin(Staff, col(Staff.id) == col(AuditEntry.actor_staff_id))
+        .where(col(AuditEntry.occurred_at) >= start, col(AuditEntry.occurred_at) < end)
+        .order_by(col(AuditEntry.occurred_at), col(AuditEntry.id))
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await session.execute(query)
+    return [(entry, staff) for entry, staff in rows.all()]
