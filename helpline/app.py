@@ -41,6 +41,7 @@ from helpline.handlers.handover import (
 )
 from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
+from helpline.handlers.report import report_command
 from helpline.handlers.resident import on_resident_update
 from helpline.handlers.staff import CLAIM_PATTERN, claim_button
 from helpline.handlers.staff_admin import staff_command
@@ -176,6 +177,7 @@ def build_application(
     application.add_handler(CommandHandler("nieuw", new_command))
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CommandHandler("staf", staff_command))
+    application.add_handler(CommandHandler("rapport", report_command))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))

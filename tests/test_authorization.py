@@ -40,7 +40,15 @@ STAFF_CALLBACKS = [
     "log:call_reached:{rid}",
     "pi:channel:phone",
 ]
-STAFF_COMMANDS = ["/wachtrij", "/queue", "/mijn", "/log", "/nieuw", "/staf add 6001 admin - Eve"]
+STAFF_COMMANDS = [
+    "/wachtrij",
+    "/queue",
+    "/mijn",
+    "/log",
+    "/nieuw",
+    "/staf add 6001 admin - Eve",
+    "/rapport 2026",
+]
 
 
 def _row(row: object) -> dict[str, object]:

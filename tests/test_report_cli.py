@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import typer
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
-from helpline.commands.export import export
-from helpline.commands.importer import import_app
+from helpline.cli import app
 from storage.db import Database
 from storage.models import Contact
 
@@ -47,9 +45,6 @@ async def cli(
                     category=category,
                 )
             )
-    app = typer.Typer()
-    app.command("export")(export)
-    app.add_typer(import_app, name="import")
 
     async def invoke(*args: str) -> Result:
         return await asyncio.to_thread(CliRunner().invoke, app, list(args))

@@ -9,14 +9,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import typer
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from flows.config import load_config
-from helpline.commands.export import export
-from helpline.commands.importer import import_app
+from helpline.cli import app
 from helpline.reporting.importfile import read_table
 from helpline.reporting.importrows import check_rows
 from storage.db import Database
@@ -36,9 +34,6 @@ def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path / "data"))
-    app = typer.Typer()
-    app.command("export")(export)
-    app.add_typer(import_app, name="import")
 
     async def invoke(*args: str) -> Result:
         return await asyncio.to_thread(CliRunner().invoke, app, list(args))

@@ -10,11 +10,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, CommandHandler
 
-from helpline.handlers.report import report_command
-from helpline.services import HelplineContext
 from helpline.testing import FakeUser
 from storage.db import Database
 from storage.models import Contact, Role
@@ -26,22 +22,9 @@ STRANGER = FakeUser(503, "Sam")
 NOT_ALLOWED = "Dit commando is alleen voor coördinatoren."
 
 
-async def report_then_stop(update: Update, context: HelplineContext) -> None:
-    """/rapport as the first matching handler: later groups (resident intake) do not run."""
-    await report_command(update, context)
-    raise ApplicationHandlerStop
-
-
 @pytest.fixture
 async def harness(db: Database, tmp_path: Path) -> AsyncIterator[Harness]:
     async with running_app(db, tmp_path) as h:
-        registered = any(
-            isinstance(handler, CommandHandler) and "rapport" in handler.commands
-            for handlers in h.app.handlers.values()
-            for handler in handlers
-        )
-        if not registered:  # until the lead wires it in helpline/app.py
-            h.app.add_handler(CommandHandler("rapport", report_then_stop), group=-1)
         async with db.session() as session:
             for stamp, category in [
                 ("2026-01-05T10:00", "geldzaken"),
@@ -64,6 +47,19 @@ async def harness(db: Database, tmp_path: Path) -> AsyncIterator[Harness]:
 
 def documents(h: Harness, chat_id: int) -> list[dict[str, Any]]:
     return [m for m in h.telegram.sent(chat_id) if "document" in m]
+
+
+async def test_rapport_is_registered_in_the_application(harness: Harness) -> None:
+    from telegram.ext import CommandHandler
+
+    from helpline.handlers.report import report_command
+
+    assert any(
+        isinstance(handler, CommandHandler)
+        and "rapport" in handler.commands
+        and handler.callback is report_command
+        for handler in harness.app.handlers[0]
+    )
 
 
 async def test_coordinator_gets_workbook_and_chart(harness: Harness) -> None:
