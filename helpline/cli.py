@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -19,13 +18,12 @@ from flows.config import ConfigError, load_config
 from helpline.commands.classify import classify
 from helpline.commands.export import export
 from helpline.commands.importer import import_app
-from helpline.handlers.staff_admin import role_detail
 from helpline.logs import setup_logging
 from helpline.settings import Settings, SettingsError, load_settings
 from storage import repository as repo
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import AuditAction, Role
+from storage.models import Role
 
 app = typer.Typer(help="HeusdenHelpt!-style help line bot for Telegram.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -156,19 +154,12 @@ def staff_add(
 
     async def work(db: Database) -> None:
         async with db.session() as session:
-            added = await repo.add_staff(
+            await repo.add_staff(
                 session=session,
                 telegram_user_id=telegram_id,
                 name=name.strip(),
                 role=role,
                 queues=queues,
-            )
-            await repo.record_audit(
-                session=session,
-                actor_staff_id=None,
-                action=AuditAction.role_add,
-                detail=role_detail(added.id, str(role), queues),
-                now=datetime.now(UTC),
             )
 
     try:
@@ -206,17 +197,7 @@ def staff_remove(
 
     async def work(db: Database) -> bool:
         async with db.session() as session:
-            target = await repo.get_staff(session=session, telegram_user_id=telegram_id)
-            removed = await repo.remove_staff(session=session, telegram_user_id=telegram_id)
-            if removed and target is not None:
-                await repo.record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.role_remove,
-                    detail=role_detail(target.id, str(target.role), ()),
-                    now=datetime.now(UTC),
-                )
-            return removed
+            return await repo.remove_staff(session=session, telegram_user_id=telegram_id)
 
     if not _with_db(settings, work):
         fail(f"no active staff member with Telegram id {telegram_id}", code=1)
