@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from flows.config import ConfigError, load_config
 from helpline.commands.classify import classify
@@ -33,6 +34,9 @@ app.add_typer(staff_app, name="staff")
 app.command("classify")(classify)
 app.command("export")(export)
 app.add_typer(import_app, name="import")
+
+if TYPE_CHECKING:
+    from helpline.services import HelplineApp
 
 T = TypeVar("T")
 
@@ -62,8 +66,28 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except OSError as exc:
-        fail(f"database {settings.db_url.split('@')[-1]}: {exc.strerror or exc}")
+    except (OSError, DBAPIError) as exc:
+        fail(database_problem(settings, exc))
+
+
+def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
+    """One line for a database that cannot be reached or used (no password shown)."""
+    where = settings.db_url.split("@")[-1]
+    if isinstance(exc, OSError):
+        return f"database {where}: {exc.strerror or exc}"
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    return f"database {where}: {reason.strip().splitlines()[0] if reason.strip() else exc}"
+
+
+def check_configuration(settings: Settings) -> None:
+    """Validates the flows directory and QUEUE_CHATS, or fails with one line."""
+    try:
+        queues = load_config(settings.flows_dir).queues
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
+    unknown = sorted(set(settings.queue_chats) - set(queues))
+    if unknown:
+        fail(f"configuration: setting QUEUE_CHATS: unknown queue {unknown[0]!r}")
 
 
 @app.command()
@@ -81,20 +105,46 @@ def run(
             "Running the demo instead: a scripted intake and claim against a fake Telegram.\n"
             "Set TELEGRAM_BOT_TOKEN (see .env.example) to serve your real bot.\n"
         )
+        check_configuration(settings)  # the demo plays Heusden; still check the line's own
         demo()
         return
+    from telegram.error import InvalidToken, NetworkError
+
     from helpline.app import build_application
 
     try:
         application = build_application(settings)
     except ConfigError as exc:
         fail(f"configuration: {exc}")
+    except OSError as exc:  # e.g. the data directory cannot be made
+        fail(database_problem(settings, exc))
+    if webhook and (settings.webhook_url is None or settings.webhook_secret is None):
+        fail("--webhook needs the settings WEBHOOK_URL and WEBHOOK_SECRET")
+    # Start-up failures (token refused, Bot API unreachable, database down) are one line.
+    logging.getLogger("telegram.ext").addFilter(_no_bootstrap_traceback)
+    try:
+        _serve(application, settings, webhook=webhook)
+    except InvalidToken:
+        fail("setting TELEGRAM_BOT_TOKEN: the Bot API does not accept this token")
+    except NetworkError as exc:
+        fail(f"cannot reach the Telegram Bot API at {settings.telegram_api_base_url}: {exc}")
+    except (OSError, DBAPIError) as exc:
+        fail(database_problem(settings, exc))
+
+
+def _no_bootstrap_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start with a traceback; the line we print says it all."""
+    if record.getMessage().startswith("Network Retry Loop (Bootstrap"):
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
+def _serve(application: HelplineApp, settings: Settings, *, webhook: bool) -> None:
     allowed = ["message", "callback_query"]
     if not webhook:
         application.run_polling(allowed_updates=allowed)
         return
-    if settings.webhook_url is None or settings.webhook_secret is None:
-        fail("--webhook needs the settings WEBHOOK_URL and WEBHOOK_SECRET")
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
     path = urlsplit(settings.webhook_url).path.strip("/")
     application.run_webhook(
         listen=settings.webhook_listen,
@@ -109,6 +159,7 @@ def run(
 @app.command()
 def demo() -> None:
     """Plays a resident intake and a staff claim against a fake Telegram; prints the transcript."""
+    settings_or_exit()  # a broken environment is one line here too
     from helpline.demo import run_demo
 
     logging.disable(logging.WARNING)

@@ -29,6 +29,9 @@ async def run_demo(echo: bool = True) -> list[str]:
             telegram_bot_token=None,
             HELPLINE_DATA_DIR=Path(tmp),
             database_url=None,
+            # The script is written for the Heusden configuration and its own groups.
+            flows_dir=None,
+            queue_chats={},
         )
         services = build_services(settings)
         settings.queue_chats = {

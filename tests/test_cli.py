@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,7 @@ from typer.testing import CliRunner
 
 from helpline.cli import app
 from helpline.demo import run_demo
+from helpline.testing import FakeTelegram, FakeTelegramServer
 
 runner = CliRunner()
 
@@ -93,3 +98,117 @@ async def test_demo_shows_intake_card_and_claim() -> None:
     assert "HH-2026-" in text or "HH-20" in text
     assert "Nieuwe vraag" in text
     assert "Opgepakt door Sanne" in text
+
+
+COMMANDS = [
+    ["run"],
+    ["demo"],
+    ["db", "upgrade"],
+    ["staff", "add", "--telegram-id", "1", "--name", "X"],
+    ["export"],
+    ["import", "contacts", "x.csv"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c[:2]) for c in COMMANDS])
+def test_every_command_names_a_bad_time_zone_in_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("TIME_ZONE", "Mars/Base")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    assert result.output.strip() == "helpline: setting TIME_ZONE: unknown time zone 'Mars/Base'"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("QUEUE_CHATS", '{"nope": -100}', "setting QUEUE_CHATS: unknown queue 'nope'"),
+        ("FLOWS_DIR", "/no/such/flows", "flows directory /no/such/flows does not exist"),
+    ],
+)
+def test_run_without_token_checks_the_configuration_before_the_demo(
+    env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == f"helpline: configuration: {expected}"
+    assert "Traceback" not in result.output and "Demo finished" not in result.output
+
+
+def test_demo_ignores_the_lines_own_groups_and_flows(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo plays its own script on the Heusden configuration in a throw-away database.
+    monkeypatch.setenv("QUEUE_CHATS", '{"coordinatie": -100123}')
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Opgepakt door Sanne" in result.output
+    assert not (env / "data").exists()
+
+
+def test_unreachable_database_is_one_line(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+asyncpg://helpline:pw@127.0.0.1:{port}/x")
+    result = runner.invoke(app, ["staff", "list"])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"helpline: database 127.0.0.1:{port}/x: ") and "pw" not in line
+
+
+def test_missing_postgres_database_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
+    url = database_url.rsplit("/", 1)[0] + "/helpline_no_such_database"
+    monkeypatch.setenv("DATABASE_URL", url)
+    result = runner.invoke(app, ["staff", "list"])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert 'database "helpline_no_such_database" does not exist' in line
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    helpline = Path(sys.executable).parent / "helpline"
+    return subprocess.run(
+        [str(helpline), "run"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    for name in ("DATABASE_URL", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR"):
+        env.pop(name, None)
+    env.update(HELPLINE_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def test_run_with_a_refused_token_is_one_line(tmp_path: Path) -> None:
+    telegram = FakeTelegram()
+    with FakeTelegramServer(telegram) as server:
+        env = _process_env(
+            tmp_path, TELEGRAM_BOT_TOKEN="999:not-the-token", TELEGRAM_API_BASE_URL=server.base_url
+        )
+        result = _run(env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "helpline: setting TELEGRAM_BOT_TOKEN: the Bot API does not accept this token"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_run_with_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/bot"
+    env = _process_env(tmp_path, TELEGRAM_BOT_TOKEN="123:abcdef", TELEGRAM_API_BASE_URL=base)
+    result = _run(env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"helpline: cannot reach the Telegram Bot API at {base}")
+    assert "Traceback" not in result.stderr

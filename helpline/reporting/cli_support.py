@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from flows.config import ConfigError, FlowConfig, load_config
 from flows.labels import Labels, load_labels
@@ -60,5 +60,5 @@ def run_with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) ->
         return asyncio.run(main())
     except OSError as exc:
         fail(f"database {where}: {exc.strerror or exc}")
-    except OperationalError as exc:  # locked, read-only, disk full, server gone
+    except DBAPIError as exc:  # locked, read-only, disk full, server gone, no such database
         fail(f"database {where}: {str(exc.orig).splitlines()[0] if exc.orig else exc}")
