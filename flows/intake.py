@@ -232,11 +232,11 @@ def _typed(ctx: IntakeContext, draft: Draft, text: str) -> Outcome:
         if village is not None:
             return _moved(ctx, replace(draft, village=village, step=Step.CONTACT))
     if draft.step is Step.CONTACT:
-        if text.casefold() in _labels(ctx, "btn_chat_only"):
+        if _fold(text) in _labels(ctx, "btn_chat_only"):
             chat = replace(draft, contact_preference="chat", phone=None, step=Step.TIME)
             saved = Reply(ctx.texts("chat_only_saved", draft.language), remove_keyboard=True)
             return _moved(ctx, chat, saved)
-        if text.casefold() in _labels(ctx, "btn_share_phone"):
+        if _fold(text) in _labels(ctx, "btn_share_phone"):
             return _again(ctx, draft, "use_buttons")
         phone = normalise_phone(text)
         if phone is None:
@@ -244,7 +244,7 @@ def _typed(ctx: IntakeContext, draft: Draft, text: str) -> Outcome:
         return _contact_given(ctx, draft, phone)
     if draft.step is Step.TIME:
         for key in TIMES:
-            if text.casefold() in _labels(ctx, f"time_{key}"):
+            if _fold(text) in _labels(ctx, f"time_{key}"):
                 return _moved(ctx, replace(draft, preferred_time=key, step=Step.SUMMARY))
     return _again(ctx, draft, "use_buttons")
 
@@ -292,8 +292,13 @@ def match_village(config: FlowConfig, text: str) -> str | None:
     return match[2] if match else None
 
 
+def _fold(text: str) -> str:
+    """Casefolded words only: a typed "chat only" matches the button "💬 Chat only"."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
+
+
 def _labels(ctx: IntakeContext, key: str) -> set[str]:
-    return {ctx.texts(key, lang).casefold() for lang in ("nl", "en")}
+    return {_fold(ctx.texts(key, lang)) for lang in ("nl", "en")}
 
 
 def _category_label(ctx: IntakeContext, key: str | None, lang: str) -> str:

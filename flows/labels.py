@@ -29,6 +29,10 @@ REQUIRED_TEXTS = (
     "survey.thanks",
     "survey.opted_out",
     "survey.already_answered",
+    "survey.remark_prompt",
+    "survey.remark_placeholder",
+    "survey.remark_thanks",
+    "survey.not_available",
 )
 REQUIRED_COLUMNS = (
     "count", "residents", "percent", "answers", "average", "summary", "period", "from", "to",

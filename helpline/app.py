@@ -25,6 +25,7 @@ from flows.business_hours import HoursError, OpeningHours
 from flows.cards import Cards
 from flows.config import ConfigError, load_config
 from flows.intake import IntakeContext
+from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.blocked import chat_blocked
@@ -46,6 +47,7 @@ from helpline.handlers.resident import on_resident_update
 from helpline.handlers.staff import CLAIM_PATTERN, claim_button
 from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
+from helpline.handlers.survey import survey_button
 from helpline.ordering import PerChatUpdateProcessor
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
 from helpline.settings import Settings
@@ -180,6 +182,7 @@ def build_application(
     application.add_handler(CommandHandler("rapport", report_command))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
+    application.add_handler(CallbackQueryHandler(survey_button, pattern=SURVEY_PATTERN))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
     application.add_handler(CallbackQueryHandler(_stale_button))
     application.add_handler(

@@ -111,6 +111,20 @@ def test_typed_phone_variants_and_chat_only() -> None:
     assert chat.replies[0].remove_keyboard
 
 
+@pytest.mark.parametrize(
+    "typed", ["alleen via de chat", "Chat only", "chat only!", "  ALLEEN VIA DE CHAT "]
+)
+def test_chat_only_typed_without_the_emoji_is_understood(typed: str) -> None:
+    chat = advance(CTX, at(Step.CONTACT), TextIn(typed))
+    assert (chat.draft.contact_preference, chat.draft.step) == ("chat", Step.TIME)
+
+
+@pytest.mark.parametrize(("typed", "key"), [("morning", "morning"), ("Avond.", "evening")])
+def test_time_of_day_typed_in_either_language(typed: str, key: str) -> None:
+    outcome = advance(CTX, at(Step.TIME), TextIn(typed))
+    assert (outcome.draft.preferred_time, outcome.draft.step) == (key, Step.SUMMARY)
+
+
 def test_someone_elses_contact_is_refused() -> None:
     outcome = advance(CTX, at(Step.CONTACT), ContactIn("+31612345678", own=False))
     assert outcome.draft.step is Step.CONTACT

@@ -18,6 +18,7 @@ from flows.phone import display_phone
 from helpline import cases
 from helpline.access import Actor, actor_for
 from helpline.handlers.handover import ask_handover_target
+from helpline.handlers.survey import ask_satisfaction
 from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
@@ -155,6 +156,7 @@ async def _resolve(
         **{**repo.request_contact_fields(request), "outcome": outcome},
     )
     await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
+    await ask_satisfaction(session, services, request)  # once: a request resolves once
     label = services.config.outcome_label(outcome, lang)
     if partner:
         label += f" ({services.config.partners[partner].name})"

@@ -17,6 +17,7 @@ from flows.conversation import CommandIn, Input, Reply, TextIn
 from flows.texts import moment_text
 from flows.triage import Classification
 from helpline import cases
+from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
@@ -45,6 +46,8 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     crisis = _crisis_check(services, event)
     if crisis is not None:
         await _send_safety(context, chat.id, crisis, language_of(update, services))
+    elif await remark_reply(update, context):  # a remark for the satisfaction survey
+        return
 
     replies: tuple[Reply, ...]
     async with services.db.session() as session:

@@ -47,6 +47,14 @@ async def get_request(*, session: AsyncSession, request_id: int) -> Request | No
     return await session.get(Request, request_id)
 
 
+async def get_request_by_reference(*, session: AsyncSession, reference: str) -> Request | None:
+    """The request with this reference (``HH-2026-00042``), or None."""
+    found: Request | None = await session.scalar(
+        select(Request).where(col(Request.reference) == reference)
+    )
+    return found
+
+
 async def claim_request(
     *, session: AsyncSession, request_id: int, staff_id: int, now: datetime
 ) -> bool:

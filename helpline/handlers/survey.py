@@ -1,0 +1,163 @@
+"""The satisfaction survey in Telegram: asked once after a request is resolved.
+
+``ask_satisfaction`` puts the question (grades 1-10 and "Liever niet") in the outbox
+when a request is resolved. ``survey_button`` stores the resident's answer — only for
+their own resolved request, only once — and, after a grade, invites an optional remark
+as a reply to that invitation (``ForceReply``). ``remark_reply`` recognises such a reply
+by the reference in the invitation, so no conversation state is needed: a message that
+is not a reply to it is handled as usual and never lost as a "remark".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import ForceReply, Message, Update
+from telegram.error import TelegramError
+
+from flows.labels import Labels, load_labels
+from flows.satisfaction import parse_survey_callback, survey_answer_text, survey_question
+from helpline.render import markup_json
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import Request, RequestStatus, Resident
+from storage.repository import satisfaction
+from storage.repository.requests import get_request_by_reference
+
+logger = logging.getLogger(__name__)
+
+# Nobody can tell how satisfied they are with help that never reached them.
+NOT_ASKED_AFTER = frozenset({"niet_bereikbaar"})
+
+
+def _labels(services: Services) -> Labels:
+    return load_labels(services.config.directory)
+
+
+async def ask_satisfaction(session: AsyncSession, services: Services, request: Request) -> bool:
+    """Queues the survey question for the resident of a just-resolved request.
+
+    Returns False when the resident cannot be asked (no Telegram chat, blocked the bot,
+    or the outcome was that they could not be reached).
+    """
+    if request.outcome in NOT_ASKED_AFTER or request.id is None:
+        return False
+    resident = await session.get(Resident, request.resident_id) if request.resident_id else None
+    if resident is None or resident.chat_id is None or resident.blocked_at is not None:
+        return False
+    question = survey_question(
+        _labels(services),
+        request_id=request.id,
+        reference=request.reference,
+        lang=resident.language,
+    )
+    await repo.enqueue(
+        now=services.clock(),
+        session=session,
+        chat_id=resident.chat_id,
+        text=question.text,
+        reply_markup=markup_json(question.buttons),
+        purpose="survey",
+        request_id=request.id,
+    )
+    return True
+
+
+async def survey_button(update: Update, context: HelplineContext) -> None:
+    """Stores a grade or "Liever niet" for the presser's own resolved request."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    labels = _labels(services)
+    answer = parse_survey_callback(query.data or "")
+    async with services.db.session() as session:
+        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
+        lang = resident.language if resident else services.settings.default_language
+        request = (
+            await repo.get_request(session=session, request_id=answer.request_id)
+            if answer is not None and answer.request_id is not None
+            else None
+        )
+        if (
+            answer is None
+            or resident is None
+            or request is None
+            or request.resident_id != resident.id
+            or request.status != RequestStatus.resolved
+        ):
+            # Forged, stale or someone else's button: nothing stored, nothing shown.
+            await query.answer(labels.text("survey.not_available", lang), show_alert=True)
+            return
+        now = services.clock()
+        if answer.grade is None:
+            stored = await satisfaction.opt_out(
+                session=session, request_id=request.id or 0, now=now
+            )
+        else:
+            stored = await satisfaction.record_grade(
+                session=session, request_id=request.id or 0, grade=answer.grade, now=now
+            )
+    text = survey_answer_text(labels, answer=answer, stored=stored, lang=lang)
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(None)  # the buttons cannot be pressed twice
+    except TelegramError:
+        logger.debug("survey buttons not removed", exc_info=True)
+    await _send(context, user.id, text)
+    if stored and answer.grade is not None:
+        invitation = labels.text("survey.remark_prompt", lang, reference=request.reference)
+        placeholder = labels.text("survey.remark_placeholder", lang)
+        await _send(context, user.id, invitation, ForceReply(input_field_placeholder=placeholder))
+    logger.info("survey answer for request %s (stored: %s)", request.id, stored)
+
+
+async def remark_reply(update: Update, context: HelplineContext) -> bool:
+    """Stores a resident's reply to the remark invitation; False when it is not one."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not message.text:
+        return False
+    services = context.services
+    reference = _invited_reference(services, message)
+    if reference is None:
+        return False
+    labels = _labels(services)
+    async with services.db.session() as session:
+        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
+        request = await get_request_by_reference(session=session, reference=reference)
+        if resident is None or request is None or request.resident_id != resident.id:
+            return False
+        stored = await satisfaction.add_remark(
+            session=session, request_id=request.id or 0, remark=message.text
+        )
+    key = "survey.remark_thanks" if stored else "survey.already_answered"
+    await _send(context, user.id, labels.text(key, resident.language))
+    logger.info("survey remark for request %s (stored: %s)", request.id, stored)
+    return True
+
+
+def _invited_reference(services: Services, message: Message) -> str | None:
+    """The reference of the remark invitation this message replies to, if it is one."""
+    original = message.reply_to_message
+    if original is None or original.from_user is None or not original.from_user.is_bot:
+        return None
+    prefix = re.escape(services.config.organisation.reference_prefix)
+    found = re.search(rf"\b{prefix}-\d{{4}}-\d{{5}}\b", original.text or "")
+    if found is None:
+        return None
+    labels = _labels(services)
+    invitations = {
+        labels.text("survey.remark_prompt", lang, reference=found.group()) for lang in ("nl", "en")
+    }
+    return found.group() if original.text in invitations else None
+
+
+async def _send(
+    context: HelplineContext, chat_id: int, text: str, markup: ForceReply | None = None
+) -> None:
+    try:
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError:
+        logger.warning("survey message to chat %s failed", chat_id, exc_info=True)
