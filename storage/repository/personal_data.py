@@ -1,0 +1,272 @@
+"""Where residents' personal data lives, as data: the one map that export, erasure and
+retention all read.
+
+Each ``Holder`` names a table, how its rows belong to a resident (``Link``), and what
+happens to them: free text is cleared when it expires or on erasure, identity (names,
+numbers, Telegram ids) when the person is anonymised, and rows that tallies do not
+need are deleted. ``PENDING`` lists what is still to happen for a person (messages,
+reminders, calls) and is cancelled on erasure. ``tests/test_privacy_columns.py``
+inspects every model, so a new column holding a name, number, chat id or free text
+fails the suite until it is added here (or to ``NOT_PERSONAL`` with a reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from storage.models import (
+    CallAlert,
+    CallReminder,
+    CallSeries,
+    ChatMessage,
+    Contact,
+    ErasureRequest,
+    Escalation,
+    Handover,
+    IntakeDraft,
+    Outbox,
+    Request,
+    RequestNote,
+    Resident,
+    Satisfaction,
+    ScheduledCall,
+    Staff,
+)
+
+CHUNK = 500  # ids per IN (...) list: well below SQLite's and asyncpg's parameter limits
+
+
+class Link(StrEnum):
+    """What the linking column of a holder holds."""
+
+    resident = "resident"  # the resident's id
+    request = "request"  # the id of one of their requests
+    telegram = "telegram"  # their Telegram user id or private chat id
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A table that keeps data about a resident, and what retention and erasure do to it."""
+
+    model: type[SQLModel]
+    link: Link
+    column: str
+    free_text: Mapping[str, Any] = field(default_factory=dict)
+    identity: Mapping[str, Any] = field(default_factory=dict)
+    delete: bool = False  # the rows hold nothing tallies need: deleted with the free text
+
+    @property
+    def table(self) -> str:
+        """The table's name."""
+        return str(self.model.__tablename__)
+
+
+_BLANK_MESSAGE = {"text": "", "reply_markup": None}
+
+HOLDERS: tuple[Holder, ...] = (
+    Holder(
+        Resident,
+        Link.resident,
+        "id",
+        identity={
+            "first_name": None,
+            "phone": None,
+            "telegram_user_id": None,
+            "chat_id": None,
+            "external_ref": None,
+            "contact_person_name": None,
+            "contact_person_chat_id": None,
+        },
+    ),
+    Holder(Request, Link.request, "id", free_text={"summary": None}),
+    Holder(RequestNote, Link.request, "request_id", delete=True),
+    Holder(Satisfaction, Link.request, "request_id", free_text={"remark": None}),
+    Holder(Handover, Link.request, "request_id", free_text={"note": None, "consent_reason": None}),
+    Holder(Outbox, Link.request, "request_id", free_text=_BLANK_MESSAGE),
+    Holder(Outbox, Link.telegram, "chat_id", free_text=_BLANK_MESSAGE, identity={"chat_id": 0}),
+    Holder(IntakeDraft, Link.telegram, "chat_id", delete=True),
+    Holder(IntakeDraft, Link.telegram, "user_id", delete=True),
+    Holder(IntakeDraft, Link.request, "request_id", delete=True),
+    Holder(ChatMessage, Link.telegram, "chat_id", delete=True),
+    # Kept as they are: no personal columns, and the tallies count them.
+    Holder(Contact, Link.resident, "resident_id"),
+    Holder(Escalation, Link.request, "request_id"),
+    Holder(ErasureRequest, Link.resident, "resident_id"),
+    Holder(CallSeries, Link.request, "request_id"),
+    Holder(ScheduledCall, Link.request, "request_id"),
+    Holder(CallAlert, Link.request, "request_id"),
+)
+
+# Columns that look personal but are not a resident's data, and why.
+NOT_PERSONAL: dict[str, str] = {
+    "staff.name": "a staff member's own name, not a resident's",
+    "staff.telegram_user_id": "a staff member's account, not a resident's",
+    "request.reference": "the case number: kept so tallies and the audit can name the case",
+    "request.contact_preference": "chat, phone or none: a choice, not a number",
+    "request.preferred_time": "morning, afternoon, evening or any",
+    "request.card_chat_id": "the queue group's chat, not the resident's",
+    "request.card_message_id": "the card's message number in the queue group",
+    "outbox.message_id": "a Telegram message number, no content",
+    "audit_log.detail": "ids, keys and counts only (rule of record_audit), append-only",
+    "audit_log.resident_id": "a bare row id; the audit must outlive erasure (append-only)",
+    "contact.resident_id": "a bare row id, kept so unique residents still count",
+    "contact.import_key": "a hash of the imported row, for idempotent imports",
+    "chat_message.message_id": "a message number (the rows are deleted on erasure)",
+    "call_reminder.outbox_id": "the outbox row (cleared through its request)",
+}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Something still to happen for a person, cancelled on erasure."""
+
+    model: type[SQLModel]
+    link: Link
+    column: str
+    values: Mapping[str, Any]
+    status: str = "status"
+    waiting: tuple[str, ...] = ("pending",)
+    stamp: str | None = None  # set to the erasure time
+
+
+_UNSENT = {"status": "failed", "error": "cancelled: erased"}
+_SENDING = ("pending", "sending")
+
+PENDING: tuple[Pending, ...] = (
+    Pending(Outbox, Link.request, "request_id", _UNSENT, waiting=_SENDING),
+    Pending(Outbox, Link.telegram, "chat_id", _UNSENT, waiting=_SENDING),
+    Pending(Escalation, Link.request, "request_id", {"status": "cancelled"}, stamp="done_at"),
+    Pending(Handover, Link.request, "request_id", {"status": "declined"}, stamp="decided_at"),
+    Pending(
+        ScheduledCall,
+        Link.request,
+        "request_id",
+        {"status": "cancelled"},
+        waiting=("draft", "scheduled"),
+    ),
+    Pending(
+        CallSeries, Link.request, "request_id", {"status": "cancelled"}, waiting=("draft", "active")
+    ),
+    Pending(
+        CallAlert,
+        Link.request,
+        "request_id",
+        {"status": "closed"},
+        waiting=("open",),
+        stamp="closed_at",
+    ),
+    Pending(
+        Request,
+        Link.request,
+        "id",
+        {"status": "cancelled"},
+        waiting=("open", "claimed"),
+        stamp="resolved_at",
+    ),
+    Pending(ErasureRequest, Link.resident, "resident_id", {"status": "done"}, stamp="decided_at"),
+)
+
+Ids = Sequence[int] | Select[Any]
+
+
+def _column(model: type[SQLModel], name: str) -> Any:
+    return getattr(model, name)
+
+
+def _chunks(ids: Ids) -> list[Ids]:
+    if isinstance(ids, Select):
+        return [ids]
+    unique = sorted(set(ids))
+    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
+
+
+def _differs(model: type[SQLModel], values: Mapping[str, Any]) -> Any:
+    """Rows not yet cleared: keeps a second run from touching (and counting) them."""
+    tests = []
+    for name, value in values.items():
+        column = _column(model, name)
+        tests.append(column.is_not(None) if value is None else column != value)
+    return or_(*tests)
+
+
+async def scrub(
+    *,
+    session: AsyncSession,
+    ids: Mapping[Link, Ids],
+    identity: bool,
+    holders: Sequence[Holder] = HOLDERS,
+) -> dict[str, int]:
+    """Clears free text (and, with ``identity``, names and numbers) of the linked rows.
+
+    Returns the number of rows changed or deleted per table.
+    """
+    changed: dict[str, int] = {}
+    for holder in holders:
+        linked = ids.get(holder.link)
+        if linked is None:
+            continue
+        values = dict(holder.free_text) | (dict(holder.identity) if identity else {})
+        if not values and not holder.delete:
+            continue
+        column = _column(holder.model, holder.column)
+        for chunk in _chunks(linked):
+            if holder.delete:
+                result: Any = await session.execute(delete(holder.model).where(column.in_(chunk)))
+            else:
+                statement = (
+                    update(holder.model)
+                    .where(column.in_(chunk), _differs(holder.model, values))
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                result = await session.execute(statement)
+            changed[holder.table] = changed.get(holder.table, 0) + (result.rowcount or 0)
+    return changed
+
+
+async def cancel_pending(
+    *, session: AsyncSession, ids: Mapping[Link, Ids], now: datetime
+) -> dict[str, int]:
+    """Cancels messages, reminders, calls and open requests that are still to happen."""
+    cancelled: dict[str, int] = {}
+    for item in PENDING:
+        linked = ids.get(item.link)
+        if linked is None:
+            continue
+        values = dict(item.values) | ({item.stamp: now} if item.stamp else {})
+        column = _column(item.model, item.column)
+        status = _column(item.model, item.status)
+        for chunk in _chunks(linked):
+            result: Any = await session.execute(
+                update(item.model)
+                .where(column.in_(chunk), status.in_(item.waiting))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            name = str(item.model.__tablename__)
+            cancelled[name] = cancelled.get(name, 0) + (result.rowcount or 0)
+    # Reminders hang off calls, not requests; a staff member's relay target is a request.
+    requests = ids.get(Link.request)
+    for chunk in _chunks(requests) if requests is not None else []:
+        calls = select(col(ScheduledCall.id)).where(col(ScheduledCall.request_id).in_(chunk))
+        await session.execute(
+            update(CallReminder)
+            .where(col(CallReminder.call_id).in_(calls), col(CallReminder.status) == "pending")
+            .values(status="cancelled", done_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(Staff)
+            .where(col(Staff.active_request_id).in_(chunk))
+            .values(active_request_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    return cancelled
