@@ -474,7 +474,10 @@ class StaffPrompt(SQLModel, table=True):
 
     __tablename__ = "staff_prompt"
     staff_id: int = Field(
-        foreign_key="staff.id", primary_key=True, ondelete="CASCADE", sa_column_kwargs={"autoincrement": False}
+        foreign_key="staff.id",
+        primary_key=True,
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
     )
     kind: str = Field(max_length=16)  # plan_time | move_time | alert_note
     target_id: int

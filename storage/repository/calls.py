@@ -1,0 +1,337 @@
+"""Scheduled calls, their reminders, series, alerts, availability and typed-answer prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import (
+    Availability,
+    CallAlert,
+    CallReminder,
+    CallSeries,
+    CallStatus,
+    Request,
+    Resident,
+    ScheduledCall,
+    Staff,
+    StaffPrompt,
+)
+
+
+async def create_call(*, session: AsyncSession, **fields: Any) -> ScheduledCall:
+    """Adds a call (a draft unless ``status`` says otherwise)."""
+    call = ScheduledCall(**fields)
+    session.add(call)
+    await session.flush()
+    return call
+
+
+async def get_call(*, session: AsyncSession, call_id: int) -> ScheduledCall | None:
+    """The call with this id, or None."""
+    return await session.get(ScheduledCall, call_id)
+
+
+async def create_series(*, session: AsyncSession, **fields: Any) -> CallSeries:
+    """Adds a recurring series (status ``draft`` until the call is confirmed)."""
+    series = CallSeries(**fields)
+    session.add(series)
+    await session.flush()
+    return series
+
+
+async def get_series(*, session: AsyncSession, series_id: int | None) -> CallSeries | None:
+    """The series with this id, or None."""
+    return await session.get(CallSeries, series_id) if series_id else None
+
+
+async def set_call_status(
+    *,
+    session: AsyncSession,
+    call_id: int,
+    expected: CallStatus,
+    status: CallStatus,
+    now: datetime,
+    staff_id: int | None = None,
+) -> bool:
+    """Moves a call from ``expected`` to ``status``; False when someone else was first."""
+    values: dict[str, Any] = {"status": status}
+    if status in (CallStatus.reached, CallStatus.no_answer, CallStatus.lapsed):
+        values |= {"outcome_at": now, "outcome_by": staff_id}
+    result = await session.execute(
+        update(ScheduledCall)
+        .where(col(ScheduledCall.id) == call_id, col(ScheduledCall.status) == expected)
+        .values(**values)
+        .returning(col(ScheduledCall.id))
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def move_call(
+    *, session: AsyncSession, call_id: int, due_at: datetime, expected: CallStatus
+) -> bool:
+    """Gives a draft or scheduled call a new time; False when it is no longer ``expected``."""
+    result = await session.execute(
+        update(ScheduledCall)
+        .where(col(ScheduledCall.id) == call_id, col(ScheduledCall.status) == expected)
+        .values(due_at=due_at, resident_declined_at=None)
+        .returning(col(ScheduledCall.id))
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def add_reminders(
+    *, session: AsyncSession, call_id: int, items: Sequence[tuple[str, datetime]]
+) -> None:
+    """Adds pending reminders (kind, due time) for a call."""
+    session.add_all(CallReminder(call_id=call_id, kind=k, due_at=at) for k, at in items)
+    await session.flush()
+
+
+async def cancel_reminders(
+    *, session: AsyncSession, call_id: int, now: datetime, kinds: Sequence[str] | None = None
+) -> None:
+    """Drops the pending reminders of a call (it was made, moved or cancelled)."""
+    query = update(CallReminder).where(
+        col(CallReminder.call_id) == call_id, col(CallReminder.status) == "pending"
+    )
+    if kinds is not None:
+        query = query.where(col(CallReminder.kind).in_(kinds))
+    await session.execute(query.values(status="cancelled", done_at=now))
+
+
+@dataclass
+class DueReminder:
+    """A taken reminder with everything needed to word it."""
+
+    reminder: CallReminder
+    call: ScheduledCall
+    request: Request
+    assignee: Staff
+    resident: Resident | None
+
+
+async def take_due_reminders(
+    *, session: AsyncSession, now: datetime, limit: int = 200
+) -> list[DueReminder]:
+    """Takes due pending reminders, each by one caller only, with their call and people.
+
+    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``; everywhere a
+    conditional ``UPDATE … WHERE status = 'pending'`` decides who took a row. The caller
+    sets each reminder's final status in the same transaction.
+    """
+    query = (
+        select(col(CallReminder.id))
+        .where(col(CallReminder.status) == "pending", col(CallReminder.due_at) <= now)
+        .order_by(col(CallReminder.due_at), col(CallReminder.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(await session.scalars(query))
+    if not ids:
+        return []
+    taken = await session.execute(
+        update(CallReminder)
+        .where(col(CallReminder.id).in_(ids), col(CallReminder.status) == "pending")
+        .values(status="taken")
+        .returning(col(CallReminder.id))
+    )
+    taken_ids = list(taken.scalars())
+    rows = await session.execute(
+        select(CallReminder, ScheduledCall, Request, Staff, Resident)
+        .join(ScheduledCall, col(ScheduledCall.id) == col(CallReminder.call_id))
+        .join(Request, col(Request.id) == col(ScheduledCall.request_id))
+        .join(Staff, col(Staff.id) == col(ScheduledCall.assignee_id))
+        .outerjoin(Resident, col(Resident.id) == col(Request.resident_id))
+        .where(col(CallReminder.id).in_(taken_ids))
+        .order_by(col(CallReminder.due_at), col(CallReminder.id))
+        .execution_options(populate_existing=True)
+    )
+    return [DueReminder(*row) for row in rows.tuples()]
+
+
+async def finish_reminder(
+    *,
+    session: AsyncSession,
+    reminder: CallReminder,
+    status: str,
+    now: datetime,
+    outbox_id: int | None = None,
+) -> None:
+    """Records what became of a taken reminder (sent, late, missed, expired, ...)."""
+    reminder.status, reminder.done_at, reminder.outbox_id = status, now, outbox_id
+    await session.flush()
+
+
+async def defer_reminder(*, session: AsyncSession, reminder: CallReminder, at: datetime) -> None:
+    """Puts a taken reminder back in line for later (after the quiet hours)."""
+    reminder.status, reminder.due_at = "pending", at
+    await session.flush()
+
+
+async def earliest_pending_reminder(*, session: AsyncSession) -> datetime | None:
+    """When the next pending reminder is due (the dispatcher wakes up for it)."""
+    return await session.scalar(
+        select(func.min(col(CallReminder.due_at))).where(col(CallReminder.status) == "pending")
+    )
+
+
+async def has_later_occurrence(*, session: AsyncSession, series_id: int, after: datetime) -> bool:
+    """True when the series already has a call planned for a later occurrence."""
+    found = await session.scalar(
+        select(col(ScheduledCall.id))
+        .where(
+            col(ScheduledCall.series_id) == series_id,
+            col(ScheduledCall.occurrence_at) > after,
+            col(ScheduledCall.status).in_([CallStatus.scheduled, CallStatus.draft]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def series_history(
+    *, session: AsyncSession, series_id: int, limit: int = 6
+) -> list[tuple[ScheduledCall, Staff]]:
+    """The latest finished calls of a series, newest last."""
+    rows = await session.execute(
+        select(ScheduledCall, Staff)
+        .join(Staff, col(Staff.id) == col(ScheduledCall.assignee_id))
+        .where(
+            col(ScheduledCall.series_id) == series_id,
+            col(ScheduledCall.status).in_(
+                [CallStatus.reached, CallStatus.no_answer, CallStatus.lapsed]
+            ),
+        )
+        .order_by(col(ScheduledCall.due_at).desc(), col(ScheduledCall.id).desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows.tuples())))
+
+
+async def calls_for_assignee(
+    *, session: AsyncSession, staff_id: int, start: datetime, end: datetime
+) -> list[tuple[ScheduledCall, Request, Resident | None]]:
+    """The scheduled calls of one person between two instants, in time order."""
+    rows = await session.execute(
+        select(ScheduledCall, Request, Resident)
+        .join(Request, col(Request.id) == col(ScheduledCall.request_id))
+        .outerjoin(Resident, col(Resident.id) == col(Request.resident_id))
+        .where(
+            col(ScheduledCall.assignee_id) == staff_id,
+            col(ScheduledCall.status) == CallStatus.scheduled,
+            col(ScheduledCall.due_at) >= start,
+            col(ScheduledCall.due_at) < end,
+        )
+        .order_by(col(ScheduledCall.due_at))
+    )
+    return list(rows.tuples())
+
+
+async def busy_times(
+    *, session: AsyncSession, staff_id: int, start: datetime, end: datetime
+) -> list[datetime]:
+    """When this person already has calls planned (for finding a free slot)."""
+    return [
+        c.due_at
+        for c, _, _ in await calls_for_assignee(
+            session=session, staff_id=staff_id, start=start, end=end
+        )
+    ]
+
+
+async def get_availability(*, session: AsyncSession, staff_id: int) -> list[Availability]:
+    """A person's weekly availability windows."""
+    rows = await session.scalars(
+        select(Availability)
+        .where(col(Availability.staff_id) == staff_id)
+        .order_by(col(Availability.weekday), col(Availability.start_minute))
+    )
+    return list(rows)
+
+
+async def set_availability(
+    *, session: AsyncSession, staff_id: int, windows: Sequence[tuple[int, int, int]]
+) -> None:
+    """Replaces a person's availability with (weekday, start minute, end minute) windows."""
+    await session.execute(delete(Availability).where(col(Availability.staff_id) == staff_id))
+    session.add_all(
+        Availability(staff_id=staff_id, weekday=d, start_minute=s, end_minute=e)
+        for d, s, e in windows
+    )
+    await session.flush()
+
+
+async def set_prompt(
+    *, session: AsyncSession, staff_id: int, kind: str, target_id: int, now: datetime
+) -> None:
+    """Remembers what this person's next typed message answers (one prompt at a time)."""
+    await session.execute(delete(StaffPrompt).where(col(StaffPrompt.staff_id) == staff_id))
+    session.add(StaffPrompt(staff_id=staff_id, kind=kind, target_id=target_id, created_at=now))
+    await session.flush()
+
+
+async def get_prompt(*, session: AsyncSession, staff_id: int) -> StaffPrompt | None:
+    """The open prompt of this person, if any."""
+    return await session.get(StaffPrompt, staff_id)
+
+
+async def clear_prompt(*, session: AsyncSession, staff_id: int) -> None:
+    """Forgets the open prompt of this person."""
+    await session.execute(delete(StaffPrompt).where(col(StaffPrompt.staff_id) == staff_id))
+
+
+async def create_alert(*, session: AsyncSession, **fields: Any) -> CallAlert:
+    """Opens a telefooncirkel alert."""
+    alert = CallAlert(**fields)
+    session.add(alert)
+    await session.flush()
+    return alert
+
+
+async def get_alert(*, session: AsyncSession, alert_id: int) -> CallAlert | None:
+    """The alert with this id, or None."""
+    return await session.get(CallAlert, alert_id)
+
+
+async def close_alert(
+    *, session: AsyncSession, alert_id: int, action: str, staff_id: int, now: datetime
+) -> bool:
+    """Closes an open alert with what was done; False when it was already closed."""
+    result = await session.execute(
+        update(CallAlert)
+        .where(col(CallAlert.id) == alert_id, col(CallAlert.status) == "open")
+        .values(status="closed", action=action, closed_by=staff_id, closed_at=now)
+        .returning(col(CallAlert.id))
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def get_request_by_reference(*, session: AsyncSession, reference: str) -> Request | None:
+    """The request with this reference (``HH-2026-00042``), or None."""
+    return await session.scalar(select(Request).where(col(Request.reference) == reference))
+
+
+async def set_contact_person(
+    *, session: AsyncSession, resident_id: int, name: str | None, chat_id: int | None
+) -> None:
+    """Records (or clears) a resident's contact person for the telefooncirkel."""
+    await session.execute(
+        update(Resident)
+        .where(col(Resident.id) == resident_id)
+        .values(contact_person_name=name, contact_person_chat_id=chat_id)
+    )
+
+
+async def set_call_reminders(*, session: AsyncSession, resident_id: int, wanted: bool) -> None:
+    """Records whether a resident wants reminders of their calls via Telegram."""
+    await session.execute(
+        update(Resident).where(col(Resident.id) == resident_id).values(call_reminders=wanted)
+    )
