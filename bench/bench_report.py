@@ -163,12 +163,8 @@ def time_build(url: str) -> tuple[float, float]:
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Runs ``helpline`` in a child process: (seconds, peak RSS in MB, stdout)."""
     code = (
-        "import sys, typer\n"
-        "from helpline.commands.export import export\n"
-        "from helpline.commands.importer import import_app\n"
-        "app = typer.Typer()\n"
-        "app.command('export')(export)\n"
-        "app.add_typer(import_app, name='import')\n"
+        "import sys\n"
+        "from helpline.cli import app\n"  # the real `helpline` command, start-up included
         "try:\n"
         "    app()\n"
         "finally:\n"

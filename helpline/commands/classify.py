@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from flows.config import ConfigError, load_config
-from flows.triage import Classification, Classifier
+
+if TYPE_CHECKING:
+    from flows.triage import Classification
 
 
 def as_json(result: Classification) -> str:
@@ -37,6 +39,9 @@ def classify(
     ),
 ) -> None:
     """Classifies a message (or stdin, line by line) and prints the result as JSON."""
+    # Imported here: the other commands (export, staff ...) need no classifier.
+    from flows.triage import Classifier
+
     try:
         classifier = Classifier(load_config(os.environ.get("FLOWS_DIR")))
     except ConfigError as exc:
