@@ -40,6 +40,14 @@ from helpline.handlers.handover import (
     handover_button,
     target_button,
 )
+from helpline.handlers.privacy import (
+    FORGET_COMMANDS,
+    MYDATA_COMMANDS,
+    PRIVACY_PATTERN,
+    forget_command,
+    mydata_command,
+    privacy_button,
+)
 from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
 from helpline.handlers.report import report_command
@@ -49,6 +57,8 @@ from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
 from helpline.handlers.survey import survey_button
 from helpline.ordering import PerChatUpdateProcessor
+from helpline.retention import CHECK_INTERVAL as RETENTION_CHECK_INTERVAL
+from helpline.retention import retention_job
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
 from helpline.settings import Settings
 from storage.db import Database
@@ -180,6 +190,10 @@ def build_application(
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CommandHandler("staf", staff_command))
     application.add_handler(CommandHandler("rapport", report_command))
+    # Issue 7: a resident's own data (before the private catch-all, which would start an intake).
+    application.add_handler(CommandHandler(MYDATA_COMMANDS, mydata_command))
+    application.add_handler(CommandHandler(FORGET_COMMANDS, forget_command))
+    application.add_handler(CallbackQueryHandler(privacy_button, pattern=PRIVACY_PATTERN))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(survey_button, pattern=SURVEY_PATTERN))
@@ -194,6 +208,9 @@ def build_application(
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _dispatch_job, interval=settings.dispatch_interval, first=1.0, name="outbox"
+        )
+        application.job_queue.run_repeating(
+            retention_job, interval=RETENTION_CHECK_INTERVAL, first=60.0, name="retention"
         )
     return application
 

@@ -19,6 +19,7 @@ from flows.config import ConfigError, load_config
 from helpline.commands.classify import classify
 from helpline.commands.export import export
 from helpline.commands.importer import import_app
+from helpline.commands.privacy import privacy_app
 from helpline.logs import setup_logging
 from helpline.settings import Settings, SettingsError, load_settings
 from storage import repository as repo
@@ -34,6 +35,7 @@ app.add_typer(staff_app, name="staff")
 app.command("classify")(classify)
 app.command("export")(export)
 app.add_typer(import_app, name="import")
+app.add_typer(privacy_app, name="privacy")  # issue 7: access, erasure, retention
 
 if TYPE_CHECKING:
     from helpline.services import HelplineApp

@@ -12,7 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic_settings
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -41,6 +41,22 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # --- Privacy (issue 7): how long each kind of data is kept (see flows/privacy.py) ---
+    retention_free_text_months: int = Field(default=12, ge=1, le=120)
+    retention_contact_years: int = Field(default=7, ge=1, le=30)
+    retention_draft_days: int = Field(default=14, ge=1, le=365)
+    retention_run_hour: int = Field(default=3, ge=0, le=23)
+
+    @field_validator("retention_contact_years")
+    @classmethod
+    def _contacts_outlive_free_text(cls, value: int, info: ValidationInfo) -> int:
+        months = info.data.get("retention_free_text_months")
+        if isinstance(months, int) and value * 12 < months:
+            need = -(-months // 12)
+            raise ValueError(f"must be at least {need}: RETENTION_FREE_TEXT_MONTHS is {months}")
+        return value
+
+    # --- end Privacy (issue 7) ---
 
     @field_validator("webhook_secret")
     @classmethod
