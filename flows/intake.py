@@ -39,6 +39,9 @@ MAX_QUESTION_CHARS = 1500
 SUMMARY_QUESTION_CHARS = 300
 TIMES = ("morning", "afternoon", "evening", "any")
 STOP_WORDS = {"stop", "stoppen", "/stop", "stoppen a.u.b.", "cancel"}
+# A typed yes at a step with a yes button (consent, the proposed category, the summary).
+YES_WORDS = {"ja", "yes", "jawel", "klopt", "ok", "oke", "oké", "goed", "akkoord", "agree"}
+YES_BUTTONS = {"in:consent:yes", "in:cat:yes", "in:sum:send"}
 
 
 class Step(StrEnum):
@@ -246,7 +249,28 @@ def _typed(ctx: IntakeContext, draft: Draft, text: str) -> Outcome:
         for key in TIMES:
             if _fold(text) in _labels(ctx, f"time_{key}"):
                 return _moved(ctx, replace(draft, preferred_time=key, step=Step.SUMMARY))
+    data = _typed_button(ctx, draft, text)
+    if data is not None:  # not everyone finds the buttons: typing one's label works too
+        return _press(ctx, draft, data)
     return _again(ctx, draft, "use_buttons")
+
+
+def _typed_button(ctx: IntakeContext, draft: Draft, text: str) -> str | None:
+    """The data of the current step's button whose label was typed ("ja" for its yes)."""
+    typed = _fold(text)
+    if not typed:
+        return None
+    buttons = [b for reply in prompt(ctx, draft) for row in reply.buttons for b in row]
+    for button in buttons:
+        if _fold(button.label) == typed:
+            return button.data
+    if draft.step in (Step.PICK_ALTERNATIVE, Step.PICK_CATEGORY):
+        for category in ctx.config.categories.values():
+            if typed in {_fold(category.label(lang)) for lang in ("nl", "en")}:
+                return f"in:pick:{category.key}"
+    if typed in YES_WORDS:
+        return next((b.data for b in buttons if b.data in YES_BUTTONS), None)
+    return None
 
 
 def _contact_given(ctx: IntakeContext, draft: Draft, raw_phone: str) -> Outcome:

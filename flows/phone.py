@@ -28,9 +28,16 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
 
 
 def display_phone(e164: str) -> str:
-    """A readable national form for staff (``06 12345678``)."""
+    """A readable form for staff: national for Dutch numbers (``06 12345678``), else
+    international (``+44 20 7946 0958``), so a foreign number is never shown unreachable."""
     try:
         number = phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    national = phonenumbers.region_code_for_number(number) == DEFAULT_REGION
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if national
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)

@@ -184,3 +184,38 @@ def test_restart_from_summary_keeps_consent_and_language() -> None:
     assert outcome.draft.step is Step.QUESTION
     assert outcome.draft.consented and outcome.draft.language == "en"
     assert outcome.draft.question is None
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "expected_step", "action"),
+    [
+        (Step.CONSENT, "ja", Step.QUESTION, Action.CONTINUE),
+        (Step.CONFIRM_CATEGORY, "Ja", Step.VILLAGE, Action.CONTINUE),
+        (Step.CONFIRM_CATEGORY, "yes", Step.VILLAGE, Action.CONTINUE),
+        (Step.CONFIRM_CATEGORY, "iets anders", Step.PICK_ALTERNATIVE, Action.CONTINUE),
+        (Step.PICK_ALTERNATIVE, "maaltijd", Step.VILLAGE, Action.CONTINUE),
+        (Step.PICK_CATEGORY, "Vervoer", Step.VILLAGE, Action.CONTINUE),
+        (Step.PICK_CATEGORY, "transport", Step.VILLAGE, Action.CONTINUE),
+        (Step.SUMMARY, "versturen", Step.SUMMARY, Action.SUBMIT),
+        (Step.SUMMARY, "ok", Step.SUMMARY, Action.SUBMIT),
+    ],
+)
+def test_typing_a_buttons_label_works_like_pressing_it(
+    step: Step, typed: str, expected_step: Step, action: Action
+) -> None:
+    outcome = advance(CTX, at(step), TextIn(typed))
+    assert (outcome.draft.step, outcome.action) == (expected_step, action)
+
+
+def test_typed_category_name_is_stored_as_chosen() -> None:
+    outcome = advance(CTX, at(Step.PICK_CATEGORY), TextIn("Vervoer"))
+    assert (outcome.draft.category, outcome.draft.kind) == ("vervoer", "hulpvraag")
+
+
+def test_a_foreign_number_is_shown_with_its_country_code() -> None:
+    outcome = advance(CTX, at(Step.CONTACT), TextIn("+44 20 7946 0958"))
+    assert outcome.draft.phone == "+442079460958"
+    summary = advance(CTX, outcome.draft, ButtonIn("in:time:any")).replies[-1].text
+    assert "+44 20 7946 0958" in summary
+    dutch = advance(CTX, at(Step.CONTACT), TextIn("0612345678")).draft
+    assert "06 12345678" in advance(CTX, dutch, ButtonIn("in:time:any")).replies[-1].text
