@@ -55,9 +55,12 @@ Notes:
   SQLite runs one GROUP BY per local month on two read-only connections in parallel
   (`storage/readonly.py`); the unique residents of the period come from an `EXISTS`
   on the index `ix_contact_resident_occurred` (migration `0002_satisfaction`).
-- About 1.1 s of the export is Python start-up and imports (SQLAlchemy, Alembic,
-  Typer); the tracemalloc figure counts Python allocations only (SQLite's own memory
-  is in the RSS figure).
+- The child process runs the real `helpline` command (`helpline.cli`), so the figure
+  includes Python start-up and every import of the CLI (about 0.8 s: SQLAlchemy,
+  Alembic, Typer, the other commands); the tracemalloc figure counts Python
+  allocations only (SQLite's own memory is in the RSS figure). Figures of 2026-11-22
+  were taken with the export and import commands mounted on a bare Typer app, on a
+  busier machine (the bulk insert then took 61.8 s).
 - The import checks all rows first (pure Python), then stores
   them in one transaction in batches of 2,000.
 """
