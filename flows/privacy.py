@@ -171,11 +171,13 @@ def export_lines(
     lang: str,
     zone: ZoneInfo,
     category: Callable[[str], str] = str,
+    village: Callable[[str], str] = str,
 ) -> list[str]:
     """The export as readable lines: details, consent, requests, messages, contacts, rest.
 
     Args:
         category: the label of a category key in ``lang``.
+        village: the name of a village key.
     """
     tables: dict[str, list[dict[str, Any]]] = export["tables"]
     lines = [t("pv_export_title", lang, when=_when(export["created_at"], zone))]
@@ -183,7 +185,7 @@ def export_lines(
         details = [
             (t("pv_name", lang), person.get("first_name")),
             (t("pv_phone", lang), display_phone(person["phone"]) if person.get("phone") else None),
-            (t("pv_village", lang), person.get("village")),
+            (t("pv_village", lang), village(person["village"]) if person.get("village") else None),
             (t("pv_language", lang), person.get("language")),
             (t("pv_telegram", lang), person.get("telegram_user_id")),
             (t("pv_import_ref", lang), person.get("external_ref")),

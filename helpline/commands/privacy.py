@@ -114,7 +114,11 @@ def export_command(
         category = config.categories.get(key)
         return category.label(lang) if category else key
 
-    lines = export_lines(export, texts, lang, settings.zone, label)
+    def place(key: str) -> str:
+        found = config.villages.get(key)
+        return found.name if found else key
+
+    lines = export_lines(export, texts, lang, settings.zone, label, place)
     typer.echo("\n".join(chunk_lines(lines, limit=1_000_000)))
     if output is not None:
         typer.echo(f"Wrote {output} (JSON).", err=True)

@@ -96,7 +96,11 @@ async def mydata_command(update: Update, context: HelplineContext) -> None:
         category = services.config.categories.get(key)
         return category.label(lang) if category else key
 
-    lines = export_lines(export, services.texts, lang, services.settings.zone, label)
+    def place(key: str) -> str:
+        found = services.config.villages.get(key)
+        return found.name if found else key
+
+    lines = export_lines(export, services.texts, lang, services.settings.zone, label, place)
     try:
         for text in chunk_lines(lines):
             await message.reply_text(text)
@@ -234,18 +238,19 @@ async def _erase(
 ) -> None:
     """Erases the person, tells the queue groups of stopped requests, and audits it."""
     now = services.clock()
-    open_requests = await privacy_repo.open_requests(session=session, subject=subject)
+    open_ids = [r.id for r in await privacy_repo.open_requests(session=session, subject=subject)]
     erasure = await privacy_repo.erase(session=session, subject=subject, now=now)
-    for request in open_requests:
-        await cases.annotate_card(
-            session, services, request, services.texts("pv_card_erased", services.staff_language)
-        )
+    line = services.texts("pv_card_erased", services.staff_language)
+    for request_id in open_ids:  # after erasure, so the note itself is not cleared
+        request = await session.get(Request, request_id, populate_existing=True)
+        if request is not None:
+            await cases.annotate_card(session, services, request, line)
     await record_audit(
         session=session,
         actor_staff_id=actor_staff_id,
         action=AuditAction.privacy_erase,
         resident_id=subject.resident_id,
-        detail=f"by={source} requests={len(subject.request_ids)} open={len(open_requests)}",
+        detail=f"by={source} requests={len(subject.request_ids)} open={len(open_ids)}",
         now=now,
     )
     logger.info("resident %s erased (%s)", subject.resident_id, sorted(erasure.cleared))
@@ -263,6 +268,7 @@ async def _decide(
         if actor is None or actor.staff.role not in COORDINATORS:
             await query.answer(t("pv_not_coordinator", lang), show_alert=True)
             return
+        name = actor.staff.name  # erasure expires the session's rows
         row = await privacy_repo.decide_erasure(
             session=session, erasure_id=erasure_id, staff_id=actor.id, approve=approve, now=now
         )
@@ -284,7 +290,7 @@ async def _decide(
                 now=now,
             )
     verdict = "pv_approved_by" if approve else "pv_refused_by"
-    await _mark(query, t(verdict, lang, staff=actor.staff.name))
+    await _mark(query, t(verdict, lang, staff=name))
     if approve and chat_id is not None:
         # Sent directly, not through the outbox: a stored row would keep the chat id of
         # the person who was just forgotten.
