@@ -195,11 +195,15 @@ def export_lines(
         lines += _section(t, lang, "pv_head_details", [f"{k}: {v}" for k, v in details if v])
     requests = []
     for row in tables.get("request", []):
-        consent = t(
-            "pv_consent",
-            lang,
-            when=_when(row.get("consent_at"), zone),
-            version=row.get("consent_version") or "-",
+        consent = (
+            t(
+                "pv_consent",
+                lang,
+                when=_when(row.get("consent_at"), zone),
+                version=row.get("consent_version") or "-",
+            )
+            if row.get("consent_at")
+            else t("pv_consent_none", lang)
         )
         requests.append(
             t(
@@ -208,6 +212,7 @@ def export_lines(
                 reference=row["reference"],
                 when=_when(row.get("created_at"), zone),
                 category=category(row.get("category") or "overig"),
+                village=village(row["village"]) if row.get("village") else "-",
                 status=t(f"pv_status_{row.get('status')}", lang),
             )
         )

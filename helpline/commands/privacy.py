@@ -42,6 +42,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _interactive() -> bool:
+    """True when there is a person at a terminal to answer the confirmation."""
+    return sys.stdin.isatty()
+
+
 async def _resident(session: AsyncSession, raw: str, prefix: str) -> Resident:
     """The one resident the REF names; ``_Refusal`` when none, or more than one."""
     try:
@@ -177,7 +182,7 @@ def erase_command(
         fail(str(exc), code=1)
     summary = f"resident id:{resident_id}, requests: {', '.join(references) or 'none'}"
     if not yes:
-        if not sys.stdin.isatty():
+        if not _interactive():
             fail(f"erase {summary}: confirm with --yes (no terminal to ask on)", code=1)
         if not typer.confirm(f"Erase {summary}? This cannot be undone", default=False):
             fail("nothing erased", code=1)
