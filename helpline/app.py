@@ -41,9 +41,10 @@ from helpline.handlers.handover import (
     target_button,
 )
 from helpline.handlers.privacy import (
+    APPROVAL_PATTERN,
     FORGET_COMMANDS,
+    FORGET_PATTERN,
     MYDATA_COMMANDS,
-    PRIVACY_PATTERN,
     forget_command,
     mydata_command,
     privacy_button,
@@ -193,7 +194,8 @@ def build_application(
     # Issue 7: a resident's own data (before the private catch-all, which would start an intake).
     application.add_handler(CommandHandler(MYDATA_COMMANDS, mydata_command))
     application.add_handler(CommandHandler(FORGET_COMMANDS, forget_command))
-    application.add_handler(CallbackQueryHandler(privacy_button, pattern=PRIVACY_PATTERN))
+    application.add_handler(CallbackQueryHandler(privacy_button, pattern=FORGET_PATTERN))
+    application.add_handler(CallbackQueryHandler(privacy_button, pattern=APPROVAL_PATTERN))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(survey_button, pattern=SURVEY_PATTERN))

@@ -29,7 +29,9 @@ from storage.repository.audit import record_audit
 
 logger = logging.getLogger(__name__)
 
-PRIVACY_PATTERN = r"^pv:(forget:(yes|no)|(approve|refuse):\d{1,12})$"
+# The resident's own confirm buttons, and the coordinators' approval buttons.
+FORGET_PATTERN = r"^pv:forget:(yes|no)$"
+APPROVAL_PATTERN = r"^pv:(approve|refuse):\d{1,12}$"
 MYDATA_COMMANDS = ["mijngegevens", "mydata"]
 FORGET_COMMANDS = ["vergeetmij", "forgetme"]
 COORDINATORS = (Role.coordinator, Role.admin)
