@@ -57,6 +57,7 @@ ACTIONS: dict[str, Rule] = {
     "phone_intake": Rule(_WORKERS, frozenset(), _WORKERS),
     "manage_staff": Rule(_LEADS, frozenset(), _LEADS),
     "report": Rule(_LEADS, frozenset(), _LEADS),
+    "view_audit": Rule(_LEADS, frozenset(), _LEADS),
 }
 
 

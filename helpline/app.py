@@ -29,8 +29,10 @@ from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.blocked import chat_blocked
+from helpline.chatlog import ChatLogPruner
 from helpline.dispatcher import Dispatcher
 from helpline.escalations import run_escalations
+from helpline.handlers.audit import audit_command
 from helpline.handlers.casework import CASE_PATTERN, case_button
 from helpline.handlers.contact_log import LOG_PATTERN, log_button, log_command
 from helpline.handlers.errors import on_error
@@ -105,6 +107,7 @@ def build_services(
         leader=LeaderLock(database),
     )
     services.dispatcher.hooks.append(partial(run_escalations, services))
+    services.dispatcher.hooks.append(ChatLogPruner(database, clock))  # ids for /wis: 48 h
     services.dispatcher.on_blocked = partial(chat_blocked, services)
     return services
 
@@ -190,6 +193,7 @@ def build_application(
     application.add_handler(CommandHandler("nieuw", new_command))
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CommandHandler("staf", staff_command))
+    application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CommandHandler("rapport", report_command))
     # Issue 7: a resident's own data (before the private catch-all, which would start an intake).
     application.add_handler(CommandHandler(MYDATA_COMMANDS, mydata_command))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -16,6 +17,8 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from flows.config import ConfigError, load_config
+from helpline.audit import role_detail
+from helpline.commands.audit import audit
 from helpline.commands.classify import classify
 from helpline.commands.export import export
 from helpline.commands.importer import import_app
@@ -25,7 +28,7 @@ from helpline.settings import Settings, SettingsError, load_settings
 from storage import repository as repo
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Role
+from storage.models import AuditAction, Role
 
 app = typer.Typer(help="HeusdenHelpt!-style help line bot for Telegram.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -33,6 +36,7 @@ staff_app = typer.Typer(help="Staff members and their queues.", no_args_is_help=
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.command("classify")(classify)
+app.command("audit")(audit)
 app.command("export")(export)
 app.add_typer(import_app, name="import")
 app.add_typer(privacy_app, name="privacy")  # issue 7: access, erasure, retention
@@ -207,12 +211,19 @@ def staff_add(
 
     async def work(db: Database) -> None:
         async with db.session() as session:
-            await repo.add_staff(
+            added = await repo.add_staff(
                 session=session,
                 telegram_user_id=telegram_id,
                 name=name.strip(),
                 role=role,
                 queues=queues,
+            )
+            await repo.record_audit(
+                session=session,
+                actor_staff_id=None,
+                action=AuditAction.role_add,
+                detail=role_detail(added.id, str(role), queues),
+                now=datetime.now(UTC),
             )
 
     try:
@@ -250,7 +261,17 @@ def staff_remove(
 
     async def work(db: Database) -> bool:
         async with db.session() as session:
-            return await repo.remove_staff(session=session, telegram_user_id=telegram_id)
+            target = await repo.get_staff(session=session, telegram_user_id=telegram_id)
+            removed = await repo.remove_staff(session=session, telegram_user_id=telegram_id)
+            if removed and target is not None:
+                await repo.record_audit(
+                    session=session,
+                    actor_staff_id=None,
+                    action=AuditAction.role_remove,
+                    detail=role_detail(target.id, str(target.role), ()),
+                    now=datetime.now(UTC),
+                )
+            return removed
 
     if not _with_db(settings, work):
         fail(f"no active staff member with Telegram id {telegram_id}", code=1)

@@ -22,6 +22,7 @@ from helpline.services import Clock
 from storage import repository as repo
 from storage.db import Database
 from storage.models import Outbox
+from storage.repository.chat_messages import is_resident_chat, remember_messages
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,15 @@ class Dispatcher:
             await repo.mark_sent(
                 session=session, outbox_id=row.id, message_id=message.message_id, now=self.clock()
             )
+            # A resident's private chat: remember the id for their /wis (helpline.chatlog).
+            if row.chat_id > 0 and await is_resident_chat(session=session, chat_id=row.chat_id):
+                await remember_messages(
+                    session=session,
+                    chat_id=row.chat_id,
+                    message_ids=[message.message_id],
+                    outgoing=True,
+                    now=self.clock(),
+                )
             if row.purpose == "card" and row.request_id is not None:
                 await repo.set_card(
                     session=session,

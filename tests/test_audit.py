@@ -39,9 +39,9 @@ async def test_record_audit_appends_a_row(db: Database) -> None:
         assert entry.id is not None
     async with db.session() as session:
         rows = await audit_entries(session=session, start=NOW, end=NOW + timedelta(seconds=1))
-    assert [(e.action, e.request_id, e.resident_id, e.detail, s and s.name) for e, s in rows] == [
-        ("view_details", 7, 3, "via=claim", "Sanne")
-    ]
+    assert [
+        (e.action, e.request_id, e.resident_id, e.detail, s and s.name) for e, s, _ in rows
+    ] == [("view_details", 7, 3, "via=claim", "Sanne")]
     assert rows[0][0].occurred_at == NOW
 
 
@@ -57,7 +57,7 @@ async def test_audit_entries_by_period_oldest_first(db: Database) -> None:
             )
     async with db.session() as session:
         rows = await audit_entries(session=session, start=NOW, end=NOW + timedelta(hours=24))
-    assert [e.detail for e, _ in rows] == ["h=1", "h=3", "h=5"]
+    assert [e.detail for e, _, _ in rows] == ["h=1", "h=3", "h=5"]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ async def test_database_refuses_to_change_audit_rows(db: Database, statement: st
             await session.execute(text(statement))
     async with db.session() as session:
         rows = await audit_entries(session=session, start=NOW, end=NOW + timedelta(seconds=1))
-    assert [e.detail for e, _ in rows] == [None]
+    assert [e.detail for e, _, _ in rows] == [None]
 
 
 async def test_orm_update_of_an_audit_row_is_refused(db: Database) -> None:

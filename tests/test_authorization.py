@@ -36,6 +36,9 @@ STAFF_CALLBACKS = [
     "ho:decline:{hid}",
     "hd:to_any:{hid}",
     "hd:nonote:{hid}",
+    "hd:consent:{hid}",
+    "hd:safety:{hid}",
+    "hd:stop:{hid}",
     "log:pick:{rid}",
     "log:call_reached:{rid}",
     "pi:channel:phone",
@@ -48,6 +51,7 @@ STAFF_COMMANDS = [
     "/nieuw",
     "/staf add 6001 admin - Eve",
     "/rapport 2026",
+    "/audit",
 ]
 
 
@@ -71,6 +75,7 @@ async def setup_case(h: Harness) -> tuple[int, int]:
     await sanne.press("Overdragen")
     await sanne.press("Wijkteam Vlijmen")
     await sanne.press("Iedereen van")
+    await sanne.press("gaf toestemming")
     await sanne.press("Geen notitie")
     async with h.services.db.session() as session:
         [request] = list(await session.scalars(select(Request)))

@@ -176,6 +176,25 @@ def test_domestic_violence_not_acute_is_urgent_with_veilig_thuis(text: str) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("mijn vriend slaat me en dreigt met een mes, ik ben bang", ("acute", "domestic_violence")),
+        ("mijn man slaat mij soms", ("domestic_violence",)),
+        ("ik wil niet meer leven", ("suicide",)),
+        ("er brandt iets in de keuken", ("acute",)),
+        ("er komen vlammen uit de pan", ("acute",)),
+        ("ik zoek hulp met boodschappen", ()),
+    ],
+)
+def test_every_safety_line_that_applies_is_named_most_severe_first(
+    text: str, lines: tuple[str, ...]
+) -> None:
+    result = classify(text)
+    assert result.lines == lines
+    assert result.crisis == (lines[0] if lines else None)
+
+
 @pytest.mark.parametrize("text", HARMLESS)
 def test_scary_words_used_harmlessly_are_not_a_crisis(text: str) -> None:
     assert classify(text).urgency != "crisis"

@@ -124,6 +124,7 @@ class Classifier:
             self._alternatives(category, ranked, scores),
             result.crisis,
             result.rules,
+            result.lines,
         )
 
     def explain(self, text: str) -> list[tuple[str, str, float]]:
@@ -225,18 +226,21 @@ class Classifier:
         """Urgency and safety line: the most severe of the rules and the category default."""
         chosen = self._config.categories[category]
         urgency = max([chosen.urgency, *(r.urgency for r in fired)], key=SEVERITY.__getitem__)
-        line = None
+        lines: list[str] = []
         if urgency != "normal":
-            lines = [r.line for r in sorted(fired, key=lambda r: -SEVERITY[r.urgency]) if r.line]
-            line = lines[0] if lines else self._rules.category_lines.get(category)
+            found = [r.line for r in sorted(fired, key=lambda r: -SEVERITY[r.urgency]) if r.line]
+            # The category's own line (Veilig Thuis for domestic violence) applies too.
+            found.append(self._rules.category_lines.get(category) or "")
+            lines = [line for line in dict.fromkeys(found) if line]
         return Classification(
             category=category,
             urgency=urgency,
             kind=chosen.kind,
             queue=chosen.queue,
             alternatives=(Scored(category, 1.0),),
-            crisis=line,
+            crisis=lines[0] if lines else None,
             rules=tuple(r.name for r in fired),
+            lines=tuple(lines),
         )
 
     def _alternatives(

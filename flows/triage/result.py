@@ -26,6 +26,8 @@ class Classification:
         crisis: the safety line that applies (``"acute"``, ``"suicide"``,
             ``"domestic_violence"``) when urgency is urgent or crisis; else None.
         rules: names of the crisis/urgent rules that fired (for explanations, never text).
+        lines: every safety line that applies, most severe first (``crisis`` is the first):
+            a threat with a knife at home is ``("acute", "domestic_violence")``.
     """
 
     category: str
@@ -35,3 +37,4 @@ class Classification:
     alternatives: tuple[Scored, ...]
     crisis: str | None = None
     rules: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ Register in ``helpline.cli`` with ``app.command("export")(export)``.
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +20,8 @@ from helpline.reporting.model import Metric, Report
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from helpline.reporting.writers import CSV_ONE_BREAKDOWN, to_csv, to_json
 from storage.db import Database
+from storage.models import AuditAction
+from storage.repository.audit import record_audit
 
 
 class ExportFormat(StrEnum):
@@ -115,7 +117,7 @@ def export(
         fail(CSV_ONE_BREAKDOWN)
 
     async def work(db: Database) -> Report:
-        return await build_report(
+        report = await build_report(
             db=db,
             config=config,
             labels=labels,
@@ -124,6 +126,18 @@ def export(
             zone=zone,
             metric=metric,
         )
+        async with db.session() as session:
+            await record_audit(
+                session=session,
+                actor_staff_id=None,
+                action=AuditAction.export,
+                detail=(
+                    f"via=cli format={chosen.value} from={period.start} to={period.end} "
+                    f"metric={metric.value} total={report.total}"
+                ),
+                now=datetime.now(UTC),
+            )
+        return report
 
     report = run_with_db(settings, work)
     data = render(report, chosen, labels, min_cell)

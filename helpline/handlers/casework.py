@@ -15,14 +15,14 @@ from telegram.error import TelegramError
 
 from flows.conversation import Button, parse_callback, rows
 from flows.phone import display_phone
-from helpline import cases
+from helpline import audit, cases
 from helpline.access import Actor, actor_for
 from helpline.handlers.handover import ask_handover_target
 from helpline.handlers.survey import ask_satisfaction
 from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import Channel, Direction, Request
+from storage.models import AuditAction, Channel, Direction, Request
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,14 @@ async def case_button(update: Update, context: HelplineContext) -> None:
         if kind == "phone":
             view = await cases.case_view(session, request, full=True)
             number = display_phone(view.phone) if view.phone else t("contact_chat", lang)
+            await audit.record(
+                session,
+                services,
+                actor_id=actor.id,
+                action=AuditAction.view_phone,
+                request=request,
+                detail="via=button",
+            )
             await query.answer(
                 t("phone_popup", lang, first_name=view.first_name or "?", phone=number),
                 show_alert=True,

@@ -1,8 +1,14 @@
-"""Warm handover: the holder picks a queue, optionally a person, writes a note; the receiver
-accepts or declines. The holder keeps the request until someone accepts.
+"""Warm handover: the holder picks a queue, optionally a person, records the basis for sharing,
+writes a note; the receiver accepts or declines. The holder keeps the request until someone
+accepts.
+
+A handover always goes to another team, so it shares the resident's details: the holder
+records the resident's consent, or — only when someone's safety is at stake — a safety
+override with a typed reason (``handover_consent``). Without either, nothing is sent.
 
 Steps: ``case:ho_<queue>:<request>`` (from the case buttons) → ``hd:to_<staff|any>:<handover>``
-→ a typed note or ``hd:nonote:<handover>`` → ``ho:accept|decline:<handover>``.
+→ ``hd:consent|safety|stop:<handover>`` (safety: a typed reason) → a typed note or
+``hd:nonote:<handover>`` → ``ho:accept|decline:<handover>``.
 """
 
 from __future__ import annotations
@@ -13,20 +19,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from flows.conversation import Button, parse_callback, rows
-from helpline import cases
+from helpline import audit, cases
 from helpline.access import Actor, actor_for
+from helpline.handlers.handover_consent import (
+    Answer,
+    ask_consent,
+    ask_note,
+    consent_step,
+    draft_text,
+    has_basis,
+)
 from helpline.render import inline_markup, markup_json
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import Channel, Direction, Handover, Request
+from storage.models import AuditAction, Channel, Direction, Handover, Request
 
 logger = logging.getLogger(__name__)
 
 HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
-TARGET_PATTERN = r"^hd:(to_any|to_\d{1,12}|nonote):\d{1,12}$"
+TARGET_PATTERN = r"^hd:(to_any|to_\d{1,12}|nonote|consent|safety|stop):\d{1,12}$"
 MAX_NOTE = 1000
-
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 
 
 async def ask_handover_target(
@@ -49,7 +61,7 @@ async def ask_handover_target(
 
 
 async def target_button(update: Update, context: HelplineContext) -> None:
-    """Stores the chosen person (or anyone) and asks for a note; or sends without a note."""
+    """Stores the chosen person and asks for the basis; the basis, then a note; or sends."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
@@ -67,9 +79,13 @@ async def target_button(update: Update, context: HelplineContext) -> None:
         if handover.status != "draft":
             await query.answer(t("handover_gone", lang), show_alert=True)
             return
-        if step == "nonote":
-            text = await _send_handover(session, services, actor, handover)
-            buttons: tuple[tuple[Button, ...], ...] = ()
+        answer: Answer
+        if step == "nonote" and has_basis(handover):
+            answer = await _send_handover(session, services, actor, handover), ()
+        elif step == "nonote":  # a forged or stale press: the basis comes first
+            answer = await ask_consent(session, services, handover, first=True)
+        elif step in ("consent", "safety", "stop"):
+            answer = await consent_step(session, services, handover, step)
         else:
             target = step.removeprefix("to_")
             if target != "any":
@@ -79,22 +95,30 @@ async def target_button(update: Update, context: HelplineContext) -> None:
                     await query.answer(t("not_allowed", lang), show_alert=True)
                     return
                 handover.to_staff_id = member.id
-            text = t("handover_ask_note", lang)
-            buttons = ((Button(t("btn_no_note", lang), f"hd:nonote:{handover.id}"),),)
+            if has_basis(handover):
+                answer = ask_note(services, handover)
+            else:
+                answer = await ask_consent(session, services, handover)
     await query.answer()
+    text, buttons = answer
     await query.edit_message_text(text, reply_markup=inline_markup(buttons) if buttons else None)
     services.dispatcher.kick(context.application)
 
 
 async def note_for_draft(
     session: AsyncSession, services: Services, actor: Actor, text: str
-) -> str | None:
-    """Uses a staff member's typed text as the note of their draft handover, if they have one."""
+) -> Answer | None:
+    """Uses a staff member's typed text for their draft handover, if they have one.
+
+    The text is the safety reason while one is awaited, else the note (which sends it).
+    """
     handover = await repo.draft_handover(session=session, from_staff_id=actor.id)
     if handover is None:
         return None
+    if not has_basis(handover):
+        return await draft_text(session, services, handover, text)
     handover.note = text[:MAX_NOTE]
-    return await _send_handover(session, services, actor, handover)
+    return await _send_handover(session, services, actor, handover), ()
 
 
 async def _send_handover(
@@ -102,20 +126,36 @@ async def _send_handover(
 ) -> str:
     """Makes the handover pending and posts it to the person or the queue's group."""
     t, lang, config = services.texts, services.staff_language, services.config
+    assert has_basis(handover)  # callers check: no sharing without consent or a safety reason
     handover.status = "pending"
     request = await repo.get_request(session=session, request_id=handover.request_id)
     assert request is not None
+    await audit.record(
+        session,
+        services,
+        actor_id=actor.id,
+        action=AuditAction.handover,
+        request=request,
+        detail=(
+            f"handover={handover.id} to_queue={handover.to_queue} "
+            f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}"
+        ),
+    )
     view = await cases.case_view(session, request)
     village = config.villages.get(view.village or "")
     category = config.categories.get(request.category)
-    text = t(
-        "handover_card",
-        lang,
-        reference=request.reference,
-        staff=actor.staff.name,
-        category=category.label(lang) if category else request.category,
-        village=village.name if village else t("unknown", lang),
-        note=handover.note or "-",
+    text = (
+        t(
+            "handover_card",
+            lang,
+            reference=request.reference,
+            staff=actor.staff.name,
+            category=category.label(lang) if category else request.category,
+            village=village.name if village else t("unknown", lang),
+            note=handover.note or "-",
+        )
+        + "\n"
+        + t(f"handover_basis_{handover.consent_basis}", lang)
     )
     buttons = (
         (
@@ -180,6 +220,14 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
         if decided is None:
             await query.answer(t("handover_gone", lang), show_alert=True)
             return
+        await audit.record(
+            session,
+            services,
+            actor_id=actor.id,
+            action=AuditAction.handover_decided,
+            request=request,
+            detail=f"handover={handover_id} decision={decided.status}",
+        )
         await _tell_about_handover(session, services, actor, request, decided)
     await query.answer()
     key = "handover_done_card" if accept else "handover_declined_card"

@@ -6,11 +6,12 @@ from telegram import Update
 
 from flows.cards import URGENCY_ICONS, age_text, case_buttons
 from flows.conversation import Button, rows
-from helpline import cases
+from helpline import audit, cases
 from helpline.access import actor_for
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
+from storage.models import AuditAction
 
 MAX_LISTED = 20
 
@@ -69,6 +70,15 @@ async def mine_command(update: Update, context: HelplineContext) -> None:
             return
         held = await repo.held_requests(session=session, staff_id=actor.id)
         views = [await cases.case_view(session, r) for r in held[:MAX_LISTED]]
+        for request in held[:MAX_LISTED]:  # each line shows the resident's first name
+            await audit.record(
+                session,
+                services,
+                actor_id=actor.id,
+                action=AuditAction.view_details,
+                request=request,
+                detail="via=mine",
+            )
     if not views:
         await message.reply_text(t("mine_empty", lang))
         return

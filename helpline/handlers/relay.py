@@ -12,13 +12,17 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
+from flows.conversation import Button
+from helpline import audit
 from helpline.access import actor_for
 from helpline.handlers.handover import note_for_draft
 from helpline.handlers.staff import staff_welcome
 from helpline.handlers.staff_intake import staff_intake_input
+from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
-from storage.models import Channel, Direction, RequestStatus, Resident
+from storage.models import AuditAction, Channel, Direction, RequestStatus, Resident
+from storage.repository.chat_messages import remember_messages
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +43,13 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         if actor is None:
             return False
         text = message.text or ""
+        # A draft handover takes the text (its safety reason or note) and may answer with buttons.
         note_sent = (
             None if text.startswith("/") else await note_for_draft(session, services, actor, text)
         )
+        buttons: tuple[tuple[Button, ...], ...] = ()
         if note_sent is not None:
-            welcome = note_sent
+            welcome, buttons = note_sent
         elif text.startswith("/start"):
             welcome = staff_welcome(services, actor)
         elif not text or text.startswith("/"):
@@ -61,7 +67,7 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
             else None
         )
     if welcome is not None:
-        await message.reply_text(welcome)
+        await message.reply_text(welcome, reply_markup=inline_markup(buttons) if buttons else None)
         return True
     if (
         request is None
@@ -72,6 +78,16 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         return True
     first_name = (resident.first_name if resident else None) or "?"
     if resident is None or resident.chat_id is None:
+        if resident is not None and resident.phone:  # the reply shows their number
+            async with services.db.session() as session:
+                await audit.record(
+                    session,
+                    services,
+                    actor_id=actor.id,
+                    action=AuditAction.view_phone,
+                    request=request,
+                    detail="via=relay",
+                )
         await message.reply_text(
             t("relay_not_chat", lang, phone=(resident.phone if resident else None) or "-")
         )
@@ -81,7 +97,7 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         return True
     out = t("relay_from_staff", resident.language, text=text)
     try:
-        await context.bot.send_message(resident.chat_id, out)
+        relayed = await context.bot.send_message(resident.chat_id, out)
     except Forbidden:
         async with services.db.session() as session:
             await repo.mark_blocked(
@@ -96,6 +112,13 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         await message.reply_text(t("error", lang))
         return True
     async with services.db.session() as session:
+        await remember_messages(  # for the resident's /wis (helpline.chatlog)
+            session=session,
+            chat_id=resident.chat_id,
+            message_ids=[relayed.message_id],
+            outgoing=True,
+            now=services.clock(),
+        )
         await repo.add_note(
             session=session,
             request_id=request.id or 0,

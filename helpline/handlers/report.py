@@ -20,6 +20,7 @@ from helpline.reporting.build import STANDARD_BREAKDOWNS, build_report
 from helpline.reporting.model import Report
 from helpline.reporting.periods import Period, PeriodError, parse_period
 from storage import repository as repo
+from storage.models import AuditAction
 
 if TYPE_CHECKING:
     from helpline.services import HelplineContext
@@ -83,6 +84,14 @@ async def report_command(update: Update, context: HelplineContext) -> None:
         breakdowns=STANDARD_BREAKDOWNS,
         zone=zone,
     )
+    async with services.db.session() as session:
+        await repo.record_audit(
+            session=session,
+            actor_staff_id=staff.id,
+            action=AuditAction.export,
+            detail=f"via=rapport from={period.start} to={period.end} total={report.total}",
+            now=services.clock(),
+        )
     # Drawing and zipping take a moment: keep the event loop free for residents.
     workbook, chart = await asyncio.to_thread(_render, report, labels)
     stem = file_stem(asked, period)

@@ -16,7 +16,8 @@ from flows import intake
 from flows.conversation import CommandIn, Input, Reply, TextIn
 from flows.texts import moment_text
 from flows.triage import Classification
-from helpline import cases
+from helpline import cases, chatlog
+from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input
 from helpline.services import HelplineContext, Services
@@ -43,6 +44,17 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     if user is None or chat is None or chat.type != "private":
         return
     event = to_input(update)
+    if update.message is not None:  # ids only, for /wis (helpline.chatlog)
+        await chatlog.remember(
+            services.db,
+            chat_id=chat.id,
+            message_ids=[update.message.message_id],
+            outgoing=False,
+            now=services.clock(),
+        )
+    if isinstance(event, CommandIn) and event.name in quick_exit.COMMANDS:
+        await quick_exit.quick_exit(update, context)  # before anything else: the screen
+        return
     crisis = _crisis_check(services, event)
     if crisis is not None:
         await _send_safety(context, chat.id, crisis, language_of(update, services))
@@ -87,11 +99,20 @@ async def _send_safety(
     key = SAFETY_TEXT.get(result.crisis or "", "crisis_violence")
     if result.crisis is None and result.category != "huiselijk_geweld":
         key = "crisis_acute"
-    text = context.services.texts(key, lang)
+    services = context.services
+    text = services.texts(key, lang)
     try:
-        await context.bot.send_message(chat_id, text)
+        sent = await context.bot.send_message(chat_id, text)
     except TelegramError:
         logger.warning("safety reply to chat %s failed", chat_id, exc_info=True)
+        return
+    await chatlog.remember(
+        services.db,
+        chat_id=chat_id,
+        message_ids=[sent.message_id],
+        outgoing=True,
+        now=services.clock(),
+    )
 
 
 async def _outside_intake(
@@ -157,12 +178,20 @@ async def _intake_step(
 
 async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ...]) -> None:
     """Sends the replies in order; a blocked chat is noted, not raised."""
+    sent: list[int] = []
     for reply in replies:
         try:
-            await context.bot.send_message(chat_id, reply.text, reply_markup=reply_markup(reply))
+            message = await context.bot.send_message(
+                chat_id, reply.text, reply_markup=reply_markup(reply)
+            )
         except Forbidden:
             logger.info("chat %s has blocked the bot", chat_id)
-            return
+            break
+        sent.append(message.message_id)
+    services = context.services
+    await chatlog.remember(
+        services.db, chat_id=chat_id, message_ids=sent, outgoing=True, now=services.clock()
+    )
 
 
 async def _forward_to_holder(

@@ -13,12 +13,12 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from flows.cards import case_buttons
 from flows.conversation import parse_callback
-from helpline import cases
+from helpline import audit, cases
 from helpline.access import Actor
 from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import Channel, Direction, Request, Role, Staff
+from storage.models import AuditAction, Channel, Direction, Request, Role, Staff
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,15 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
             )
             view = await cases.case_view(session, request)
             details = await cases.case_view(session, request, full=True)
+            # Audited in the claim's transaction, before the send: a view is never missed.
+            await audit.record(
+                session,
+                services,
+                actor_id=staff.id,
+                action=AuditAction.view_details,
+                request=request,
+                detail="via=claim" + (" phone=no" if staff.role == Role.volunteer else ""),
+            )
         else:
             holder = (
                 await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)

@@ -6,9 +6,12 @@ from telegram import Update
 
 from flows.permissions import Role
 from flows.staff_admin import StaffCommandError, parse_staff_command
+from helpline import audit
 from helpline.access import actor_for
+from helpline.audit import role_detail
 from helpline.services import HelplineContext
 from storage import repository as repo
+from storage.models import AuditAction
 from storage.models import Role as StoredRole
 
 
@@ -44,19 +47,35 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
         elif command.action == "add":
             assert command.telegram_id and command.role and command.name
             try:
-                await repo.add_staff(
+                added = await repo.add_staff(
                     session=session,
                     telegram_user_id=command.telegram_id,
                     name=command.name,
                     role=StoredRole(command.role.value),
                     queues=list(command.queues),
                 )
+                await audit.record(
+                    session,
+                    services,
+                    actor_id=actor.id,
+                    action=AuditAction.role_add,
+                    detail=role_detail(added.id, str(command.role), command.queues),
+                )
                 reply = f"✓ {command.name} ({command.role}) · {', '.join(command.queues) or '-'}"
             except repo.StaffExistsError:
                 reply = t("staf_exists", lang, telegram_id=command.telegram_id)
         elif command.action == "remove":
             assert command.telegram_id is not None
+            target = await repo.get_staff(session=session, telegram_user_id=command.telegram_id)
             removed = await repo.remove_staff(session=session, telegram_user_id=command.telegram_id)
+            if removed and target is not None:
+                await audit.record(
+                    session,
+                    services,
+                    actor_id=actor.id,
+                    action=AuditAction.role_remove,
+                    detail=role_detail(target.id, str(target.role), ()),
+                )
             reply = t(
                 "staf_removed" if removed else "staf_not_found",
                 lang,
@@ -71,5 +90,13 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 await repo.set_queues(
                     session=session, staff_id=target.id, queues=list(command.queues)
                 )
+                await audit.record(
+                    session,
+                    services,
+                    actor_id=actor.id,
+                    action=AuditAction.role_change,
+                    detail=role_detail(target.id, str(target.role), command.queues),
+                )
                 reply = f"✓ {target.name} · {', '.join(command.queues) or '-'}"
     await message.reply_text(reply)
+

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import AuditEntry, Staff
+from storage.models import AuditEntry, Request, Staff
 
 MAX_DETAIL = 400
 
@@ -50,15 +50,20 @@ async def record_audit(
 
 async def audit_entries(
     *, session: AsyncSession, start: datetime, end: datetime, limit: int | None = None
-) -> list[tuple[AuditEntry, Staff | None]]:
-    """Audit rows with ``start <= occurred_at < end``, oldest first, with the acting staff."""
+) -> list[tuple[AuditEntry, Staff | None, str | None]]:
+    """Audit rows with ``start <= occurred_at < end``, oldest first.
+
+    Each comes with the acting staff member (None for the command line) and the
+    request's reference (None when there is no request, or it no longer exists).
+    """
     query = (
-        select(AuditEntry, Staff)
+        select(AuditEntry, Staff, col(Request.reference))
         .outerjoin(Staff, col(Staff.id) == col(AuditEntry.actor_staff_id))
+        .outerjoin(Request, col(Request.id) == col(AuditEntry.request_id))
         .where(col(AuditEntry.occurred_at) >= start, col(AuditEntry.occurred_at) < end)
         .order_by(col(AuditEntry.occurred_at), col(AuditEntry.id))
     )
     if limit is not None:
         query = query.limit(limit)
     rows = await session.execute(query)
-    return [(entry, staff) for entry, staff in rows.all()]
+    return [(entry, staff, reference) for entry, staff, reference in rows.all()]

@@ -1,0 +1,62 @@
+"""Which messages are in a resident's private chat, so ``/wis`` can delete them.
+
+Only ids and times are kept (table ``chat_message``) — never text. Telegram lets a bot
+delete messages of a private chat for 48 hours, so older ids are pruned: they would be
+of no use, and keeping less is the point.
+
+Recorded where messages pass: the resident's incoming updates (``handlers.resident``),
+the bot's direct replies to residents (``handlers.resident``, ``handlers.relay``) and
+the outbox dispatcher (messages to a resident's chat; staff chats are not recorded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from storage.db import Database
+from storage.repository.chat_messages import prune_chat_messages, remember_messages
+
+DELETABLE_FOR = timedelta(hours=48)  # Telegram's limit for deleting in a private chat
+PRUNE_EVERY = timedelta(minutes=10)
+
+Clock = Callable[[], datetime]
+
+
+def is_private(chat_id: int) -> bool:
+    """Private chats have the user's (positive) id; groups and channels are negative."""
+    return chat_id > 0
+
+
+async def remember(
+    db: Database, *, chat_id: int, message_ids: Iterable[int], outgoing: bool, now: datetime
+) -> None:
+    """Records message ids of a private chat in a transaction of their own.
+
+    Called after a send (the id exists only then); a failure here must not undo the
+    send, and the caller logs nothing about the chat's content.
+    """
+    ids = [m for m in message_ids if m]
+    if not ids or not is_private(chat_id):
+        return
+    async with db.session() as session:
+        await remember_messages(
+            session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
+        )
+
+
+class ChatLogPruner:
+    """A dispatcher hook that drops ids older than 48 hours, at most every ten minutes."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+        self._last: datetime | None = None
+
+    async def __call__(self) -> int:
+        """Prunes when due; returns how many ids were dropped."""
+        now = self.clock()
+        if self._last is not None and now - self._last < PRUNE_EVERY:
+            return 0
+        self._last = now
+        async with self.db.session() as session:
+            return await prune_chat_messages(session=session, before=now - DELETABLE_FOR)

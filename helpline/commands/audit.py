@@ -1,0 +1,82 @@
+"""``helpline audit``: the audit log of a period, as text, CSV or JSON.
+
+Reading the audit log is itself audited (action ``audit_view``, actor the command line).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from helpline.audit import audit_table, to_csv, to_json, to_text
+from helpline.reporting.cli_support import fail, run_with_db, settings_or_exit
+from helpline.reporting.periods import Period, PeriodError, parse_day
+from storage.db import Database
+from storage.models import AuditAction
+from storage.repository.audit import audit_entries, record_audit
+
+DEFAULT_DAYS = 7  # without --from: the last week up to --to
+
+
+class AuditFormat(StrEnum):
+    """How ``helpline audit`` prints the rows."""
+
+    text = "text"
+    csv = "csv"
+    json = "json"
+
+
+def audit_period(start: str | None, end: str | None, today: date) -> Period:
+    """The local days asked for; raises ``PeriodError`` with a one-line message."""
+    last = parse_day(end) if end else today
+    first = parse_day(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    return Period(first, last)
+
+
+def audit(
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day, YYYY-MM-DD (default: 6 days before --to)."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, included, YYYY-MM-DD (default: today).")
+    ] = None,
+    fmt: Annotated[
+        AuditFormat, typer.Option("--format", help="text, csv or json.")
+    ] = AuditFormat.text,
+) -> None:
+    """Lists who viewed, exported, erased, changed roles or handed over, day by day.
+
+    Days are whole days in the line's time zone (TIME_ZONE), both included.
+    """
+    settings = settings_or_exit()
+    zone = settings.zone
+    try:
+        period = audit_period(start, end, datetime.now(zone).date())
+    except PeriodError as exc:
+        fail(str(exc))
+    lower, upper = period.bounds(zone)
+
+    async def work(db: Database) -> str:
+        async with db.session() as session:
+            rows = await audit_entries(session=session, start=lower, end=upper)
+            await record_audit(
+                session=session,
+                actor_staff_id=None,
+                action=AuditAction.audit_view,
+                detail=f"via=cli from={period.start} to={period.end} rows={len(rows)}",
+                now=datetime.now(UTC),
+            )
+        table = audit_table(rows, zone)
+        if fmt is AuditFormat.csv:
+            return to_csv(table)
+        if fmt is AuditFormat.json:
+            return to_json(table)
+        return to_text(table) or f"No audit entries from {period.start} to {period.end}.\n"
+
+    sys.stdout.write(run_with_db(settings, work))
+    sys.stdout.flush()

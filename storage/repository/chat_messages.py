@@ -1,0 +1,68 @@
+"""Message ids of residents' private chats (no text), kept 48 hours for ``/wis``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import ChatMessage, Resident
+
+
+async def remember_messages(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    message_ids: Iterable[int],
+    outgoing: bool,
+    now: datetime,
+) -> None:
+    """Records message ids of a private chat; an id already recorded is skipped."""
+    wanted = set(message_ids)
+    if not wanted:
+        return
+    known = set(
+        await session.scalars(
+            select(col(ChatMessage.message_id)).where(
+                col(ChatMessage.chat_id) == chat_id, col(ChatMessage.message_id).in_(wanted)
+            )
+        )
+    )
+    for message_id in sorted(wanted - known):
+        session.add(
+            ChatMessage(chat_id=chat_id, message_id=message_id, outgoing=outgoing, sent_at=now)
+        )
+    await session.flush()
+
+
+async def chat_message_ids(*, session: AsyncSession, chat_id: int, since: datetime) -> list[int]:
+    """The recorded message ids of a chat sent at or after ``since``, oldest first."""
+    rows = await session.scalars(
+        select(col(ChatMessage.message_id))
+        .where(col(ChatMessage.chat_id) == chat_id, col(ChatMessage.sent_at) >= since)
+        .order_by(col(ChatMessage.message_id))
+    )
+    return list(rows)
+
+
+async def forget_chat_messages(*, session: AsyncSession, chat_id: int) -> int:
+    """Drops every recorded id of a chat (after ``/wis``); returns how many."""
+    result = await session.execute(delete(ChatMessage).where(col(ChatMessage.chat_id) == chat_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def prune_chat_messages(*, session: AsyncSession, before: datetime) -> int:
+    """Drops ids older than ``before`` (Telegram no longer lets the bot delete them)."""
+    result = await session.execute(delete(ChatMessage).where(col(ChatMessage.sent_at) < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def is_resident_chat(*, session: AsyncSession, chat_id: int) -> bool:
+    """True when ``chat_id`` is a resident's private chat (its id is their Telegram id)."""
+    found = await session.scalar(
+        select(col(Resident.id)).where(col(Resident.telegram_user_id) == chat_id).limit(1)
+    )
+    return found is not None
