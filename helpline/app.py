@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from flows.business_hours import HoursError, OpeningHours
+from flows.calls.callbacks import ALERT_PATTERN, CALL_PATTERN, RESIDENT_PATTERN
 from flows.cards import Cards
 from flows.config import ConfigError, load_config
 from flows.intake import IntakeContext
@@ -29,10 +30,23 @@ from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.blocked import chat_blocked
+from helpline.callwork import call_config
 from helpline.chatlog import ChatLogPruner
 from helpline.dispatcher import Dispatcher
 from helpline.escalations import run_escalations
 from helpline.handlers.audit import audit_command
+from helpline.handlers.call_admin import (
+    AGENDA_COMMANDS,
+    AVAILABILITY_COMMANDS,
+    CONTACT_COMMANDS,
+    agenda_command,
+    availability_command,
+    contact_command,
+    prompt_input,
+)
+from helpline.handlers.call_alerts import alert_button
+from helpline.handlers.call_outcome import resident_call_button
+from helpline.handlers.calls import PLAN_COMMANDS, call_button, plan_command
 from helpline.handlers.casework import CASE_PATTERN, case_button
 from helpline.handlers.contact_log import LOG_PATTERN, log_button, log_command
 from helpline.handlers.errors import on_error
@@ -60,6 +74,7 @@ from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
 from helpline.handlers.survey import survey_button
 from helpline.ordering import PerChatUpdateProcessor
+from helpline.reminders import next_due, reminder_blocked, run_reminders
 from helpline.retention import CHECK_INTERVAL as RETENTION_CHECK_INTERVAL
 from helpline.retention import retention_job
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
@@ -109,6 +124,11 @@ def build_services(
     services.dispatcher.hooks.append(partial(run_escalations, services))
     services.dispatcher.hooks.append(ChatLogPruner(database, clock))  # ids for /wis: 48 h
     services.dispatcher.on_blocked = partial(chat_blocked, services)
+    # Follow-up calls (issue 5): reminders, 403 on a reminder, wake-up at the next due time.
+    call_config(services)  # a malformed [calls] table stops the start with one line
+    services.dispatcher.hooks.append(partial(run_reminders, services))
+    services.dispatcher.blocked_hooks.append(partial(reminder_blocked, services))
+    services.dispatcher.wakeups.append(partial(next_due, services))
     return services
 
 
@@ -142,7 +162,7 @@ async def _private_update(update: Update, context: HelplineContext) -> None:
 
 
 async def _dispatch_job(context: HelplineContext) -> None:
-    await context.services.dispatcher.run_once(context.bot)
+    await context.services.dispatcher.tick(context.application)
 
 
 def build_application(
@@ -176,6 +196,7 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        services.dispatcher.per_chat_gap = 1.0  # Telegram: about one message a second per chat
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     application: HelplineApp = builder.build()
@@ -201,6 +222,17 @@ def build_application(
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=FORGET_PATTERN))
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=APPROVAL_PATTERN))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
+    # Follow-up calls (issue 5); a typed answer to a call prompt goes first (group -1).
+    application.add_handler(CommandHandler(PLAN_COMMANDS, plan_command))
+    application.add_handler(CommandHandler(AGENDA_COMMANDS, agenda_command))
+    application.add_handler(CommandHandler(AVAILABILITY_COMMANDS, availability_command))
+    application.add_handler(CommandHandler(CONTACT_COMMANDS, contact_command))
+    application.add_handler(CallbackQueryHandler(call_button, pattern=CALL_PATTERN))
+    application.add_handler(CallbackQueryHandler(alert_button, pattern=ALERT_PATTERN))
+    application.add_handler(CallbackQueryHandler(resident_call_button, pattern=RESIDENT_PATTERN))
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE, prompt_input), group=-1
+    )
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(survey_button, pattern=SURVEY_PATTERN))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))

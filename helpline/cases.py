@@ -210,9 +210,10 @@ async def raise_crisis(
         request.urgency = "crisis"
         if request.status == RequestStatus.open:
             request.queue = services.config.crisis_queue
-        await repo.add_note(
-            session=session, request_id=request.id or 0, author="resident", text=text
-        )
+        if draft_row is not None:  # outside an intake the message handler keeps it
+            await repo.add_note(
+                session=session, request_id=request.id or 0, author="resident", text=text
+            )
         await session.flush()
         await alert_crisis(session, services, request)
         if request.status == RequestStatus.open:
@@ -243,6 +244,18 @@ async def raise_crisis(
         draft_row.request_id = request.id
         draft_row.urgency = "crisis"
     return request
+
+
+async def log_resident_message(session: AsyncSession, services: Services, request: Request) -> None:
+    """Logs a message the resident sent about ``request`` as an inbound contact."""
+    await repo.log_contact(
+        session=session,
+        occurred_at=services.clock(),
+        channel=Channel.telegram,
+        direction=Direction.inbound,
+        event="message",
+        **repo.request_contact_fields(request),
+    )
 
 
 async def submit_intake(

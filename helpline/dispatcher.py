@@ -3,14 +3,22 @@
 It runs as a repeating job (a few seconds) and is kicked right after a handler
 commits, so cards reach the queue group at once. Rows are taken atomically
 (``storage.repository.claim_due``), so two instances never send the same row.
+
+Telegram allows about one message per second in one chat: rows of the same chat
+are sent one after the other (never concurrently), ``per_chat_gap`` apart, while
+different chats are sent concurrently. PTB's AIORateLimiter keeps the overall and
+per-group limits. When work falls due between two ticks (``wakeups``: the next
+reminder, a retry), ``tick`` schedules a one-off run for that moment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -29,6 +37,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+
 def backoff(attempts: int) -> timedelta:
     """Waiting time before retry number ``attempts``: 2, 4, 8, ... seconds, at most 5 minutes."""
     return timedelta(seconds=min(2**attempts, 300))
@@ -45,6 +54,15 @@ class Dispatcher:
         self.hooks: list[Callable[[], Awaitable[int]]] = []
         # Called when a chat blocked the bot (403), e.g. to tell the holder of the request.
         self.on_blocked: Callable[[Outbox], Awaitable[None]] | None = None
+        # Further 403 listeners (e.g. stop call reminders to that chat).
+        self.blocked_hooks: list[Callable[[Outbox], Awaitable[None]]] = []
+        # When the next piece of work falls due (None: nothing planned).
+        self.wakeups: list[Callable[[], Awaitable[datetime | None]]] = []
+        # Seconds between two messages to the same chat (0 in tests: no waiting).
+        self.per_chat_gap = 0.0
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._last_sent: dict[int, float] = {}
+        self._wakeup_at: datetime | None = None
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Schedules a run now (after a commit that wrote outbox rows)."""
@@ -67,10 +85,74 @@ class Dispatcher:
                     rows = await repo.claim_due(session=session, now=self.clock(), limit=self.batch)
                 if not rows:
                     return sent
-                results = await asyncio.gather(*(self._deliver(bot, row) for row in rows))
+                by_chat: dict[int, list[Outbox]] = defaultdict(list)
+                for row in rows:
+                    by_chat[row.chat_id].append(row)
+                results = await asyncio.gather(
+                    *(self._deliver_chat(bot, chat_rows) for chat_rows in by_chat.values())
+                )
                 sent += sum(results)
                 if len(rows) < self.batch:
                     return sent
+
+    async def tick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+        """One regular run, then a one-off run scheduled for work due before the next tick."""
+        sent = await self.run_once(application.bot)
+        await self.schedule_wakeup(application)
+        return sent
+
+    async def next_due(self) -> datetime | None:
+        """The earliest moment any wake-up source has work (None: nothing planned)."""
+        times = []
+        for source in self.wakeups:
+            try:
+                moment = await source()
+            except Exception:  # a failing source must not stop delivery
+                logger.exception("dispatcher wake-up source failed")
+                continue
+            if moment is not None:
+                times.append(moment)
+        return min(times, default=None)
+
+    async def schedule_wakeup(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Plans a one-off run at the next due moment if it comes before the next tick."""
+        queue = application.job_queue
+        if queue is None or not application.running:
+            return
+        moment = await self.next_due()
+        now = self.clock()
+        if moment is None or (self._wakeup_at is not None and now < self._wakeup_at <= moment):
+            return  # nothing planned, or an earlier wake-up is already set
+        delay = max((moment - now).total_seconds(), 0.0)
+        if delay > 60:  # the repeating job comes long before that
+            return
+        self._wakeup_at = moment
+
+        async def wake(_: object) -> None:
+            self._wakeup_at = None
+            await self.tick(application)
+
+        queue.run_once(wake, when=delay, name="outbox-wakeup")
+
+    async def _deliver_chat(self, bot: Bot, rows: list[Outbox]) -> int:
+        """Sends one chat's rows in order, one at a time (Telegram: ~1 message/s per chat)."""
+        sent = 0
+        for row in rows:
+            if self.per_chat_gap > 0:
+                last = self._last_sent.get(row.chat_id)
+                wait = self.per_chat_gap - (time.monotonic() - last) if last else 0.0
+                if wait > 0:
+                    await self.sleep(wait)
+            sent += await self._deliver(bot, row)
+            if self.per_chat_gap > 0:
+                self._forget_old_chats()
+                self._last_sent[row.chat_id] = time.monotonic()
+        return sent
+
+    def _forget_old_chats(self) -> None:
+        if len(self._last_sent) > 10_000:
+            horizon = time.monotonic() - self.per_chat_gap
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
     async def _deliver(self, bot: Bot, row: Outbox) -> bool:
         assert row.id is not None
@@ -85,8 +167,8 @@ class Dispatcher:
             return False
         except (Forbidden, BadRequest) as exc:  # blocked, or a message Telegram will never take
             await self._fail(row, f"{type(exc).__name__}: {exc.message}"[:200])
-            if isinstance(exc, Forbidden) and self.on_blocked is not None:
-                await self.on_blocked(row)
+            if isinstance(exc, Forbidden):
+                await self._blocked(row)
             return False
         except (TimedOut, NetworkError) as exc:  # 5xx and connection trouble: try again later
             await self._retry(row, backoff(row.attempts), type(exc).__name__)
@@ -112,6 +194,14 @@ class Dispatcher:
                     message_id=message.message_id,
                 )
         return True
+
+    async def _blocked(self, row: Outbox) -> None:
+        listeners = [self.on_blocked] if self.on_blocked is not None else []
+        for listener in listeners + self.blocked_hooks:
+            try:
+                await listener(row)
+            except Exception:  # one failing listener must not stop the others
+                logger.exception("blocked-chat listener failed for outbox %s", row.id)
 
     async def _retry(self, row: Outbox, wait: timedelta, error: str) -> None:
         assert row.id is not None

@@ -171,7 +171,12 @@ async def _intake_step(
         queue = services.config.queue_label(request.queue, draft.language)
         text = services.texts("submitted", draft.language, queue=queue, reference=request.reference)
         return (Reply(text, remove_keyboard=True), *_out_of_hours(services, draft.language))
-    # Cancel or decline: forget the draft (a crisis request, if any, stays open).
+    # Cancel or decline: forget the draft (a crisis request, if any, stays open, and
+    # its crisis message counts as a contact: there will be no intake contact).
+    if row.request_id is not None:
+        request = await repo.get_request(session=session, request_id=row.request_id)
+        if request is not None:
+            await cases.log_resident_message(session, services, request)
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     return outcome.replies
 
