@@ -126,4 +126,5 @@ def case_buttons(
             Button(texts("btn_release", lang), f"case:release:{request_id}"),
             Button(texts("btn_handover", lang), f"case:handover:{request_id}"),
         ),
+        (Button(texts("btn_plan_call", lang), f"call:new:{request_id}"),),  # follow-up calls
     )

@@ -210,10 +210,6 @@ async def raise_crisis(
         request.urgency = "crisis"
         if request.status == RequestStatus.open:
             request.queue = services.config.crisis_queue
-        if draft_row is not None:  # outside an intake the message handler keeps it
-            await repo.add_note(
-                session=session, request_id=request.id or 0, author="resident", text=text
-            )
         await session.flush()
         await alert_crisis(session, services, request)
         if request.status == RequestStatus.open:
@@ -241,6 +237,11 @@ async def raise_crisis(
         )
         await post_card(session, services, request)
     if draft_row is not None:
+        # Kept as a note: the request's summary becomes the intake's question. Outside
+        # an intake the message handler keeps the message (and logs it as a contact).
+        await repo.add_note(
+            session=session, request_id=request.id or 0, author="resident", text=text
+        )
         draft_row.request_id = request.id
         draft_row.urgency = "crisis"
     return request

@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
-
 def backoff(attempts: int) -> timedelta:
     """Waiting time before retry number ``attempts``: 2, 4, 8, ... seconds, at most 5 minutes."""
     return timedelta(seconds=min(2**attempts, 300))

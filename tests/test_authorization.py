@@ -42,6 +42,14 @@ STAFF_CALLBACKS = [
     "log:pick:{rid}",
     "log:call_reached:{rid}",
     "pi:channel:phone",
+    # Follow-up calls (issue 5); call and alert ids are the request id here (real ones:
+    # tests/test_calls_handlers.py).
+    "call:new:{rid}",
+    "call:pick:{rid}:tom_am",
+    "call:ok:{rid}",
+    "call:done:{rid}",
+    "cal:do:{rid}:other",
+    "cr:nofit:{rid}",
 ]
 STAFF_COMMANDS = [
     "/wachtrij",
@@ -52,6 +60,10 @@ STAFF_COMMANDS = [
     "/staf add 6001 admin - Eve",
     "/rapport 2026",
     "/audit",
+    "/plan",
+    "/agenda",
+    "/beschikbaar",
+    "/contactpersoon",
 ]
 
 

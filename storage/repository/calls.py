@@ -17,6 +17,8 @@ from storage.models import (
     CallReminder,
     CallSeries,
     CallStatus,
+    Outbox,
+    OutboxStatus,
     Request,
     Resident,
     ScheduledCall,
@@ -154,7 +156,7 @@ async def take_due_reminders(
         .order_by(col(CallReminder.due_at), col(CallReminder.id))
         .execution_options(populate_existing=True)
     )
-    return [DueReminder(*row) for row in rows.tuples()]
+    return [DueReminder(*row) for row in rows]
 
 
 async def finish_reminder(
@@ -174,13 +176,6 @@ async def defer_reminder(*, session: AsyncSession, reminder: CallReminder, at: d
     """Puts a taken reminder back in line for later (after the quiet hours)."""
     reminder.status, reminder.due_at = "pending", at
     await session.flush()
-
-
-async def earliest_pending_reminder(*, session: AsyncSession) -> datetime | None:
-    """When the next pending reminder is due (the dispatcher wakes up for it)."""
-    return await session.scalar(
-        select(func.min(col(CallReminder.due_at))).where(col(CallReminder.status) == "pending")
-    )
 
 
 async def has_later_occurrence(*, session: AsyncSession, series_id: int, after: datetime) -> bool:
@@ -213,7 +208,7 @@ async def series_history(
         .order_by(col(ScheduledCall.due_at).desc(), col(ScheduledCall.id).desc())
         .limit(limit)
     )
-    return list(reversed(list(rows.tuples())))
+    return [(call, staff) for call, staff in reversed(rows.all())]
 
 
 async def calls_for_assignee(
@@ -232,7 +227,7 @@ async def calls_for_assignee(
         )
         .order_by(col(ScheduledCall.due_at))
     )
-    return list(rows.tuples())
+    return [(call, request, resident) for call, request, resident in rows]
 
 
 async def busy_times(
@@ -335,3 +330,40 @@ async def set_call_reminders(*, session: AsyncSession, resident_id: int, wanted:
     await session.execute(
         update(Resident).where(col(Resident.id) == resident_id).values(call_reminders=wanted)
     )
+
+
+async def next_due_time(*, session: AsyncSession) -> datetime | None:
+    """When the dispatcher next has work: the earliest pending reminder or outbox row."""
+    reminder = await session.scalar(
+        select(func.min(col(CallReminder.due_at))).where(col(CallReminder.status) == "pending")
+    )
+    outbox = await session.scalar(
+        select(func.min(col(Outbox.not_before))).where(col(Outbox.status) == OutboxStatus.pending)
+    )
+    return min((t for t in (reminder, outbox) if t is not None), default=None)
+
+
+async def reminder_for_outbox(*, session: AsyncSession, outbox_id: int) -> CallReminder | None:
+    """The reminder whose message is this outbox row, if any."""
+    return await session.scalar(
+        select(CallReminder).where(col(CallReminder.outbox_id) == outbox_id)
+    )
+
+
+async def cancel_assignee_reminders(*, session: AsyncSession, staff_id: int, now: datetime) -> int:
+    """Stops the pending reminders to one person (their chat blocked the bot); returns calls."""
+    calls = select(col(ScheduledCall.id)).where(
+        col(ScheduledCall.assignee_id) == staff_id,
+        col(ScheduledCall.status) == CallStatus.scheduled,
+    )
+    result = await session.execute(
+        update(CallReminder)
+        .where(
+            col(CallReminder.call_id).in_(calls),
+            col(CallReminder.status) == "pending",
+            col(CallReminder.kind).in_(["lead", "due"]),
+        )
+        .values(status="blocked", done_at=now)
+        .returning(col(CallReminder.call_id))
+    )
+    return len(set(result.scalars()))

@@ -1,0 +1,116 @@
+"""Closing a telefooncirkel alert: a coordinator picks what was done, then adds a note.
+
+``cal:do:<alert>:<action>`` stores the action and asks for a note in the coordinator's
+private chat; the typed note (see ``call_admin.prompt_input``) or ``cal:nonote:<alert>``
+closes it, once. Only coordinators and admins may.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from flows.calls import callbacks as cb
+from flows.conversation import Button
+from helpline import callwork
+from helpline.access import Actor, actor_for
+from helpline.cases import queue_chat
+from helpline.handlers.casework import reply_to_press
+from helpline.render import markup_json
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+
+MAX_NOTE = 1000
+
+
+async def alert_button(update: Update, context: HelplineContext) -> None:
+    """A coordinator closes a telefooncirkel alert: what was done, then a note (or none)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    press = cb.parse(query.data)
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        alert = await repo.get_alert(session=session, alert_id=press.id) if press else None
+        if actor is None or press is None or not actor.may("close_call_alert"):
+            await query.answer(t("circle_not_coordinator", lang), show_alert=True)
+            return
+        if alert is None or alert.status != "open":
+            await query.answer(t("circle_already_closed", lang), show_alert=True)
+            return
+        actions = callwork.call_config(services).alert_actions
+        if press.step == "do" and press.value in actions:
+            alert.action = press.value
+            await repo.set_prompt(
+                session=session,
+                staff_id=actor.id,
+                kind="alert_note",
+                target_id=alert.id or 0,
+                now=services.clock(),
+            )
+            label = t(f"circle_action_{press.value}", lang)
+            skip = ((Button(t("btn_circle_nonote", lang), cb.data("cal", "nonote", alert.id)),),)
+            await repo.enqueue(
+                session=session,
+                now=services.clock(),
+                chat_id=actor.staff.telegram_user_id,
+                purpose="circle_note",
+                text=t("circle_ask_note", lang, action=label),
+                reply_markup=markup_json(skip),
+            )
+            answer = None
+        elif press.step == "nonote" and alert.action:
+            answer = await close_alert(session, services, actor, alert.id or 0, None)
+        else:
+            await query.answer(t("claim_gone", lang), show_alert=True)
+            return
+    await query.answer(t("circle_ask_note", lang, action="…") if answer is None else None)
+    if answer is not None:
+        await reply_to_press(query, answer, (), edit=True)
+    services.dispatcher.kick(context.application)
+
+
+async def close_alert(
+    session: AsyncSession, services: Services, actor: Actor, alert_id: int, note: str | None
+) -> str:
+    """Closes the alert once, keeps the note on the request, tells the coordinators."""
+    t, lang = services.texts, services.staff_language
+    alert = await repo.get_alert(session=session, alert_id=alert_id)
+    if alert is None or alert.action is None:
+        return t("circle_already_closed", lang)
+    action = alert.action
+    if not await repo.close_alert(
+        session=session, alert_id=alert_id, action=action, staff_id=actor.id, now=services.clock()
+    ):
+        return t("circle_already_closed", lang)
+    await repo.clear_prompt(session=session, staff_id=actor.id)
+    request = await repo.get_request(session=session, request_id=alert.request_id)
+    label = t(f"circle_action_{action}", lang)
+    if note:
+        await repo.add_note(
+            session=session,
+            request_id=alert.request_id,
+            author="staff",
+            text=f"{label}: {note[:MAX_NOTE]}",
+            staff_id=actor.id,
+        )
+    text = t(
+        "circle_closed",
+        lang,
+        reference=request.reference if request else "?",
+        staff=actor.staff.name,
+        action=label,
+    )
+    chat = queue_chat(services, services.config.crisis_queue)
+    if chat is not None:
+        await repo.enqueue(
+            session=session,
+            now=services.clock(),
+            chat_id=chat,
+            purpose="circle_closed",
+            request_id=alert.request_id,
+            text=text,
+        )
+    return text

@@ -1,0 +1,196 @@
+"""The reminder's buttons — Gebeld, Niet bereikt, Verzetten, Nummer tonen — and the
+resident's answers to their notice — Past niet, Geen herinneringen meer.
+
+Outcome presses are allowed to the call's assignee (and coordinators); the resident's
+presses only to the resident of the call. A stale or double press changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from flows.calls import callbacks as cb
+from flows.calls.when import quick_pick
+from flows.conversation import Button
+from flows.permissions import Relation, allowed
+from flows.phone import display_phone
+from helpline import callwork
+from helpline.access import Actor, actor_for
+from helpline.circle import OUTCOMES, record_outcome
+from helpline.handlers.call_drafts import Answer, pick_buttons
+from helpline.handlers.casework import reply_to_press
+from helpline.render import markup_json
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import CallStatus, Resident, ScheduledCall
+
+OUTCOME_STEPS = ("done", "miss", "mv", "mvp", "tel")
+
+
+def may_work(actor: Actor, call: ScheduledCall) -> bool:
+    """The call's assignee (and coordinators) may record its outcome or move it."""
+    relation = Relation.holder if call.assignee_id == actor.id else Relation.outsider
+    return allowed(str(actor.staff.role), "call_outcome", relation)
+
+
+async def outcome_press(update: Update, context: HelplineContext, press: cb.CallData) -> None:
+    """Gebeld / Niet bereikt / Verzetten / Nummer tonen on a reminder."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        call = await repo.get_call(session=session, call_id=press.id)
+        if actor is None:
+            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            return
+        if call is None or not may_work(actor, call):
+            await query.answer(t("call_not_yours", lang), show_alert=True)
+            return
+        if call.status != CallStatus.scheduled:
+            await query.answer(t("call_already_done", lang), show_alert=True)
+            return
+        request = await repo.get_request(session=session, request_id=call.request_id)
+        if request is None:
+            await query.answer(t("claim_gone", lang), show_alert=True)
+            return
+        if press.step == "tel":
+            resident = await session.get(Resident, request.resident_id or 0)
+            number = display_phone(resident.phone) if resident and resident.phone else None
+            await query.answer(
+                t(
+                    "phone_popup",
+                    lang,
+                    first_name=(resident.first_name if resident else None) or "?",
+                    phone=number or t("call_no_phone", lang),
+                ),
+                show_alert=True,
+            )
+            return
+        if press.step in OUTCOMES:
+            text = await record_outcome(
+                session,
+                services,
+                call=call,
+                request=request,
+                actor=actor.staff,
+                status=OUTCOMES[press.step],
+            )
+            answer: Answer = (text or t("call_already_done", lang), ())
+        else:
+            answer = await _move(session, services, actor, call, press.step, press.value)
+    await query.answer()
+    await reply_to_press(query, answer[0], answer[1], edit=True)
+    services.dispatcher.kick(context.application)
+
+
+async def _move(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    call: ScheduledCall,
+    step: str,
+    value: str,
+) -> Answer:
+    t, lang = services.texts, services.staff_language
+    request = await repo.get_request(session=session, request_id=call.request_id)
+    reference = request.reference if request else "?"
+    if step == "mv" or not value:
+        return t("call_ask_move", lang, reference=reference), pick_buttons(
+            services, "mvp", call.id or 0
+        )
+    if value == "pick":
+        await repo.set_prompt(
+            session=session,
+            staff_id=actor.id,
+            kind="move_time",
+            target_id=call.id or 0,
+            now=services.clock(),
+        )
+        return t("call_ask_typed", lang), ()
+    moment = quick_pick(
+        value,
+        now=services.clock(),
+        zone=callwork.zone(services),
+        config=callwork.call_config(services),
+    )
+    if moment is None:
+        return t("call_ask_move", lang, reference=reference), pick_buttons(
+            services, "mvp", call.id or 0
+        )
+    if not await callwork.reschedule(session, services, call, moment):
+        return t("call_already_done", lang), ()
+    return t("call_moved", lang, reference=reference, when=callwork.when(services, moment)), ()
+
+
+async def resident_call_button(update: Update, context: HelplineContext) -> None:
+    """The resident answers a call notice: "Past niet" tells the assignee; or no more notices."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    press = cb.parse(query.data)
+    async with services.db.session() as session:
+        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
+        lang = resident.language if resident else services.settings.default_language
+        t = services.texts
+        call = await repo.get_call(session=session, call_id=press.id) if press else None
+        request = (
+            await repo.get_request(session=session, request_id=call.request_id) if call else None
+        )
+        if (
+            press is None
+            or resident is None
+            or call is None
+            or request is None
+            or request.resident_id != resident.id
+        ):
+            await query.answer(t("call_resident_gone", lang), show_alert=True)
+            return
+        if press.step == "stop":
+            await repo.set_call_reminders(
+                session=session, resident_id=resident.id or 0, wanted=False
+            )
+            reply = t("call_resident_stop_thanks", lang)
+        elif call.status != CallStatus.scheduled or call.due_at <= services.clock():
+            await query.answer(t("call_resident_gone", lang), show_alert=True)
+            return
+        else:
+            reply = t("call_resident_nofit_thanks", lang)
+            if call.resident_declined_at is None:
+                call.resident_declined_at = services.clock()
+                await _tell_assignee(session, services, call, resident, request.reference)
+    await query.answer()
+    await reply_to_press(query, reply, (), edit=True)
+    services.dispatcher.kick(context.application)
+
+
+async def _tell_assignee(
+    session: AsyncSession,
+    services: Services,
+    call: ScheduledCall,
+    resident: Resident,
+    reference: str,
+) -> None:
+    assignee = await repo.get_staff_by_id(session=session, staff_id=call.assignee_id)
+    if assignee is None:
+        return
+    t, lang = services.texts, services.staff_language
+    move = ((Button(t("btn_call_move", lang), cb.data("call", "mv", call.id)),),)
+    await repo.enqueue(
+        session=session,
+        now=services.clock(),
+        chat_id=assignee.telegram_user_id,
+        purpose="call_nofit",
+        request_id=call.request_id,
+        reply_markup=markup_json(move),
+        text=t(
+            "call_nofit_to_assignee",
+            lang,
+            first_name=resident.first_name or "?",
+            reference=reference,
+            when=callwork.when(services, call.due_at),
+        ),
+    )

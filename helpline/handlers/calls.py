@@ -1,0 +1,266 @@
+"""Planning a follow-up call from the case chat: quick picks, a typed time or ``/plan``.
+
+``call:new:<request>`` shows the quick picks; a pick (or typed time) makes a draft call
+whose summary offers Herhalen, Wie belt, the assignee's first free slot and the
+resident's reminder; ``call:ok:<call>`` schedules it. Every press re-checks the
+presser's role and relation to the request; a draft is edited only by its planner.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from flows.calls import callbacks as cb
+from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
+from flows.calls.when import WhenError, parse_reference, parse_when, quick_pick
+from flows.conversation import Button, rows
+from helpline import callwork
+from helpline.access import Actor, actor_for
+from helpline.handlers.call_drafts import (
+    Answer,
+    assignee_candidates,
+    create_draft,
+    draft_answer,
+    pick_buttons,
+    planned_text,
+    set_draft_time,
+    set_repeat,
+    suggested_slot,
+)
+from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
+from helpline.handlers.casework import reply_to_press
+from helpline.render import inline_markup
+from helpline.services import HelplineContext, Services
+from storage import repository as repo
+from storage.models import CallStatus, Request, Resident, ScheduledCall
+
+PLAN_COMMANDS = ["plan"]
+MAX_TYPED = 200
+DRAFT_STEPS = ("rep", "end", "who", "sug", "res", "ok", "no")
+END_CHOICES = {"n4": 4, "n8": 8, "n12": 12}
+
+
+def read_typed(services: Services, text: str) -> tuple[datetime, Repeat | None]:
+    """A typed moment with an optional repetition; raises WhenError or RepeatError."""
+    if len(text) > MAX_TYPED:
+        raise WhenError("when_unreadable", text[:30])
+    now, zone = services.clock(), callwork.zone(services)
+    repeat, rest = parse_repeat(text, today=now.astimezone(zone).date())
+    moment = parse_when(rest, now=now, zone=zone, config=callwork.call_config(services))
+    return moment, repeat
+
+
+def typed_error(services: Services, exc: WhenError | RepeatError) -> str:
+    """The re-prompt for a typed time that could not be used."""
+    t, lang = services.texts, services.staff_language
+    detail = exc.detail if isinstance(exc, WhenError) else ""
+    return t(exc.key, lang, detail=detail) + "\n\n" + t("call_ask_typed", lang)
+
+
+async def plan_command(update: Update, context: HelplineContext) -> None:
+    """``/plan [reference] [when]``: picks a request, then a time, then shows the draft."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    words = (message.text or "").split(maxsplit=2)[1:]
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            await message.reply_text(t("not_staff_command", lang))
+            return
+        if not words:
+            held = await repo.held_requests(session=session, staff_id=actor.id)
+            if not held:
+                await message.reply_text(t("plan_usage_short", lang))
+                return
+            buttons = [Button(r.reference, cb.data("call", "new", r.id)) for r in held[:20]]
+            await message.reply_text(
+                t("plan_usage", lang), reply_markup=inline_markup(rows(buttons, 2))
+            )
+            return
+        reference = parse_reference(words[0])
+        if reference is None:
+            await message.reply_text(t("plan_bad_reference", lang, text=words[0][:30]))
+            return
+        request = await repo.get_request_by_reference(session=session, reference=reference)
+        if request is None or not actor.may("plan_call", request):
+            key = "plan_unknown_reference" if request is None else "not_allowed"
+            await message.reply_text(t(key, lang, reference=reference))
+            return
+        if len(words) == 1:
+            markup = inline_markup(pick_buttons(services, "pick", request.id or 0))
+            await message.reply_text(
+                t("call_ask_when", lang, reference=request.reference), reply_markup=markup
+            )
+            return
+        try:
+            moment, repeat = read_typed(services, words[1])
+        except (WhenError, RepeatError) as exc:
+            await message.reply_text(typed_error(services, exc))
+            return
+        draft = await create_draft(session, services, actor, request, moment, repeat)
+        text, layout = await draft_answer(session, services, draft)
+    await message.reply_text(text, reply_markup=inline_markup(layout) if layout else None)
+
+
+async def call_button(update: Update, context: HelplineContext) -> None:
+    """Handles every ``call:`` press: planning steps here, outcomes in ``call_outcome``."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t, lang = services.texts, services.staff_language
+    press = cb.parse(query.data)
+    if press is None or press.namespace != "call":
+        await query.answer(t("claim_gone", lang), show_alert=True)
+        return
+    if press.step in OUTCOME_STEPS:
+        await outcome_press(update, context, press)
+        return
+    async with services.db.session() as session:
+        actor = await actor_for(session, user.id)
+        if actor is None:
+            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            return
+        if press.step in ("new", "pick"):
+            request = await repo.get_request(session=session, request_id=press.id)
+            if request is None or not actor.may("plan_call", request):
+                await query.answer(t("not_allowed", lang), show_alert=True)
+                return
+            answer = await _pick(session, services, actor, request, press.step, press.value)
+        elif press.step in DRAFT_STEPS:
+            call = await repo.get_call(session=session, call_id=press.id)
+            if call is None or call.created_by != actor.id:
+                await query.answer(t("not_allowed", lang), show_alert=True)
+                return
+            if call.status != CallStatus.draft:
+                await query.answer(t("call_draft_gone", lang), show_alert=True)
+                return
+            answer = await _draft_step(session, services, actor, call, press.step, press.value)
+        else:
+            await query.answer(t("claim_gone", lang), show_alert=True)
+            return
+    await query.answer()
+    text, buttons = answer
+    await reply_to_press(query, text, buttons, edit=press.step not in ("new",))
+    services.dispatcher.kick(context.application)
+
+
+async def _pick(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    request: Request,
+    step: str,
+    value: str,
+) -> Answer:
+    t, lang = services.texts, services.staff_language
+    if step == "new" or (step == "pick" and not value):
+        return t("call_ask_when", lang, reference=request.reference), pick_buttons(
+            services, "pick", request.id or 0
+        )
+    if value == "pick":
+        await repo.set_prompt(
+            session=session,
+            staff_id=actor.id,
+            kind="plan_time",
+            target_id=request.id or 0,
+            now=services.clock(),
+        )
+        return t("call_ask_typed", lang), ()
+    moment = quick_pick(
+        value,
+        now=services.clock(),
+        zone=callwork.zone(services),
+        config=callwork.call_config(services),
+    )
+    if moment is None:  # e.g. "later today" pressed after the evening began
+        return t("call_ask_when", lang, reference=request.reference), pick_buttons(
+            services, "pick", request.id or 0
+        )
+    draft = await create_draft(session, services, actor, request, moment, None)
+    return await draft_answer(session, services, draft)
+
+
+async def _draft_step(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    call: ScheduledCall,
+    step: str,
+    value: str,
+) -> Answer:
+    t, lang = services.texts, services.staff_language
+    cid = call.id or 0
+    if step == "rep" and value in ("daily", "weekly", "biweekly"):
+        ends = [
+            Button(t(f"btn_end_{e}", lang), cb.data("call", "end", cid, f"{value}_{e}"))
+            for e in ("n4", "n8", "n12", "m3", "none")
+        ]
+        return t("call_ask_end", lang), rows(ends, 2)
+    if step == "rep" and value == "once":
+        await set_repeat(session, services, call, None)
+    elif step == "rep":
+        freqs = ("once", "daily", "weekly", "biweekly")
+        choices = [
+            Button(t(f"btn_repeat_{f}", lang), cb.data("call", "rep", cid, f)) for f in freqs
+        ]
+        return t("call_ask_repeat", lang), rows(choices, 2)
+    elif step == "end":
+        freq, _, end = value.partition("_")
+        if freq not in ("daily", "weekly", "biweekly") or end not in (*END_CHOICES, "m3", "none"):
+            return t("claim_gone", lang), ()
+        until = None
+        if end == "m3":
+            until = (call.due_at.astimezone(callwork.zone(services)) + timedelta(days=91)).date()
+        repeat = Repeat(
+            freq="daily" if freq == "daily" else "weekly",
+            interval=2 if freq == "biweekly" else 1,
+            count=END_CHOICES.get(end),
+            until=until,
+        )
+        await set_repeat(session, services, call, repeat)
+    elif step == "who" and not value:
+        buttons = [
+            Button(
+                t("btn_call_me", lang) if s.id == actor.id else s.name,
+                cb.data("call", "who", cid, str(s.id)),
+            )
+            for s in await assignee_candidates(session, services, actor, call)
+        ]
+        return t("call_ask_who", lang), rows(buttons, 2)
+    elif step == "who":
+        candidates = await assignee_candidates(session, services, actor, call)
+        chosen = next((s for s in candidates if str(s.id) == value), None)
+        if chosen is None or chosen.id is None:
+            return t("not_allowed", lang), ()
+        call.assignee_id = chosen.id
+    elif step == "sug":
+        slot = await suggested_slot(session, services, call)
+        if slot is not None:
+            await set_draft_time(session, services, call, slot)
+    elif step == "res":
+        request = await repo.get_request(session=session, request_id=call.request_id)
+        resident = await session.get(Resident, request.resident_id) if request else None
+        call.notify_resident = not call.notify_resident and callwork.resident_reachable(resident)
+    elif step == "ok":
+        if not await callwork.confirm_call(session, services, call, by=actor.staff):
+            return t("call_draft_gone", lang), ()
+        return await planned_text(session, services, call), ()
+    elif step == "no":
+        await repo.set_call_status(
+            session=session,
+            call_id=cid,
+            expected=CallStatus.draft,
+            status=CallStatus.cancelled,
+            now=services.clock(),
+        )
+        await set_repeat(session, services, call, None)
+        return t("call_draft_cancelled", lang), ()
+    await session.flush()
+    return await draft_answer(session, services, call)

@@ -1,0 +1,250 @@
+"""The dispatcher hook that turns due call reminders into outbox messages.
+
+Each tick takes due reminder rows atomically (``take_due_reminders``) and, in the same
+transaction, writes the message to the outbox and the reminder's final status — so a
+crash, a restart or a second instance neither loses nor repeats one. After downtime
+the first tick handles everything that came due meanwhile (``flows.calls.schedule.
+catch_up``): sent late with a note while still useful, otherwise marked missed and
+shown to the coordinators; never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.calls.notices import assignee_reminder
+from flows.calls.recurrence import count_between
+from flows.calls.schedule import RESIDENT_KINDS, CatchUp, catch_up
+from helpline.callwork import (
+    assignee_buttons,
+    call_config,
+    call_view,
+    plan_next_occurrence,
+    resident_buttons,
+    resident_reachable,
+    resident_text,
+    when,
+    zone,
+)
+from helpline.cases import queue_chat
+from helpline.render import markup_json
+from helpline.services import Services
+from storage import repository as repo
+from storage.models import CallReminder, CallStatus, Outbox, Role
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+async def run_reminders(services: Services) -> int:
+    """Handles every due reminder; returns how many messages were queued."""
+    queued = 0
+    while True:
+        async with services.db.session() as session:
+            now = services.clock()
+            batch = await repo.take_due_reminders(session=session, now=now, limit=BATCH)
+            for item in batch:
+                queued += await _handle(session, services, item, now)
+        if len(batch) < BATCH:
+            return queued
+
+
+async def _handle(
+    session: AsyncSession, services: Services, item: repo.DueReminder, now: datetime
+) -> int:
+    reminder, call = item.reminder, item.call
+    if call.status != CallStatus.scheduled:
+        await repo.finish_reminder(session=session, reminder=reminder, status="cancelled", now=now)
+        return 0
+    decision = catch_up(
+        kind=reminder.kind,
+        reminder_at=reminder.due_at,
+        call_at=call.due_at,
+        now=now,
+        zone=zone(services),
+        config=call_config(services),
+    )
+    if reminder.kind in RESIDENT_KINDS:
+        return await _to_resident(session, services, item, decision.action, decision.at, now)
+    queued = 0
+    if decision.action in (CatchUp.send, CatchUp.late):
+        view = call_view(services, call, item.request, item.resident, item.assignee)
+        text = assignee_reminder(
+            services.texts,
+            services.staff_language,
+            view,
+            kind=reminder.kind,
+            now=now,
+            zone=zone(services),
+            late_note=decision.action == CatchUp.late,
+        )
+        buttons = assignee_buttons(
+            services, call.id or 0, volunteer=item.assignee.role == Role.volunteer
+        )
+        row = await repo.enqueue(
+            session=session,
+            now=now,
+            chat_id=item.assignee.telegram_user_id,
+            text=text,
+            reply_markup=markup_json(buttons),
+            purpose="call_reminder",
+            request_id=item.request.id,
+        )
+        status = "sent" if decision.action == CatchUp.send else "late"
+        await repo.finish_reminder(
+            session=session, reminder=reminder, status=status, now=now, outbox_id=row.id
+        )
+        queued = 1
+    elif decision.action == CatchUp.missed:
+        queued = await _lapsed(session, services, item, now)
+    else:
+        await repo.finish_reminder(session=session, reminder=reminder, status="expired", now=now)
+    if reminder.kind == "due":
+        await plan_next_occurrence(session, services, call)
+    return queued
+
+
+async def _to_resident(
+    session: AsyncSession,
+    services: Services,
+    item: repo.DueReminder,
+    action: CatchUp,
+    later: datetime | None,
+    now: datetime,
+) -> int:
+    reminder, resident = item.reminder, item.resident
+    if resident is None or not resident_reachable(resident) or not resident.call_reminders:
+        status = "blocked" if resident is not None and resident.blocked_at else "expired"
+        await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
+        return 0
+    if action == CatchUp.defer and later is not None:
+        await repo.defer_reminder(session=session, reminder=reminder, at=later)
+        return 0
+    if action not in (CatchUp.send, CatchUp.late):
+        await repo.finish_reminder(session=session, reminder=reminder, status="expired", now=now)
+        return 0
+    assert resident.chat_id is not None
+    moved = reminder.kind == "moved"
+    row = await repo.enqueue(
+        session=session,
+        now=now,
+        chat_id=resident.chat_id,
+        text=resident_text(services, item.call, resident, item.assignee, moved=moved),
+        reply_markup=markup_json(resident_buttons(services, item.call.id or 0, resident.language)),
+        purpose="call_notice",
+        request_id=item.request.id,
+    )
+    status = "sent" if action == CatchUp.send else "late"
+    await repo.finish_reminder(
+        session=session, reminder=reminder, status=status, now=now, outbox_id=row.id
+    )
+    return 1
+
+
+async def _lapsed(
+    session: AsyncSession, services: Services, item: repo.DueReminder, now: datetime
+) -> int:
+    """A call whose time passed while the bot was down: mark it, tell the coordinators."""
+    t, lang, call = services.texts, services.staff_language, item.call
+    await repo.set_call_status(
+        session=session,
+        call_id=call.id or 0,
+        expected=CallStatus.scheduled,
+        status=CallStatus.lapsed,
+        now=now,
+    )
+    await repo.finish_reminder(session=session, reminder=item.reminder, status="missed", now=now)
+    skipped = ""
+    series = await repo.get_series(session=session, series_id=call.series_id)
+    if series is not None and series.status == "active" and not call.attempt:
+        base = call.occurrence_at or call.due_at
+        gap = count_between(
+            series.rule, series.dtstart_local, ZoneInfo(series.zone), start=base, end=now
+        )
+        if gap:
+            skipped = t("call_lapsed_skipped", lang, n=gap)
+        following = await plan_next_occurrence(session, services, call)
+        if following is not None:
+            skipped += t("call_series_next", lang, when=when(services, following.due_at))
+    chat = queue_chat(services, services.config.crisis_queue)
+    if chat is None:
+        logger.warning("call %s lapsed and no coordinator chat is configured", call.id)
+        return 0
+    await repo.enqueue(
+        session=session,
+        now=now,
+        chat_id=chat,
+        purpose="call_lapsed",
+        request_id=item.request.id,
+        text=t(
+            "call_lapsed",
+            lang,
+            first_name=(item.resident.first_name if item.resident else None) or "?",
+            reference=item.request.reference,
+            when=when(services, call.due_at),
+            assignee=item.assignee.name,
+            skipped=skipped,
+        ),
+    )
+    return 1
+
+
+async def next_due(services: Services) -> datetime | None:
+    """When the next reminder or outbox message falls due (for the dispatcher's wake-up)."""
+    async with services.db.session() as session:
+        return await repo.next_due_time(session=session)
+
+
+async def reminder_blocked(services: Services, row: Outbox) -> None:
+    """A 403 on a call message: stop reminders to that chat and tell whoever needs to know.
+
+    A resident's chat is marked blocked by ``helpline.blocked`` (its reminders then stop);
+    a blocked assignee chat means the call needs someone else: the coordinators hear.
+    """
+    if row.purpose != "call_reminder" or row.id is None:
+        return
+    async with services.db.session() as session:
+        now = services.clock()
+        reminder = await repo.reminder_for_outbox(session=session, outbox_id=row.id)
+        if reminder is None:
+            return
+        call = await repo.get_call(session=session, call_id=reminder.call_id)
+        if call is None or call.status != CallStatus.scheduled:
+            return
+        others = await repo.cancel_assignee_reminders(
+            session=session, staff_id=call.assignee_id, now=now
+        )
+        await _tell_coordinators_blocked(session, services, reminder, others, now)
+
+
+async def _tell_coordinators_blocked(
+    session: AsyncSession, services: Services, reminder: CallReminder, calls: int, now: datetime
+) -> None:
+    call = await repo.get_call(session=session, call_id=reminder.call_id)
+    request = await repo.get_request(session=session, request_id=call.request_id) if call else None
+    assignee = (
+        await repo.get_staff_by_id(session=session, staff_id=call.assignee_id) if call else None
+    )
+    chat = queue_chat(services, services.config.crisis_queue)
+    if call is None or request is None or assignee is None or chat is None:
+        return
+    await repo.enqueue(
+        session=session,
+        now=now,
+        chat_id=chat,
+        purpose="call_blocked",
+        request_id=request.id,
+        text=services.texts(
+            "call_assignee_blocked",
+            services.staff_language,
+            assignee=assignee.name,
+            reference=request.reference,
+            when=when(services, call.due_at),
+            calls=calls,
+        ),
+    )
