@@ -13,7 +13,7 @@ from sqlmodel import select
 from helpline.scripted import ScriptedChat
 from helpline.testing import FakeUser
 from storage.db import Database
-from storage.models import IntakeDraft, Request
+from storage.models import Contact, IntakeDraft, Request, RequestNote
 from tests.bot_harness import Harness, complete_intake, running_app
 
 MIA = FakeUser(id=4001, first_name="Mia")
@@ -180,3 +180,54 @@ async def test_crisis_out_of_hours_is_never_held_back(db: Database, tmp_path: Pa
         await mia.say(SUICIDE)
         assert "0800-0113" in h.telegram.sent(MIA.id)[0]["text"]
         assert h.telegram.sent(h.group("coordinatie")), "the alert goes out at night too"
+
+
+async def contacts_and_notes(db: Database) -> tuple[list[str], list[str]]:
+    async with db.session() as session:
+        events = [c.event for c in await session.scalars(select(Contact))]
+        notes = [n.text for n in await session.scalars(select(RequestNote))]
+    return sorted(events), notes
+
+
+async def test_each_crisis_message_is_one_contact_and_one_note(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await mia.say(SUICIDE)  # no intake: the message itself is the contact
+        assert await contacts_and_notes(db) == (["message"], [SUICIDE])
+        await mia.say("ik ben zo bang")
+        assert await contacts_and_notes(db) == (["message", "message"], [SUICIDE, "ik ben zo bang"])
+
+
+async def test_crisis_after_the_intake_is_noted_once(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await complete_intake(mia, QUESTION)
+        await mia.say(SUICIDE)
+        assert await contacts_and_notes(db) == (["intake", "message"], [SUICIDE])
+
+
+async def test_crisis_during_an_intake_that_is_stopped_still_counts(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await walk(mia, TO_STEP["village"])
+        await mia.say(SUICIDE)
+        await mia.say("/stop")
+        events, notes = await contacts_and_notes(db)
+        assert (events, notes) == (["message"], [SUICIDE])
+        [request] = await requests(db)
+        assert request.status == "open" and request.urgency == "crisis"
+
+
+async def test_crisis_during_an_intake_that_is_sent_is_the_intake_contact(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await walk(mia, TO_STEP["summary"])
+        await mia.say(SUICIDE)
+        await mia.press("Versturen")
+        assert await contacts_and_notes(db) == (["intake"], [SUICIDE])
