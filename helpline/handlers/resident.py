@@ -26,7 +26,16 @@ from storage.models import Channel, Direction, IntakeDraft, Request, Resident
 
 logger = logging.getLogger(__name__)
 
-SAFETY_TEXT = {"acute": "crisis_acute", "suicide": "crisis_suicide"}
+# The safety reply of each safety line (organisation.toml [safety]) in a crisis.
+SAFETY_TEXT = {
+    "acute": "crisis_acute",
+    "suicide": "crisis_suicide",
+    "domestic_violence": "crisis_violence",
+}
+# Urgent, not acute: the line still gets its number at once (Veilig Thuis).
+URGENT_TEXT = {"domestic_violence": "urgent_violence"}
+# A further line that applies besides the first (violence at home, acute).
+ALSO_TEXT = {"domestic_violence": "safety_also_violence"}
 
 
 def language_of(update: Update, services: Services) -> str:
@@ -55,9 +64,10 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     if isinstance(event, CommandIn) and event.name in quick_exit.COMMANDS:
         await quick_exit.quick_exit(update, context)  # before anything else: the screen
         return
-    crisis = _crisis_check(services, event)
-    if crisis is not None:
-        await _send_safety(context, chat.id, crisis, language_of(update, services))
+    safety = _safety_check(services, event)
+    crisis = safety if safety is not None and safety.urgency == "crisis" else None
+    if safety is not None:
+        await _send_safety(context, chat.id, safety, language_of(update, services))
     elif await remark_reply(update, context):  # a remark for the satisfaction survey
         return
 
@@ -77,6 +87,8 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
             await cases.raise_crisis(
                 session, services, resident=resident, text=event.text, result=crisis, draft_row=row
             )
+        elif safety is not None:  # urgent: shown first in the queues
+            await _mark_urgent(session, row, resident)
         if row is None:
             replies = await _outside_intake(session, services, update, event, resident)
         else:
@@ -85,22 +97,48 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     services.dispatcher.kick(context.application)
 
 
-def _crisis_check(services: Services, event: Input) -> Classification | None:
-    """Crisis detection on every text the resident sends, at any step."""
+def _safety_check(services: Services, event: Input) -> Classification | None:
+    """Safety detection on every text the resident sends, at any step: a crisis, or an
+    urgent message with a safety line of its own (domestic violence: Veilig Thuis)."""
     if not isinstance(event, TextIn):
         return None
     result = services.classifier.classify(event.text)
-    return result if result.urgency == "crisis" else None
+    if result.urgency == "crisis" or (result.urgency == "urgent" and result.crisis in URGENT_TEXT):
+        return result
+    return None
+
+
+async def _mark_urgent(
+    session: AsyncSession, row: IntakeDraft | None, resident: Resident | None
+) -> None:
+    """Raises the running intake, or else the open request, to urgent (never lowers)."""
+    order = ("normal", "urgent", "crisis")
+    if row is not None:
+        row.urgency = max(row.urgency, "urgent", key=order.index)
+        return
+    if resident is None or resident.id is None:
+        return
+    request = await repo.latest_open_request(session=session, resident_id=resident.id)
+    if request is not None:
+        request.urgency = max(request.urgency, "urgent", key=order.index)
+
+
+def safety_text(services: Services, result: Classification, lang: str) -> str:
+    """The safety reply: the first line's numbers, and a further line's when it applies."""
+    first = result.crisis or "acute"
+    table = SAFETY_TEXT if result.urgency == "crisis" else URGENT_TEXT
+    text = services.texts(table.get(first, "crisis_acute"), lang)
+    for line in result.lines[1:]:
+        if line in ALSO_TEXT:
+            text += "\n\n" + services.texts(ALSO_TEXT[line], lang)
+    return text
 
 
 async def _send_safety(
     context: HelplineContext, chat_id: int, result: Classification, lang: str
 ) -> None:
-    key = SAFETY_TEXT.get(result.crisis or "", "crisis_violence")
-    if result.crisis is None and result.category != "huiselijk_geweld":
-        key = "crisis_acute"
     services = context.services
-    text = services.texts(key, lang)
+    text = safety_text(services, result, lang)
     try:
         sent = await context.bot.send_message(chat_id, text)
     except TelegramError:
