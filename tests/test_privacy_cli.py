@@ -46,8 +46,8 @@ async def seed(db: Database) -> None:
         ]
         session.add_all(people)
         await session.flush()
-        for n, (person, status) in enumerate(zip(people, ["resolved", "resolved", "resolved",
-                                                           "claimed"], strict=True), 1):  # fmt: skip
+        statuses = ["resolved", "resolved", "resolved", "claimed"]
+        for n, (person, status) in enumerate(zip(people, statuses, strict=True), 1):
             request = Request(
                 reference=f"HH-2026-{n:05d}", resident_id=person.id, category="vervoer",
                 village="vlijmen", queue="vrijwilligers", summary=f"vraag van {person.first_name}",
