@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     retention_contact_years: int = Field(default=7, ge=1, le=30)
     retention_draft_days: int = Field(default=14, ge=1, le=365)
     retention_run_hour: int = Field(default=3, ge=0, le=23)
+    # --- Audit helper (issue 7): a staff chat for error reports (ids and tracebacks only) ---
+    error_chat_id: int | None = None
+
+    @field_validator("error_chat_id", mode="before")
+    @classmethod
+    def _error_chat(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if str(value).strip() in ("0", "-0"):
+            raise ValueError("must be a Telegram chat id (a group's id starts with -100)")
+        return value
 
     @field_validator("retention_contact_years")
     @classmethod
