@@ -259,3 +259,25 @@ async def test_retention_command_dry_run_changes_nothing(db: Database, cli: Invo
     done = await cli("privacy", "retention")
     assert done.exit_code == 0 and done.stdout.startswith("Changed:")
     assert len(await get(db, JobRun)) == 1
+
+
+async def test_the_application_runs_the_retention_check(db: Database, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from helpline.app import build_application
+    from helpline.retention import retention_job
+    from tests.bot_harness import make_settings
+
+    app = build_application(make_settings(tmp_path, db.url, []), rate_limit=False)
+    assert app.job_queue is not None
+    assert [j.name for j in app.job_queue.jobs()] == ["outbox", "retention"]
+    await seed(db)
+    settings = settings_for(db, tmp_path)
+    context = SimpleNamespace(services=SimpleNamespace(db=db, settings=settings, clock=lambda: NOW))
+    await retention_job(context)  # type: ignore[arg-type]
+    [run] = await get(db, JobRun)
+    assert run.last_run_at == NOW
+    broken = SimpleNamespace(
+        services=SimpleNamespace(db=None, settings=settings, clock=lambda: NOW)
+    )
+    await retention_job(broken)  # type: ignore[arg-type]  # logged, retried at the next check

@@ -251,3 +251,40 @@ async def test_staff_and_groups_are_pointed_elsewhere(db: Database, tmp_path: Pa
         await press_data(h, MIA, group, "pv:approve:1")
         assert "coördinator" in h.telegram.callback_answers()[-1]["text"]
         assert await counts(db) == before
+
+
+async def test_vergeetmij_mid_intake_deletes_the_draft(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await mia.say("/start")
+        await mia.press("akkoord")
+        await mia.say(QUESTION)
+        assert (await rows(db, IntakeDraft))[0].question == QUESTION
+        await mia.say("/mijngegevens")
+        [document] = [m for m in h.telegram.sent(MIA.id) if m.get("document")]
+        assert json.loads(document["content"])["tables"]["intake_draft"][0]["question"] == QUESTION
+        await mia.say("/vergeetmij")
+        await mia.press("Ja, wis alles")
+        assert "gewist" in mia.last_text()
+        assert await rows(db, IntakeDraft) == [] and await rows(db, Resident) == []
+
+
+async def test_a_long_history_is_capped_in_messages_not_in_the_file(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await complete_intake(mia, QUESTION)
+        async with db.session() as session:
+            [request] = list(await session.scalars(select(Request)))
+            for n in range(200):
+                session.add(
+                    RequestNote(request_id=request.id, author="resident", text=f"{n} " * 60)
+                )
+        before = len(h.telegram.sent(MIA.id))
+        await mia.say("/mijngegevens")
+        new = h.telegram.sent(MIA.id)[before:]
+        assert len(new) == 7  # six messages and the file
+        assert "te veel voor berichten" in str(new[-2]["text"])
+        export = json.loads(new[-1]["content"])
+        assert len(export["tables"]["request_note"]) == 200

@@ -17,7 +17,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from flows.conversation import Button, parse_callback
-from flows.privacy import chunk_lines, export_lines, to_json
+from flows.privacy import MAX_MESSAGES, chunk_lines, export_lines, to_json
 from helpline import cases
 from helpline.access import actor_for
 from helpline.render import inline_markup, markup_json
@@ -104,7 +104,10 @@ async def mydata_command(update: Update, context: HelplineContext) -> None:
 
     lines = export_lines(export, services.texts, lang, services.settings.zone, label, place)
     try:
-        for text in chunk_lines(lines):
+        chunks = chunk_lines(lines)
+        if len(chunks) > MAX_MESSAGES:  # a long history: the file holds the rest
+            chunks = [*chunks[: MAX_MESSAGES - 1], services.texts("pv_export_more", lang)]
+        for text in chunks:
             await message.reply_text(text)
         document = BytesIO(to_json(export).encode())
         await message.reply_document(
