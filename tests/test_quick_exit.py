@@ -138,3 +138,25 @@ async def test_wis_from_a_blocked_chat_is_quiet(db: Database, tmp_path: Path) ->
         h.telegram.fail_next("deleteMessages", error_code=403)
         await mia.say("/wis")  # no exception, nothing half-done
         assert await count(db, ChatMessage) == 0
+
+
+async def test_wis_also_deletes_messages_that_were_not_recorded(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await complete_intake(mia, QUESTION)
+        await mia.say("/mijngegevens")  # its answer (text and a JSON file) is not recorded here
+        assert len(h.telegram.sent(MIA.id)) > 8
+        await mia.say("/wis")
+        assert [m.get("text") for m in h.telegram.sent(MIA.id)] == ["Tot ziens."]
+
+
+def test_ids_to_delete_fills_the_span_and_caps_it() -> None:
+    from helpline.handlers.quick_exit import MAX_SPAN, ids_to_delete
+
+    assert ids_to_delete([], None) == []
+    assert ids_to_delete([], 7) == [7]
+    assert ids_to_delete([3, 9], 12) == list(range(3, 13))
+    long = ids_to_delete([5, 40], 5000)
+    assert long[:2] == [5, 40] and len(long) == MAX_SPAN + 2 and long[-1] == 5000

@@ -22,6 +22,26 @@ logger = logging.getLogger(__name__)
 
 COMMANDS = ("wis",)
 BATCH = 100  # deleteMessages takes at most 100 ids
+MAX_SPAN = 1000  # ids tried between the oldest recorded one and the /wis (10 calls)
+
+
+def ids_to_delete(recorded: Sequence[int], last: int | None) -> list[int]:
+    """The recorded ids, and every id between the oldest of them and ``last``.
+
+    Message ids of a private chat count up, so the span also catches a message that
+    was sent without being recorded (a reply from a module that does not record).
+    Ids of other chats in that span are skipped by Telegram (``chat_id`` scopes the
+    call), so nothing outside this chat can be touched. A very long span is cut to
+    the newest ``MAX_SPAN`` ids, the recorded ones always included.
+    """
+    ids = set(recorded)
+    if last is not None:
+        ids.add(last)
+    if not ids:
+        return []
+    first, newest = min(ids), max(ids)
+    span = range(max(first, newest - MAX_SPAN + 1), newest + 1)
+    return sorted(ids | set(span))
 
 
 async def delete_all(bot: Bot, chat_id: int, message_ids: Sequence[int]) -> int:
@@ -63,8 +83,7 @@ async def quick_exit(update: Update, context: HelplineContext) -> None:
         ids = await chat_message_ids(
             session=session, chat_id=chat.id, since=now - chatlog.DELETABLE_FOR
         )
-    if message is not None:
-        ids = sorted({*ids, message.message_id})
+    ids = ids_to_delete(ids, message.message_id if message is not None else None)
     tried = await delete_all(context.bot, chat.id, ids)
     async with services.db.session() as session:
         await forget_chat_messages(session=session, chat_id=chat.id)
