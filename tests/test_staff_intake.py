@@ -82,7 +82,61 @@ async def test_volunteers_and_residents_cannot_use_nieuw(db: Database, tmp_path:
     async with running_app(db, tmp_path) as h:
         volunteer = await h.add_staff(FakeUser(id=5003, first_name="Vera"), role=Role.volunteer)
         await volunteer.say("/nieuw")
-        assert "alleen voor medewerkers" in volunteer.last_text()
+        assert "niet voor vrijwilligers" in volunteer.last_text()
         resident = h.chat(FakeUser(id=4001, first_name="Mia"))
         await resident.say("/nieuw")
         assert "alleen voor medewerkers" in resident.last_text()
+
+
+async def test_nieuw_in_a_group_points_to_the_private_chat(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne_user = FakeUser(id=5001, first_name="Sanne")
+        sanne = await h.add_staff(sanne_user, "wijkteam_drunen")
+        group = h.group("wijkteam_drunen")
+        update = h.telegram.text(
+            sanne_user, "/nieuw", chat_id=group, chat_type="supergroup", queue=False
+        )
+        await sanne.feed(update)
+        assert "privégesprek" in str(h.telegram.last_sent(group).get("text"))
+
+
+async def test_email_intake_without_phone_number(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne = await h.add_staff(SANNE, "vrijwilligers")
+        await sanne.say("/nieuw")
+        await sanne.press("mail")
+        await sanne.say("Joke")
+        await sanne.say("geen")
+        await sanne.press("Elshout")
+        await sanne.say("Kan iemand de hond uitlaten, ik lig in het ziekenhuis")
+        await sanne.press("Huisdier")
+        await sanne.press("Versturen")
+        async with db.session() as session:
+            [request] = list(await session.scalars(select(Request)))
+            [contact] = list(await session.scalars(select(Contact)))
+        assert (request.channel, request.category, request.contact_preference) == (
+            "email",
+            "huisdier",
+            "none",
+        )
+        assert (contact.channel, contact.direction) == ("email", "inbound")
+
+
+async def test_crisis_told_on_the_phone_alerts_the_coordinators(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne = await h.add_staff(SANNE, "wijkteam_drunen")
+        await sanne.say("/nieuw")
+        await sanne.press("Telefoon")
+        await sanne.say("Henk")
+        await sanne.say("0612345678")
+        await sanne.press("Drunen")
+        await sanne.say("Meneer zegt dat hij niet meer wil leven")
+        await sanne.press("Zorgen")
+        await sanne.press("Versturen")
+        async with db.session() as session:
+            [request] = list(await session.scalars(select(Request)))
+        assert (request.urgency, request.queue) == ("crisis", "coordinatie")
+        alerts = [m["text"] for m in h.telegram.sent(h.group("coordinatie"))]
+        assert any("CRISIS" in a and request.reference in a for a in alerts)

@@ -53,8 +53,17 @@ async def new_command(update: Update, context: HelplineContext) -> None:
     t, lang = services.texts, services.staff_language
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
-        if actor is None or not actor.may("phone_intake") or chat.type != "private":
-            await message.reply_text(t("not_staff_command", lang))
+        refusal = (
+            "not_staff_command"
+            if actor is None
+            else "not_for_volunteers"
+            if not actor.may("phone_intake")
+            else "private_chat_only"
+            if chat.type != "private"
+            else None
+        )
+        if refusal is not None:
+            await message.reply_text(t(refusal, lang))
             return
         outcome = pi.begin(services.intake, lang)
         await repo.delete_draft(session=session, chat_id=chat.id)
