@@ -281,3 +281,27 @@ async def test_the_application_runs_the_retention_check(db: Database, tmp_path: 
         services=SimpleNamespace(db=None, settings=settings, clock=lambda: NOW)
     )
     await retention_job(broken)  # type: ignore[arg-type]  # logged, retried at the next check
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"retention_free_text_months": 0}, "setting RETENTION_FREE_TEXT_MONTHS:"),
+        ({"retention_free_text_months": 121}, "setting RETENTION_FREE_TEXT_MONTHS:"),
+        ({"retention_contact_years": "zeven"}, "setting RETENTION_CONTACT_YEARS:"),
+        ({"retention_free_text_months": 36, "retention_contact_years": 2},
+         "setting RETENTION_CONTACT_YEARS: must be at least 3"),
+        ({"retention_draft_days": 0}, "setting RETENTION_DRAFT_DAYS:"),
+        ({"retention_run_hour": 24}, "setting RETENTION_RUN_HOUR:"),
+    ],
+)  # fmt: skip
+def test_bad_retention_settings_are_one_line_errors(
+    overrides: dict[str, Any], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpline.settings import SettingsError, load_settings
+
+    for name, value in overrides.items():
+        monkeypatch.setenv(name.upper(), str(value))
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
