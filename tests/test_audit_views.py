@@ -317,3 +317,22 @@ async def test_cli_audit_bad_input_is_one_line(
     assert result.exit_code == 2
     assert expected in result.output and "Traceback" not in result.output
     assert await rows(db) == []
+
+
+async def test_phone_button_on_a_call_reminder_is_audited(db: Database, tmp_path: Path) -> None:
+    from tests.calls_helpers import ANNA, advance_to, claimed_case, local
+
+    async with running_app(db, tmp_path) as h:
+        sanne, request_id = await claimed_case(h)
+        anna = await h.add_staff(ANNA, "belmaatjes", role=Role.volunteer)
+        await sanne.press("Bellen plannen")
+        await sanne.press("Morgenochtend")
+        await sanne.press("Wie belt")
+        await sanne.press("Anna")
+        await sanne.press("Inplannen")
+        await advance_to(h, local(2026, 5, 5, 10, 0))
+        await anna.press("Nummer tonen")
+        assert PHONE_DIGITS in h.telegram.callback_answers()[-1]["text"]
+        [entry] = [r for r in await rows(db) if r.action == "view_phone"]
+        assert (entry.actor_staff_id, entry.request_id, entry.resident_id) == (2, request_id, 1)
+        assert entry.detail is not None and entry.detail.startswith("via=call call=")

@@ -15,7 +15,7 @@ from flows.calls.when import quick_pick
 from flows.conversation import Button
 from flows.permissions import Relation, allowed
 from flows.phone import display_phone
-from helpline import callwork
+from helpline import audit, callwork
 from helpline.access import Actor, actor_for
 from helpline.circle import OUTCOMES, record_outcome
 from helpline.handlers.call_drafts import Answer, pick_buttons
@@ -23,7 +23,7 @@ from helpline.handlers.casework import reply_to_press
 from helpline.render import markup_json
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import CallStatus, Resident, ScheduledCall
+from storage.models import AuditAction, CallStatus, Resident, ScheduledCall
 
 OUTCOME_STEPS = ("done", "miss", "mv", "mvp", "tel")
 
@@ -59,6 +59,14 @@ async def outcome_press(update: Update, context: HelplineContext, press: cb.Call
         if press.step == "tel":
             resident = await session.get(Resident, request.resident_id or 0)
             number = display_phone(resident.phone) if resident and resident.phone else None
+            await audit.record(  # a resident's number shown to staff (issue 7)
+                session,
+                services,
+                actor_id=actor.id,
+                action=AuditAction.view_phone,
+                request=request,
+                detail=f"via=call call={call.id}",
+            )
             await query.answer(
                 t(
                     "phone_popup",
