@@ -26,9 +26,11 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=AMS)  # type: ignore[misc]
 
 
-async def claimed_case(h: Harness, *, role: Role = Role.staff) -> tuple[ScriptedChat, int]:
+async def claimed_case(
+    h: Harness, *, role: Role = Role.staff, start: datetime = MONDAY_9
+) -> tuple[ScriptedChat, int]:
     """Mia's request, claimed by Sanne (staff of wijkteam_drunen); returns Sanne's chat."""
-    h.clock.now = MONDAY_9
+    h.clock.now = start.astimezone(UTC)
     await complete_intake(h.chat(MIA), QUESTION)
     sanne = await h.add_staff(SANNE, "wijkteam_drunen", role=role)
     await sanne.press("Oppakken", chat_id=h.group("wijkteam_drunen"))

@@ -1,0 +1,215 @@
+"""Reminders of follow-up calls with an injected clock: lead and due time, catch-up after
+downtime (nothing lost, nothing doubled), and 429 / 403 / timeouts from the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from helpline.dispatcher import Dispatcher
+from helpline.testing import FakeTelegram
+from storage import repository as repo
+from storage.db import Database
+from storage.models import CallStatus
+from tests.bot_harness import running_app
+from tests.calls_helpers import (
+    SANNE,
+    advance_to,
+    calls,
+    claimed_case,
+    local,
+    reminders,
+    texts_in,
+    tick,
+)
+
+
+async def _plan(sanne: Any, when: str) -> None:
+    await sanne.say(f"/plan HH-2026-00001 {when}")
+    await sanne.press("Inplannen")
+
+
+async def test_reminders_at_lead_time_and_due_time_once_each(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00")
+        await advance_to(h, local(2026, 5, 5, 9, 29))
+        assert not texts_in(h, SANNE.id, "Straks bellen")
+        await advance_to(h, local(2026, 5, 5, 9, 30))
+        assert len(texts_in(h, SANNE.id, "Straks bellen")) == 1
+        await tick(h)
+        await advance_to(h, local(2026, 5, 5, 9, 59))
+        assert len(texts_in(h, SANNE.id, "Straks bellen")) == 1
+        assert not texts_in(h, SANNE.id, "Nu bellen")
+        await advance_to(h, local(2026, 5, 5, 10, 0))
+        await tick(h)
+        [due] = texts_in(h, SANNE.id, "Nu bellen")
+        assert "Later verstuurd" not in due
+        assert [r.status for r in await reminders(h)] == ["sent", "sent"]
+
+
+async def test_catch_up_after_downtime_nothing_lost_nothing_doubled(
+    db: Database, tmp_path: Path
+) -> None:
+    telegram = FakeTelegram()
+    async with running_app(db, tmp_path, telegram) as h:
+        sanne, _ = await claimed_case(h)
+        for when in ("morgen 07:00", "morgen 10:00", "morgen 10:30", "morgen 14:00"):
+            await _plan(sanne, when)
+        coordination = h.group("coordinatie")
+    # The bot is down from Monday 09:00 until Tuesday 11:00.
+    async with running_app(db, tmp_path, telegram) as h2:
+        h2.clock.now = local(2026, 5, 5, 11, 0)
+        await tick(h2)
+        await tick(h2)  # a second tick (or a second instance) sends nothing again
+        due = texts_in(h2, SANNE.id, "Nu bellen")
+        assert len(due) == 2  # 10:00 and 10:30: late, but still useful
+        assert all("Later verstuurd dan gepland" in text for text in due)
+        assert "Gepland om 10:00" in due[0] and "Gepland om 10:30" in due[1]
+        assert not texts_in(h2, SANNE.id, "Straks bellen")  # lead reminders no longer useful
+        [lapsed] = texts_in(h2, coordination, "Door een storing")
+        assert "vandaag om 07:00" in lapsed  # 4 hours late: missed, shown to the coordinator
+        statuses = [c.status for c in await calls(h2)]
+        assert statuses == [
+            CallStatus.lapsed,
+            CallStatus.scheduled,
+            CallStatus.scheduled,
+            CallStatus.scheduled,
+        ]
+        by_call: dict[int, list[str]] = {}
+        for reminder in await reminders(h2):
+            by_call.setdefault(reminder.call_id, []).append(reminder.status)
+        assert by_call == {
+            1: ["expired", "missed"],
+            2: ["expired", "late"],
+            3: ["expired", "late"],
+            4: ["pending", "pending"],  # 13:30 and 14:00: still ahead, untouched
+        }
+        await advance_to(h2, local(2026, 5, 5, 13, 30))
+        [lead] = texts_in(h2, SANNE.id, "Straks bellen")
+        assert "Later verstuurd" not in lead
+
+
+async def test_series_after_long_downtime_continues_and_reports_skipped(
+    db: Database, tmp_path: Path
+) -> None:
+    telegram = FakeTelegram()
+    async with running_app(db, tmp_path, telegram) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00 dagelijks")
+    async with running_app(db, tmp_path, telegram) as h2:
+        h2.clock.now = local(2026, 5, 8, 12, 0)  # Friday noon: down since Monday
+        await tick(h2)
+        await tick(h2)
+        [lapsed] = texts_in(h2, h2.group("coordinatie"), "Door een storing")
+        assert "3 herhaalde belafspraken" in lapsed  # Wed, Thu, Fri
+        assert "zaterdag 9 mei om 10:00" in lapsed or "morgen om 10:00" in lapsed
+        scheduled = [c for c in await calls(h2) if c.status == CallStatus.scheduled]
+        assert [c.due_at for c in scheduled] == [local(2026, 5, 9, 10, 0)]
+        await advance_to(h2, local(2026, 5, 9, 10, 0))
+        await tick(h2)
+        assert len(texts_in(h2, SANNE.id, "Nu bellen")) == 1
+        assert len([c for c in await calls(h2) if c.status == CallStatus.scheduled]) == 2
+
+
+async def test_flood_control_429_is_retried_after_the_wait(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00")
+        h.telegram.fail_next("sendMessage", error_code=429, retry_after=30, chat_id=SANNE.id)
+        await advance_to(h, local(2026, 5, 5, 9, 30))
+        assert not texts_in(h, SANNE.id, "Straks bellen")
+        await advance_to(h, local(2026, 5, 5, 9, 30, 20))
+        assert not texts_in(h, SANNE.id, "Straks bellen")
+        await advance_to(h, local(2026, 5, 5, 9, 30, 31))
+        await tick(h)
+        assert len(texts_in(h, SANNE.id, "Straks bellen")) == 1
+
+
+async def test_timeout_and_server_error_are_retried_with_backoff(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00")
+        h.telegram.fail_next("sendMessage", error_code=0, chat_id=SANNE.id)  # timeout
+        h.telegram.fail_next("sendMessage", error_code=502, chat_id=SANNE.id)
+        await advance_to(h, local(2026, 5, 5, 9, 30))
+        await advance_to(h, local(2026, 5, 5, 9, 30, 5))
+        await advance_to(h, local(2026, 5, 5, 9, 31))
+        await tick(h)
+        assert len(texts_in(h, SANNE.id, "Straks bellen")) == 1
+
+
+async def test_blocked_assignee_stops_reminders_and_coordinators_hear(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00")
+        await _plan(sanne, "donderdag 10:00")
+        h.telegram.block(SANNE.id)
+        await advance_to(h, local(2026, 5, 5, 9, 30))
+        await tick(h)  # the notice was written while the batch was being sent
+        [notice] = texts_in(h, h.group("coordinatie"), "komen niet aan")
+        assert "Sanne" in notice and "HH-2026-00001" in notice
+        attempts = len([c for c in h.telegram.calls if c.params.get("chat_id") == SANNE.id])
+        await advance_to(h, local(2026, 5, 5, 10, 0))
+        await advance_to(h, local(2026, 5, 7, 10, 0))
+        after = len([c for c in h.telegram.calls if c.params.get("chat_id") == SANNE.id])
+        assert after == attempts  # no further reminders to that chat
+        assert {r.status for r in await reminders(h)} <= {"sent", "blocked"}
+
+
+class _CountingBot:
+    """A stand-in bot that records how many sends run at once per chat."""
+
+    def __init__(self) -> None:
+        self.in_flight: dict[int, int] = {}
+        self.most: dict[int, int] = {}
+        self.order: list[int] = []
+
+    async def send_message(self, chat_id: int, text: str, reply_markup: Any = None) -> Any:
+        self.in_flight[chat_id] = self.in_flight.get(chat_id, 0) + 1
+        self.most[chat_id] = max(self.most.get(chat_id, 0), self.in_flight[chat_id])
+        await asyncio.sleep(0)  # let other sends run meanwhile
+        self.in_flight[chat_id] -= 1
+        self.order.append(chat_id)
+        return type("Sent", (), {"message_id": len(self.order)})()
+
+
+async def test_rows_of_one_chat_are_never_sent_concurrently(db: Database) -> None:
+    from tests.calls_helpers import MONDAY_9
+
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    dispatcher = Dispatcher(db, lambda: MONDAY_9, batch=50)
+    dispatcher.per_chat_gap, dispatcher.sleep = 1.0, fake_sleep
+    async with db.session() as session:
+        for n in range(30):
+            chat = 111 if n % 3 == 0 else 200 + n
+            await repo.enqueue(
+                session=session, chat_id=chat, text=f"m{n}", purpose="t", now=MONDAY_9
+            )
+    bot = _CountingBot()
+    assert await dispatcher.run_once(bot) == 30  # type: ignore[arg-type]
+    assert max(bot.most.values()) == 1
+    assert bot.order.count(111) == 10
+    assert len(waits) == 9 and all(0 < w <= 1.0 for w in waits)  # only the shared chat waits
+
+
+async def test_next_due_is_the_earliest_pending_reminder(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00")
+        assert await h.services.dispatcher.next_due() == local(2026, 5, 5, 9, 30)
+        await advance_to(h, local(2026, 5, 5, 9, 30))
+        assert await h.services.dispatcher.next_due() == local(2026, 5, 5, 10, 0)
+        h.clock.now += timedelta(days=1)
+        await tick(h)
+        assert await h.services.dispatcher.next_due() is None
