@@ -204,3 +204,19 @@ async def test_open_requests_need_a_coordinator(cli: Invoke, db: Database) -> No
     [audit] = await get(db, AuditEntry, action="privacy_erase")
     [carla] = await get(db, Staff, telegram_user_id=5001)
     assert audit.actor_staff_id == carla.id and audit.resident_id == bram.id
+
+
+async def test_waiting_erasure_requests_are_listed(cli: Invoke, db: Database) -> None:
+    from storage.models import ErasureRequest
+
+    assert (await cli("privacy", "requests")).stdout == "No erasure requests are waiting.\n"
+    [bram] = await get(db, Resident, first_name="Bram")
+    async with db.session() as session:
+        session.add(ErasureRequest(resident_id=bram.id, source="telegram", requested_at=NOW))
+    listed = await cli("privacy", "requests")
+    assert listed.exit_code == 0 and f"resident id:{bram.id}" in listed.stdout
+    assert "open: HH-2026-00004" in listed.stdout and "Bram" not in listed.stdout
+    done = await cli("privacy", "erase", "--resident", f"id:{bram.id}", "--yes",
+                     "--approved-by", "5001")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert (await cli("privacy", "requests")).stdout == "No erasure requests are waiting.\n"

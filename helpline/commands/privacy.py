@@ -1,5 +1,9 @@
 """``helpline privacy``: a resident's request for access or erasure, and the retention run.
 
+``export`` and ``erase`` answer a request that reaches the line by phone, letter or at
+the desk; ``requests`` lists the erasure requests from Telegram that wait for a
+coordinator (approve them on the card, or here with ``erase --approved-by``).
+
 ``REF`` names the resident: the reference used in imports, a phone number in any
 Dutch form, a request number (``HH-2026-00042``), or ``id:17`` (shown when a REF is
 ambiguous). Erasing someone with open requests needs a coordinator's approval:
@@ -215,6 +219,29 @@ def erase_command(
         fail(str(exc), code=1)
     stopped = f"; stopped: {', '.join(open_refs)}" if open_refs else ""
     typer.echo(f"Erased {summary}{stopped}. Anonymous tallies stay.")
+
+
+@privacy_app.command("requests")
+def requests_command() -> None:
+    """Lists erasure requests from Telegram that wait for a coordinator's approval."""
+    settings = settings_or_exit()
+
+    async def work(db: Database) -> list[tuple[int, int, datetime, list[str]]]:
+        async with db.session() as session:
+            return [
+                (row.id or 0, row.resident_id, row.requested_at, references)
+                for row, references in await privacy_repo.pending_erasures(session=session)
+            ]
+
+    waiting = run_with_db(settings, work)
+    if not waiting:
+        typer.echo("No erasure requests are waiting.")
+    for erasure_id, resident_id, requested_at, references in waiting:
+        local = requested_at.astimezone(settings.zone)
+        typer.echo(
+            f"#{erasure_id}\t{local:%Y-%m-%d %H:%M}\tresident id:{resident_id}\t"
+            f"open: {', '.join(references) or 'none'}"
+        )
 
 
 @privacy_app.command("retention")

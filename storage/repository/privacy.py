@@ -220,3 +220,21 @@ async def decide_erasure(
     if not result.rowcount:
         return None
     return await session.get(ErasureRequest, erasure_id, populate_existing=True)
+
+
+async def pending_erasures(*, session: AsyncSession) -> list[tuple[ErasureRequest, list[str]]]:
+    """Erasure requests waiting for a coordinator, oldest first, with the open references."""
+    rows = await session.scalars(
+        select(ErasureRequest)
+        .where(col(ErasureRequest.status) == "pending")
+        .order_by(col(ErasureRequest.requested_at), col(ErasureRequest.id))
+    )
+    found = []
+    for row in rows:
+        references = await session.scalars(
+            select(col(Request.reference))
+            .where(col(Request.resident_id) == row.resident_id, col(Request.status).in_(OPEN))
+            .order_by(col(Request.id))
+        )
+        found.append((row, list(references)))
+    return found
