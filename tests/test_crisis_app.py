@@ -10,39 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from helpline.scripted import ScriptedChat
 from helpline.testing import FakeUser
 from storage.db import Database
 from storage.models import Contact, IntakeDraft, Request, RequestNote
 from tests.bot_harness import Harness, complete_intake, running_app
+from tests.intake_steps import QUESTION, TO_STEP, walk
 
 MIA = FakeUser(id=4001, first_name="Mia")
 SUICIDE = "ik wil niet meer leven, ik wil er een einde aan maken"
-QUESTION = "Ik krijg brieven van de belasting en snap het formulier niet"
-
-# How to bring Mia's intake to each step (the presses/texts after /start).
-TO_STEP: dict[str, list[tuple[str, str]]] = {
-    "consent": [],
-    "question": [("press", "akkoord")],
-    "confirm_category": [("press", "akkoord"), ("say", QUESTION)],
-    "village": [("press", "akkoord"), ("say", QUESTION), ("press", "Ja")],
-    "contact": [("press", "akkoord"), ("say", QUESTION), ("press", "Ja"), ("press", "Drunen")],
-    "time": [
-        ("press", "akkoord"),
-        ("say", QUESTION),
-        ("press", "Ja"),
-        ("press", "Drunen"),
-        ("say", "0612345678"),
-    ],
-    "summary": [
-        ("press", "akkoord"),
-        ("say", QUESTION),
-        ("press", "Ja"),
-        ("press", "Drunen"),
-        ("say", "0612345678"),
-        ("press", "Ochtend"),
-    ],
-}
 
 
 async def requests(db: Database) -> list[Request]:
@@ -54,12 +29,6 @@ async def draft_step(db: Database) -> str | None:
     async with db.session() as session:
         draft = await session.scalar(select(IntakeDraft))
         return draft.step if draft else None
-
-
-async def walk(chat: ScriptedChat, steps: list[tuple[str, str]]) -> None:
-    await chat.say("/start")
-    for kind, arg in steps:
-        await (chat.press(arg) if kind == "press" else chat.say(arg))
 
 
 def texts_since(h: Harness, chat_id: int, count: int) -> list[str]:

@@ -190,7 +190,12 @@ async def _outside_intake(
     if open_request is not None and update.callback_query is not None:
         return (Reply(services.texts("help", lang)),)
     outcome = intake.start(services.intake, first_name=user.first_name, language=lang)
-    row = IntakeDraft(chat_id=chat.id, user_id=user.id, step=outcome.draft.step.value)
+    row = IntakeDraft(
+        chat_id=chat.id,
+        user_id=user.id,
+        step=outcome.draft.step.value,
+        created_at=services.clock(),  # the injected clock, like every other time
+    )
     session.add(cases.update_row(services, row, outcome.draft))
     return outcome.replies
 

@@ -67,7 +67,14 @@ async def new_command(update: Update, context: HelplineContext) -> None:
             return
         outcome = pi.begin(services.intake, lang)
         await repo.delete_draft(session=session, chat_id=chat.id)
-        row = IntakeDraft(chat_id=chat.id, user_id=user.id, flow=STAFF_FLOW, step="", language=lang)
+        row = IntakeDraft(
+            chat_id=chat.id,
+            user_id=user.id,
+            flow=STAFF_FLOW,
+            step="",
+            language=lang,
+            created_at=services.clock(),
+        )
         _store(row, outcome.draft, services)
         session.add(row)
     await _send(context, chat.id, outcome.replies)
