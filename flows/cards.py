@@ -46,7 +46,8 @@ class Cards:
                 if case.open_queue
                 else ""
             )
-            known = t("known_known", lang, count=case.earlier_requests, open=open_part)
+            key = "known_known_one" if case.earlier_requests == 1 else "known_known"
+            known = t(key, lang, count=case.earlier_requests, open=open_part)
         else:
             known = t("known_new", lang)
         return {

@@ -69,15 +69,15 @@ def update_row(services: Services, row: IntakeDraft, draft: Draft) -> IntakeDraf
 async def case_view(session: AsyncSession, request: Request, *, full: bool = False) -> CaseView:
     """The facts a card shows; ``full`` adds the question and phone for the claimer."""
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
+    assert request.id is not None
+    # Earlier: the resident's requests before this one; open: another one still open.
     known = await repo.familiarity(
         session=session,
         telegram_user_id=resident.telegram_user_id if resident else None,
         phone=resident.phone if resident else None,
+        request_id=request.id,
     )
-    # The request itself is one of the matches; "earlier" means before this one.
-    earlier = max(known.earlier_requests - 1, 0)
-    open_queue = known.open_queue if known.open_queue != request.queue else None
-    assert request.id is not None
+    earlier, open_queue = known.earlier_requests, known.open_queue
     return CaseView(
         request_id=request.id,
         reference=request.reference,

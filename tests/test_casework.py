@@ -176,7 +176,7 @@ async def test_known_resident_by_phone_variants(db: Database, tmp_path: Path) ->
         await other_account.press("Ochtend")
         await other_account.press("Versturen")
         card = h.telegram.last_sent(h.group("wijkteam_drunen"))["text"]
-        assert "bekend (1 eerdere vragen" in card
+        assert "bekend (1 eerdere vraag, open bij Wijkteam Drunen)" in card
         async with db.session() as session:
             labels = [r.new_or_known for r in await session.scalars(select(Request))]
         assert labels == ["nieuw", "bekend"]

@@ -90,8 +90,13 @@ async def familiarity(
     telegram_user_id: int | None,
     phone: str | None,
     exclude_resident_id: int | None = None,
+    request_id: int | None = None,
 ) -> Familiarity:
-    """Matches a resident by Telegram id and normalised phone against earlier requests."""
+    """Matches a resident by Telegram id and normalised phone against earlier requests.
+
+    With ``request_id`` (the request a card is about) only requests before it count as
+    earlier, and the open one it reports is another than this one.
+    """
     matches: list[ColumnElement[bool]] = []
     if telegram_user_id is not None:
         matches.append(col(Resident.telegram_user_id) == telegram_user_id)
@@ -100,14 +105,19 @@ async def familiarity(
     if not matches:
         return Familiarity(False, 0, None)
     resident_ids = select(col(Resident.id)).where(or_(*matches)).scalar_subquery()
+    before = [col(Request.id) < request_id] if request_id is not None else []
+    other = [col(Request.id) != request_id] if request_id is not None else []
     earlier = await session.scalar(
-        select(func.count(col(Request.id))).where(col(Request.resident_id).in_(resident_ids))
+        select(func.count(col(Request.id))).where(
+            col(Request.resident_id).in_(resident_ids), *before
+        )
     )
     open_queue = await session.scalar(
         select(col(Request.queue))
         .where(
             col(Request.resident_id).in_(resident_ids),
             col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
+            *other,
         )
         .order_by(col(Request.id).desc())
         .limit(1)
