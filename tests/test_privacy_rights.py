@@ -13,6 +13,7 @@ from helpline.testing import FakeUser
 from storage.db import Database
 from storage.models import (
     AuditEntry,
+    ChatMessage,
     Contact,
     ErasureRequest,
     Escalation,
@@ -72,6 +73,8 @@ async def test_declining_consent_stores_nothing_and_gives_the_numbers(
         # exit) can still delete the conversation from the phone: no text, no name.
         assert after.pop("chat_message") >= 0 and before.pop("chat_message") == 0
         assert after == before  # not one row more in any other table
+        await mia.say("/mijngegevens")  # message ids for /wis are not a record about her
+        assert "Wij bewaren niets over u" in mia.last_text()
 
 
 async def test_consent_is_stamped_before_the_question_is_stored(
@@ -164,6 +167,9 @@ async def test_vergeetmij_erases_after_confirmation(db: Database, tmp_path: Path
         contacts = await rows(db, Contact)
         assert len(contacts) == 2 and all(c.resident_id == resident.id for c in contacts)
         assert all(o.text == "" for o in await rows(db, Outbox))
+        # The message ids stay (48 hours, no text) so /wis can still wipe the chat.
+        assert await rows(db, ChatMessage) != []
+        assert "/wis" in mia.last_text()
         assert [a.action for a in await rows(db, AuditEntry)].count("privacy_erase") == 1
         # The old confirm button, pressed again: nothing left, nothing done twice.
         await h.chat(MIA).feed(h.telegram.press(MIA, confirm, "pv:forget:yes", queue=False))

@@ -41,6 +41,8 @@ from storage.models import (
     Staff,
 )
 
+# Tables that are housekeeping, not a record about the person (see holds_data).
+HOUSEKEEPING = frozenset({"chat_message"})
 CHUNK = 500  # ids per IN (...) list: well below SQLite's and asyncpg's parameter limits
 
 
@@ -95,7 +97,8 @@ HOLDERS: tuple[Holder, ...] = (
     Holder(IntakeDraft, Link.telegram, "chat_id", delete=True),
     Holder(IntakeDraft, Link.telegram, "user_id", delete=True),
     Holder(IntakeDraft, Link.request, "request_id", delete=True),
-    Holder(ChatMessage, Link.telegram, "chat_id", delete=True),
+    # Message ids only, pruned after 48 hours: kept on erasure so /wis can still wipe the chat.
+    Holder(ChatMessage, Link.telegram, "chat_id"),
     # Kept as they are: no personal columns, and the tallies count them.
     Holder(Contact, Link.resident, "resident_id"),
     Holder(Escalation, Link.request, "request_id"),
@@ -119,7 +122,8 @@ NOT_PERSONAL: dict[str, str] = {
     "audit_log.resident_id": "a bare row id; the audit must outlive erasure (append-only)",
     "contact.resident_id": "a bare row id, kept so unique residents still count",
     "contact.import_key": "a hash of the imported row, for idempotent imports",
-    "chat_message.message_id": "a message number (the rows are deleted on erasure)",
+    "chat_message.chat_id": "the quick exit's list (ids, no text) for 48 hours, so /wis works",
+    "chat_message.message_id": "a message number, no content",
     "call_reminder.outbox_id": "the outbox row (cleared through its request)",
 }
 

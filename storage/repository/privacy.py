@@ -19,7 +19,7 @@ from sqlmodel import SQLModel, col
 
 from flows.privacy import EXPORT_FORMAT, Ref
 from storage.models import ErasureRequest, Request, RequestStatus, Resident
-from storage.repository.personal_data import HOLDERS, Link, cancel_pending, scrub
+from storage.repository.personal_data import HOLDERS, HOUSEKEEPING, Link, cancel_pending, scrub
 
 OPEN = (RequestStatus.open, RequestStatus.claimed)
 
@@ -152,8 +152,8 @@ async def collect(*, session: AsyncSession, subject: Subject, now: datetime) -> 
 
 
 def holds_data(export: dict[str, Any]) -> bool:
-    """True when the export found anything at all."""
-    return any(export["tables"].values())
+    """True when anything about the person is stored (message ids for /wis do not count)."""
+    return any(rows for name, rows in export["tables"].items() if name not in HOUSEKEEPING)
 
 
 @dataclass(frozen=True)
