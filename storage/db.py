@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util import await_
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -51,7 +52,17 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: one trip to aiosqlite's thread instead of three
+        # (cursor, execute, close) on every transaction.
+        await_(connection.connection.driver_connection.execute("BEGIN IMMEDIATE"))
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+        # A connection comes back after its commit or rollback; only a transaction left
+        # open (a plain connect() that never committed) needs rolling back, which saves
+        # a trip per transaction.
+        if not state.terminate_only and record.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
 
 def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
@@ -65,7 +76,9 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # One connection per process: SQLite has one writer anyway, and waiting for the
         # pool is an async wait, where waiting on the file lock would block a thread.
-        kwargs.update(pool_size=pool_size or 1, max_overflow=0, pool_timeout=60)
+        kwargs.update(
+            pool_size=pool_size or 1, max_overflow=0, pool_timeout=60, pool_reset_on_return=None
+        )
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine

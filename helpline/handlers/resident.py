@@ -94,7 +94,9 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
         else:
             replies = await _intake_step(session, services, row, event)
     await _send(context, chat.id, replies)
-    services.dispatcher.kick(context.application)
+    # Only a card, alert or relay needs delivering now (most steps queue nothing).
+    if repo.queued_messages(session=session):
+        services.dispatcher.kick(context.application)
 
 
 def _safety_check(services: Services, event: Input) -> Classification | None:

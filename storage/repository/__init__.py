@@ -55,7 +55,14 @@ from storage.repository.escalations import (
     schedule_escalations,
     take_due_escalations,
 )
-from storage.repository.outbox import claim_due, enqueue, mark_failed, mark_retry, mark_sent
+from storage.repository.outbox import (
+    claim_due,
+    enqueue,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    queued_messages,
+)
 from storage.repository.requests import (
     claim_request,
     create_request,
@@ -115,6 +122,7 @@ __all__ = [
     "next_reference",
     "open_requests",
     "queue_members",
+    "queued_messages",
     "record_audit",
     "release_request",
     "remove_staff",

@@ -37,7 +37,17 @@ async def enqueue(
     )
     session.add(row)
     await session.flush()
+    session.info[QUEUED_KEY] = True
     return row
+
+
+# Marks a session that queued a message, so the handler kicks the dispatcher only then.
+QUEUED_KEY = "outbox.queued"
+
+
+def queued_messages(*, session: AsyncSession) -> bool:
+    """True when ``enqueue`` ran in this session (its commit put new rows in the outbox)."""
+    return bool(session.info.get(QUEUED_KEY))
 
 
 async def claim_due(
