@@ -8,6 +8,7 @@ and the key, never a traceback.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,35 @@ def _labels(where: str, table: dict[str, Any], prefix: str = "") -> dict[str, st
     return labels
 
 
+def _placeholders(template: str, where: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _check_texts(texts: dict[str, dict[str, str]]) -> None:
+    """Another organisation's texts.toml: every text the bot uses, no unknown placeholder."""
+    default = _read_toml(DEFAULT_FLOWS_DIR / "texts.toml")
+    missing = [key for key in default if key not in texts]
+    if missing:
+        raise ConfigError(
+            f"texts.toml: missing [{missing[0]}] (the bot uses every text of the default flows)"
+        )
+    for key, labels in texts.items():
+        if key not in default:
+            continue
+        known = {"org_name", "org_phone"}
+        for lang, template in default[key].items():
+            known |= _placeholders(template, f"texts.toml (default): [{key}] {lang}")
+        for lang, template in labels.items():
+            unknown = _placeholders(template, f"texts.toml: [{key}] {lang}") - known
+            if unknown:
+                raise ConfigError(
+                    f"texts.toml: [{key}] {lang}: unknown placeholder {{{min(unknown)}}}"
+                )
+
+
 def _keyed_list(where: str, rows: Any, required: tuple[str, ...]) -> list[dict[str, Any]]:
     if not isinstance(rows, list):
         raise ConfigError(f"{where}: expected a list of tables")
@@ -247,6 +277,8 @@ def load_config(directory: Path | str | None = None) -> FlowConfig:
         if not isinstance(table, dict):
             raise ConfigError(f"texts.toml: [{key}] must be a table with nl and en")
         texts[key] = _labels(f"texts.toml: [{key}]", table)
+    if root.resolve() != DEFAULT_FLOWS_DIR.resolve():
+        _check_texts(texts)  # a missing text would otherwise fail mid-conversation
 
     escalation = org.get("escalation", {})
     for urgency in URGENCIES:

@@ -86,12 +86,20 @@ def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
 
 
 def check_configuration(settings: Settings) -> None:
-    """Validates the flows directory and QUEUE_CHATS, or fails with one line."""
+    """Validates the flows directory (with its triage rules and opening hours) and
+    QUEUE_CHATS as ``helpline run`` would, or fails with one line."""
+    from flows.business_hours import HoursError, OpeningHours
+    from flows.triage import Classifier
+
     try:
-        queues = load_config(settings.flows_dir).queues
+        config = load_config(settings.flows_dir)
+        Classifier(config)
+        OpeningHours.from_config(config.opening_hours, settings.zone)
     except ConfigError as exc:
         fail(f"configuration: {exc}")
-    unknown = sorted(set(settings.queue_chats) - set(queues))
+    except HoursError as exc:
+        fail(f"configuration: organisation.toml: {exc}")
+    unknown = sorted(set(settings.queue_chats) - set(config.queues))
     if unknown:
         fail(f"configuration: setting QUEUE_CHATS: unknown queue {unknown[0]!r}")
 
