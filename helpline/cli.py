@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from helpline.services import HelplineApp
 
 T = TypeVar("T")
+# Telegram user ids fit in 52 bits.
+MAX_TELEGRAM_ID = 2**52
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -197,7 +201,7 @@ def _queues_or_exit(settings: Settings, queues: list[str]) -> list[str]:
     for queue in queues:
         if queue not in known:
             fail(f"unknown queue {queue!r}; known queues: {', '.join(known)}")
-    return queues
+    return list(dict.fromkeys(queues))  # a queue given twice counts once
 
 
 @staff_app.command("add")
@@ -214,8 +218,8 @@ def staff_add(
     queues = _queues_or_exit(settings, queue or [])
     if not name.strip() or len(name) > 120:
         fail("--name must be 1 to 120 characters")
-    if telegram_id <= 0:
-        fail("--telegram-id must be a positive Telegram user id")
+    if not 0 < telegram_id < MAX_TELEGRAM_ID:
+        fail("--telegram-id must be a Telegram user id (a positive number)")
 
     async def work(db: Database) -> None:
         async with db.session() as session:
@@ -288,4 +292,14 @@ def staff_remove(
 
 def main() -> None:
     """Entry point of the ``helpline`` command."""
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug still ends in one line; LOG_LEVEL=DEBUG shows where
+        if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
+            traceback.print_exc()
+        typer.echo(
+            f"helpline: unexpected error ({type(exc).__name__}); please report it "
+            "(LOG_LEVEL=DEBUG shows the details)",
+            err=True,
+        )
+        raise SystemExit(1) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -11,18 +12,24 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from helpline.scripted import find_button
 from helpline.testing import FakeTelegram, FakeTelegramServer, FakeUser
+from storage import repository as repo
 from storage.db import Database
+from storage.models import Channel, Outbox, OutboxStatus
 
 BIN = Path(sys.executable).parent
 MIA = FakeUser(id=4001, first_name="Mia")
 SECRET = "s3cret-token-for-webhooks"
+COORDINATORS = -1005550000009
 pytestmark = pytest.mark.slow
 
 
@@ -39,7 +46,7 @@ def base_env(tmp_path: Path, server: FakeTelegramServer, database_url: str) -> d
         TELEGRAM_API_BASE_URL=server.base_url,
         DATABASE_URL=database_url,
         HELPLINE_DATA_DIR=str(tmp_path),
-        QUEUE_CHATS=json.dumps({"coordinatie": -1005550000009}),
+        QUEUE_CHATS=json.dumps({"coordinatie": COORDINATORS}),
         DISPATCH_INTERVAL="0.5",
     )
     return env
@@ -129,6 +136,48 @@ def test_webhook_without_settings_is_one_line(tmp_path: Path, database_url: str)
     assert "Traceback" not in result.stderr
 
 
+async def waiting_request(db: Database, reminder_due: datetime) -> str:
+    """An unclaimed request in the coordinators' queue whose reminder falls due then."""
+    async with db.session() as session:
+        request = await repo.create_request(
+            session=session,
+            prefix="HH",
+            channel=Channel.telegram,
+            category="boodschappen",
+            queue="coordinatie",
+            created_at=datetime.now(UTC),
+        )
+        assert request.id is not None
+        await repo.schedule_escalations(
+            session=session,
+            request_id=request.id,
+            stages=[("reminder", reminder_due)],
+            now=datetime.now(UTC),
+        )
+    return request.reference
+
+
+async def outbox_settled(db: Database) -> None:
+    """Waits (up to 20 s) until no outbox row is pending or in flight: every send recorded."""
+    busy = (OutboxStatus.pending, OutboxStatus.sending)
+    async with asyncio.timeout(20):
+        while True:
+            async with db.session() as session:
+                waiting = await session.scalar(
+                    select(func.count(col(Outbox.id))).where(col(Outbox.status).in_(busy))
+                )
+            if not waiting:
+                return
+            await asyncio.sleep(0.1)
+
+
+def reminders(telegram: FakeTelegram, reference: str) -> int:
+    """How often the queue group was reminded of ``reference``."""
+    return sum(
+        1 for m in telegram.sent(COORDINATORS) if m.get("text", "").startswith(f"⏰ {reference}")
+    )
+
+
 @pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="the hot standby needs PostgreSQL (runs in the PostgreSQL leg of .ci/run)",
@@ -162,6 +211,14 @@ async def test_standby_takes_over_after_sigkill(tmp_path: Path, db: Database) ->
             message, data = find_button(telegram, MIA.id, "akkoord")
             telegram.press(MIA, message, data)
             telegram.wait_for(lambda: "eigen woorden" in telegram.sent(MIA.id)[-1]["text"], 20)
+            # One reminder the active instance sends, and one due just after it dies.
+            early = await waiting_request(db, datetime.now(UTC))
+            telegram.wait_for(lambda: reminders(telegram, early) == 1, 20)
+            # Killed only once the send is recorded: a death between Telegram accepting a
+            # message and its row being marked sent is crash recovery's case (test_crash_safety).
+            await outbox_settled(db)
+            late = await waiting_request(db, datetime.now(UTC) + timedelta(seconds=3))
+            await db.dispose()
             first.kill()  # SIGKILL: no clean shutdown, the lock goes with the connection
             first.communicate(timeout=10)
             killed_at = time.monotonic()
@@ -172,6 +229,10 @@ async def test_standby_takes_over_after_sigkill(tmp_path: Path, db: Database) ->
             telegram.text(MIA, "Ik heb hulp nodig met boodschappen doen")
             telegram.wait_for(lambda: "Gaat het over" in telegram.sent(MIA.id)[-1]["text"], 20)
             assert took_over < 15, f"standby took {took_over:.1f}s"
+            telegram.wait_for(lambda: reminders(telegram, late) >= 1, 20)
+            time.sleep(2)  # a few more dispatcher ticks of the new active instance
+            assert reminders(telegram, early) == 1, "the dead instance's reminder came again"
+            assert reminders(telegram, late) == 1, "the pending reminder must come once"
         finally:
             output = stop(second)
             if first.poll() is None:
