@@ -212,3 +212,37 @@ def test_run_with_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"helpline: cannot reach the Telegram Bot API at {base}")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("telegram_id", ["0", "-5", str(2**63), "99999999999999999999"])
+def test_staff_add_refuses_impossible_telegram_ids(env: Path, telegram_id: str) -> None:
+    result = runner.invoke(app, ["staff", "add", "--telegram-id", telegram_id, "--name", "X"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "helpline: --telegram-id must be a Telegram user id (a positive number)"
+    )
+
+
+def test_staff_add_with_a_queue_twice_adds_it_once(env: Path) -> None:
+    args = ["staff", "add", "--telegram-id", "7", "--name", "Anna", "--queue", "belmaatjes"]
+    result = runner.invoke(app, [*args, "--queue", "belmaatjes"])
+    assert result.exit_code == 0 and result.output.strip().endswith("to: belmaatjes.")
+
+
+def test_an_unexpected_error_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import helpline.cli as cli
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "helpline: unexpected error (RuntimeError); please report it "
+        "(LOG_LEVEL=DEBUG shows the details)"
+    )
