@@ -141,6 +141,7 @@ async def _post_init(application: HelplineApp) -> None:
     )
     logger.info("this instance is active")
     await upgrade(services.db)  # `helpline run` applies pending migrations itself
+    await services.dispatcher.recover()  # what a crashed run left half-sent
     commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands])

@@ -35,6 +35,11 @@ from storage.repository.chat_messages import is_resident_chat, remember_messages
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Delivery is at least once: a crash between Telegram accepting a message and the row being
+# marked sent (a few milliseconds) sends it again after the restart; a second card or alert
+# is harmless, a lost one is not. These purposes are at most once instead: a reminder that
+# may have arrived is not sent again (the row is marked failed, so it can be looked into).
+AT_MOST_ONCE_PURPOSES = frozenset({"reminder", "call_reminder", "resident_reminder"})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -62,6 +67,19 @@ class Dispatcher:
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._last_sent: dict[int, float] = {}
         self._wakeup_at: datetime | None = None
+
+    async def recover(self) -> None:
+        """At start-up (as the active instance): resends what a crashed run left in flight."""
+        async with self.db.session() as session:
+            retried, given_up = await repo.recover_in_flight(
+                session=session, now=self.clock(), at_most_once=AT_MOST_ONCE_PURPOSES
+            )
+        if retried or given_up:
+            logger.warning(
+                "outbox after a crash: %s message(s) sent again, %s not (at most once)",
+                retried,
+                given_up,
+            )
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Schedules a run now (after a commit that wrote outbox rows).

@@ -190,7 +190,10 @@ async def _outside_intake(
         await _forward_to_holder(session, services, open_request, resident, event.text)
         return (Reply(services.texts("message_added", lang, reference=open_request.reference)),)
     if open_request is not None and update.callback_query is not None:
-        return (Reply(services.texts("help", lang)),)
+        # E.g. "Versturen" pressed again because the confirmation never came (a restart):
+        # the resident learns the question is in, and its number.
+        reference = open_request.reference
+        return (Reply(services.texts("already_submitted", lang, reference=reference)),)
     outcome = intake.start(services.intake, first_name=user.first_name, language=lang)
     row = IntakeDraft(
         chat_id=chat.id,

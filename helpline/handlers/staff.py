@@ -18,7 +18,7 @@ from helpline.access import Actor
 from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import AuditAction, Channel, Direction, Request, Role, Staff
+from storage.models import AuditAction, Channel, Direction, Request, RequestStatus, Role, Staff
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,13 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         if not may_handle(staff, queues, request):
             await query.answer(t("claim_not_your_queue", lang), show_alert=True)
             return
-        won = await repo.claim_request(
+        # The holder pressing again (e.g. the details never came because the bot stopped
+        # right after the claim) gets the details again; nothing is claimed or logged twice.
+        again = request.claimed_by == staff.id and request.status == RequestStatus.claimed
+        won = again or await repo.claim_request(
             session=session, request_id=request_id, staff_id=staff.id, now=services.clock()
         )
-        if won:
+        if won and not again:
             await repo.cancel_escalations(
                 session=session, request_id=request_id, now=services.clock()
             )
@@ -69,6 +72,7 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
                 staff_id=staff.id,
                 **repo.request_contact_fields(request),
             )
+        if won:
             view = await cases.case_view(session, request)
             details = await cases.case_view(session, request, full=True)
             # Audited in the claim's transaction, before the send: a view is never missed.

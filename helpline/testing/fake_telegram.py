@@ -71,6 +71,9 @@ class FakeTelegram(BotApiMethods):
         self.token = token
         self.record_get_updates = False
         self._failures: list[_Failure] = []
+        # Called with each call and its answer before the answer goes back to the bot: a
+        # test can act at that moment (e.g. SIGKILL the bot after Telegram accepted a message).
+        self.after_call: Callable[[ApiCall, Answer], None] | None = None
 
     # --- the API --------------------------------------------------------------
     def handle(
@@ -90,13 +93,17 @@ class FakeTelegram(BotApiMethods):
             The HTTP status and the Telegram JSON answer.
         """
         params = copy.deepcopy(params)
+        call = ApiCall(method, params)
         with self.changed:
             if method != "getUpdates" or self.record_get_updates:
-                self.calls.append(ApiCall(method, params))
+                self.calls.append(call)
             try:
-                return self._answer(method, params, files or {})
+                answer = self._answer(method, params, files or {})
             finally:
                 self.changed.notify_all()
+        if self.after_call is not None:
+            self.after_call(call, answer)
+        return answer
 
     def _answer(self, method: str, params: dict[str, Any], files: dict[str, Any]) -> Answer:
         failure = self._take_failure(method, params)

@@ -62,6 +62,7 @@ from storage.repository.outbox import (
     mark_retry,
     mark_sent,
     queued_messages,
+    recover_in_flight,
 )
 from storage.repository.requests import (
     claim_request,
@@ -124,6 +125,7 @@ __all__ = [
     "queue_members",
     "queued_messages",
     "record_audit",
+    "recover_in_flight",
     "release_request",
     "remove_staff",
     "request_contact_fields",

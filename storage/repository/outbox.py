@@ -109,3 +109,35 @@ async def mark_failed(*, session: AsyncSession, outbox_id: int, error: str) -> N
         .where(col(Outbox.id) == outbox_id)
         .values(status=OutboxStatus.failed, locked_until=None, error=error[:200])
     )
+
+
+async def recover_in_flight(
+    *, session: AsyncSession, now: datetime, at_most_once: frozenset[str] = frozenset()
+) -> tuple[int, int]:
+    """After a restart: rows a dead sender left ``sending`` are due again at once.
+
+    Only the active instance calls this, before it sends anything, so every
+    ``sending`` row belongs to a sender that died. Telegram may or may not have
+    taken such a row; a purpose in ``at_most_once`` (a reminder must never arrive
+    twice) is marked failed instead of being sent again.
+
+    Returns:
+        How many rows were put back in line, and how many were given up.
+    """
+    in_flight = col(Outbox.status) == OutboxStatus.sending
+    once = col(Outbox.purpose).in_(sorted(at_most_once))
+    given_up = await session.execute(
+        update(Outbox)
+        .where(in_flight, once)
+        .values(
+            status=OutboxStatus.failed,
+            locked_until=None,
+            error="outcome unknown: the bot stopped while sending",
+        )
+    )
+    retried = await session.execute(
+        update(Outbox)
+        .where(in_flight)
+        .values(status=OutboxStatus.pending, not_before=now, locked_until=None)
+    )
+    return int(retried.rowcount or 0), int(given_up.rowcount or 0)  # type: ignore[attr-defined]
