@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -20,22 +22,22 @@ async def remember_messages(
     outgoing: bool,
     now: datetime,
 ) -> None:
-    """Records message ids of a private chat; an id already recorded is skipped."""
-    wanted = set(message_ids)
-    if not wanted:
+    """Records message ids of a private chat; an id already recorded is skipped.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): no read first.
+    """
+    rows = [
+        {"chat_id": chat_id, "message_id": m, "outgoing": outgoing, "sent_at": now}
+        for m in sorted(set(message_ids))
+    ]
+    if not rows:
         return
-    known = set(
-        await session.scalars(
-            select(col(ChatMessage.message_id)).where(
-                col(ChatMessage.chat_id) == chat_id, col(ChatMessage.message_id).in_(wanted)
-            )
-        )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ChatMessage).values(rows)
+    await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
     )
-    for message_id in sorted(wanted - known):
-        session.add(
-            ChatMessage(chat_id=chat_id, message_id=message_id, outgoing=outgoing, sent_at=now)
-        )
-    await session.flush()
 
 
 async def chat_message_ids(*, session: AsyncSession, chat_id: int, since: datetime) -> list[int]:
