@@ -160,3 +160,10 @@ def test_ids_to_delete_fills_the_span_and_caps_it() -> None:
     assert ids_to_delete([3, 9], 12) == list(range(3, 13))
     long = ids_to_delete([5, 40], 5000)
     assert long[:2] == [5, 40] and len(long) == MAX_SPAN + 2 and long[-1] == 5000
+
+
+async def test_help_tells_the_resident_about_wis(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await mia.say("/help")
+        assert "/wis" in mia.last_text()
