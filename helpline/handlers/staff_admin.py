@@ -99,4 +99,3 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 )
                 reply = f"✓ {target.name} · {', '.join(command.queues) or '-'}"
     await message.reply_text(reply)
-
