@@ -94,6 +94,16 @@ async def test_mine_lists_are_audited_per_request(db: Database, tmp_path: Path) 
         ]
 
 
+async def test_choosing_whom_to_write_to_is_audited(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        await complete_intake(h.chat(MIA), QUESTION)
+        sanne = await h.add_staff(SANNE, "wijkteam_drunen")
+        await sanne.press("Oppakken", chat_id=h.group("wijkteam_drunen"))
+        await sanne.press("Schrijven")
+        assert "Mia" in sanne.last_text()
+        assert [(a, d) for a, _, d in await actions(db)][-1] == ("view_details", "via=write")
+
+
 async def test_relay_to_a_phone_only_resident_audits_the_number_shown(
     db: Database, tmp_path: Path
 ) -> None:

@@ -101,6 +101,14 @@ async def _apply(
     if kind == "write":
         await repo.set_active_request(session=session, staff_id=actor.id, request_id=rid)
         view = await cases.case_view(session, request)
+        await audit.record(  # the answer names the resident the messages go to
+            session,
+            services,
+            actor_id=actor.id,
+            action=AuditAction.view_details,
+            request=request,
+            detail="via=write",
+        )
         return t("write_mode", lang, first_name=view.first_name or "?", reference=ref), ()
     if kind == "resolve":
         options = [
