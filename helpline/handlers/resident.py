@@ -222,9 +222,9 @@ async def _intake_step(
     # Cancel or decline: forget the draft (a crisis request, if any, stays open, and
     # its crisis message counts as a contact: there will be no intake contact).
     if row.request_id is not None:
-        request = await repo.get_request(session=session, request_id=row.request_id)
-        if request is not None:
-            await cases.log_resident_message(session, services, request)
+        opened = await repo.get_request(session=session, request_id=row.request_id)
+        if opened is not None:
+            await cases.log_resident_message(session, services, opened)
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     return outcome.replies
 
