@@ -26,6 +26,8 @@ from storage.models import Channel, Direction, IntakeDraft, Request, Resident
 
 logger = logging.getLogger(__name__)
 
+MAX_FORWARD = 3500  # characters of a resident's message forwarded to the holder
+
 # The safety reply of each safety line (organisation.toml [safety]) in a crisis.
 SAFETY_TEXT = {
     "acute": "crisis_acute",
@@ -269,7 +271,8 @@ async def _forward_to_holder(
             services.staff_language,
             first_name=(resident.first_name if resident else None) or "?",
             reference=request.reference,
-            text=text,
+            # Telegram takes 4,096 characters; the whole message is kept as a note.
+            text=text if len(text) <= MAX_FORWARD else text[:MAX_FORWARD].rstrip() + "…",
         ),
         purpose="relay",
         request_id=request.id,
