@@ -157,7 +157,10 @@ async def _post_shutdown(application: HelplineApp) -> None:
 
 async def _private_update(update: Update, context: HelplineContext) -> None:
     """Routes a private chat update: staff to their relay and help, everyone else the intake."""
-    if await staff_private(update, context):
+    user = update.effective_user
+    # Residents skip the staff handlers and their own lookups (two transactions an update).
+    staff = user is not None and await context.sender_is_staff(user.id)
+    if staff and await staff_private(update, context):
         return
     await on_resident_update(update, context)
 

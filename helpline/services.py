@@ -16,6 +16,7 @@ from flows.intake import IntakeContext
 from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.settings import Settings
+from storage import repository as repo
 from storage.db import Database
 from storage.leader import LeaderLock
 
@@ -60,6 +61,20 @@ class HelplineContext(
         """The application's services."""
         services: Services = self.application.bot_data[SERVICES_KEY]
         return services
+
+    async def sender_is_staff(self, telegram_user_id: int) -> bool:
+        """Whether this Telegram user is active staff; looked up once per update.
+
+        A private message passes several handlers that ask (call prompts, the staff relay
+        and intake). The context lives for one update, so residents, most of the
+        traffic, cost one lookup instead of one each (bench/bench_throughput.py).
+        """
+        known: dict[int, bool] = self.__dict__.setdefault("_staff_ids", {})
+        if telegram_user_id not in known:
+            async with self.services.db.session() as session:
+                staff = await repo.get_staff(session=session, telegram_user_id=telegram_user_id)
+            known[telegram_user_id] = staff is not None
+        return known[telegram_user_id]
 
 
 HelplineApp = Application[

@@ -166,8 +166,8 @@ async def prompt_input(update: Update, context: HelplineContext) -> None:
     Raises ``ApplicationHandlerStop`` when it used the message, so the relay never sees it.
     """
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
+    if message is None or user is None or not await context.sender_is_staff(user.id):
+        return  # residents: no prompt to answer (the lookup is shared with the relay)
     services = context.services
     async with services.db.session() as session:
         staff = await repo.get_staff(session=session, telegram_user_id=user.id)
