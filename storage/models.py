@@ -245,6 +245,8 @@ class Handover(SQLModel, table=True):
     consent_basis: str | None = Field(default=None, max_length=16)  # consent | safety
     consent_reason: str | None = Field(default=None, sa_type=Text)
     consent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # A referral to a partner (outcome doorverwezen) that shared details: status "referred".
+    to_partner: str | None = Field(default=None, max_length=64)
 
 
 class Escalation(SQLModel, table=True):

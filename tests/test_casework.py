@@ -77,6 +77,7 @@ async def test_referral_records_partner(db: Database, tmp_path: Path) -> None:
         await sanne.press("Afronden")
         await sanne.press("Doorverwezen")
         await sanne.press("Voedselbank")
+        await sanne.press("zelf contact op")  # no details go along (the consent step)
         request = await one(db, Request)
         assert (request.outcome, request.partner) == ("doorverwezen", "voedselbank")  # type: ignore[attr-defined]
 

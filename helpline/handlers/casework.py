@@ -17,12 +17,13 @@ from flows.conversation import Button, parse_callback, rows
 from flows.phone import display_phone
 from helpline import audit, cases
 from helpline.access import Actor, actor_for
+from helpline.handlers import referral
 from helpline.handlers.handover import ask_handover_target
-from helpline.handlers.survey import ask_satisfaction
+from helpline.handlers.resolve import resolve_case
 from helpline.render import inline_markup
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import AuditAction, Channel, Direction, Request
+from storage.models import AuditAction, Request
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ _STEP_ACTION = {
     "resolve": "resolve",
     "out": "resolve",
     "ref": "resolve",
+    "rfn": "resolve",
+    "rfc": "resolve",
+    "rfs": "resolve",
     "phone": "relay",
     "release": "release",
     "rel": "release",
@@ -118,11 +122,16 @@ async def _apply(
     if kind == "out" and value == "doorverwezen":
         partners = [Button(p.name, f"case:ref_{p.key}:{rid}") for p in config.partners.values()]
         return t("ask_partner", lang, reference=ref), rows(partners, 2)
-    if kind in ("out", "ref"):
-        outcome, partner = (value, None) if kind == "out" else ("doorverwezen", value)
-        if outcome not in config.outcomes or (partner and partner not in config.partners):
+    if kind == "ref" or kind in referral.STEPS:  # a partner: first, what goes along?
+        if value not in config.partners or "doorverwezen" not in config.outcomes:
             return t("claim_gone", lang), ()
-        return await _resolve(session, services, actor, request, outcome, partner)
+        if kind == "ref":
+            return referral.ask_shared(services, request, value)
+        return await referral.referral_step(session, services, actor, request, kind, value)
+    if kind == "out":
+        if value not in config.outcomes:
+            return t("claim_gone", lang), ()
+        return await resolve_case(session, services, actor, request, value, None)
     if kind == "release":
         reasons = [Button(t(f"release_{r}", lang), f"case:rel_{r}:{rid}") for r in RELEASE_REASONS]
         return t("ask_release_reason", lang, reference=ref), rows(reasons, 1)
@@ -145,39 +154,6 @@ async def _apply(
     if kind == "ho" and value in config.queues:
         return await ask_handover_target(session, services, actor, request, value)
     return t("claim_gone", lang), ()
-
-
-async def _resolve(
-    session: AsyncSession,
-    services: Services,
-    actor: Actor,
-    request: Request,
-    outcome: str,
-    partner: str | None,
-) -> tuple[str, tuple[tuple[Button, ...], ...]]:
-    t, lang = services.texts, services.staff_language
-    now = services.clock()
-    if not await repo.resolve_request(
-        session=session, request_id=request.id or 0, outcome=outcome, partner=partner, now=now
-    ):
-        return t("claim_gone", lang), ()
-    await session.refresh(request)
-    await repo.log_contact(
-        session=session,
-        occurred_at=now,
-        channel=Channel.telegram,
-        direction=Direction.internal,
-        event="resolve",
-        staff_id=actor.id,
-        **{**repo.request_contact_fields(request), "outcome": outcome},
-    )
-    await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
-    await ask_satisfaction(session, services, request)  # once: a request resolves once
-    label = services.config.outcome_label(outcome, lang)
-    if partner:
-        label += f" ({services.config.partners[partner].name})"
-    await cases.annotate_card(session, services, request, t("card_resolved", lang, outcome=label))
-    return t("resolved", lang, reference=request.reference, outcome=label), ()
 
 
 async def reply_to_press(

@@ -29,6 +29,7 @@ from helpline.handlers.handover_consent import (
     draft_text,
     has_basis,
 )
+from helpline.handlers.referral import finish_referral
 from helpline.render import inline_markup, markup_json
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
@@ -76,7 +77,9 @@ async def target_button(update: Update, context: HelplineContext) -> None:
         if actor is None or handover is None or handover.from_staff_id != actor.id:
             await query.answer(t("not_allowed", lang), show_alert=True)
             return
-        if handover.status != "draft":
+        # A referral's draft only waits for its typed reason; "stop" is its one button.
+        partner_step = handover.to_partner is not None and step != "stop"
+        if handover.status != "draft" or partner_step:
             await query.answer(t("handover_gone", lang), show_alert=True)
             return
         answer: Answer
@@ -116,7 +119,10 @@ async def note_for_draft(
     if handover is None:
         return None
     if not has_basis(handover):
-        return await draft_text(session, services, handover, text)
+        answer = await draft_text(session, services, handover, text)
+        if handover.to_partner is not None and has_basis(handover):  # a referral's reason
+            return await finish_referral(session, services, actor, handover)
+        return answer
     handover.note = text[:MAX_NOTE]
     return await _send_handover(session, services, actor, handover), ()
 

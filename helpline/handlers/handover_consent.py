@@ -73,7 +73,8 @@ def ask_note(services: Services, handover: Handover) -> Answer:
     return t("handover_ask_note", lang), ((button,),)
 
 
-def _ask_reason(services: Services, handover: Handover, key: str = "handover_ask_reason") -> Answer:
+def ask_reason(services: Services, handover: Handover, key: str = "handover_ask_reason") -> Answer:
+    """Asks for the typed reason of a safety override (or stop)."""
     t, lang = services.texts, services.staff_language
     stop = Button(t("btn_consent_stop", lang), f"hd:stop:{handover.id}")
     return t(key, lang, min=str(MIN_REASON), max=str(MAX_REASON)), ((stop,),)
@@ -95,7 +96,7 @@ async def consent_step(
         return ask_note(services, handover)
     # Safety: the basis is chosen, the reason still to be typed (has_basis stays False).
     handover.consent_basis, handover.consent_reason, handover.consent_at = SAFETY, None, None
-    return _ask_reason(services, handover)
+    return ask_reason(services, handover)
 
 
 async def draft_text(
@@ -106,8 +107,8 @@ async def draft_text(
         return await ask_consent(session, services, handover, first=True)
     reason = text.strip()
     if len(reason) < MIN_REASON:
-        return _ask_reason(services, handover, "handover_reason_short")
+        return ask_reason(services, handover, "handover_reason_short")
     if len(reason) > MAX_REASON:
-        return _ask_reason(services, handover, "handover_reason_long")
+        return ask_reason(services, handover, "handover_reason_long")
     handover.consent_reason, handover.consent_at = reason, services.clock()
     return ask_note(services, handover)

@@ -89,10 +89,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("consent_at", storage.types.UTCDateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(
+            sa.Column("to_partner", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("handover", schema=None) as batch_op:
+        batch_op.drop_column("to_partner")
         batch_op.drop_column("consent_at")
         batch_op.drop_column("consent_reason")
         batch_op.drop_column("consent_basis")

@@ -1,0 +1,47 @@
+"""Closing a request with its outcome: shared by the case buttons and referrals to partners."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.conversation import Button
+from helpline import cases
+from helpline.access import Actor
+from helpline.handlers.survey import ask_satisfaction
+from helpline.services import Services
+from storage import repository as repo
+from storage.models import Channel, Direction, Request
+
+
+async def resolve_case(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    request: Request,
+    outcome: str,
+    partner: str | None,
+) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    """Resolves the request, logs the contact, asks for a grade and notes it on the card."""
+    t, lang = services.texts, services.staff_language
+    now = services.clock()
+    if not await repo.resolve_request(
+        session=session, request_id=request.id or 0, outcome=outcome, partner=partner, now=now
+    ):
+        return t("claim_gone", lang), ()
+    await session.refresh(request)
+    await repo.log_contact(
+        session=session,
+        occurred_at=now,
+        channel=Channel.telegram,
+        direction=Direction.internal,
+        event="resolve",
+        staff_id=actor.id,
+        **{**repo.request_contact_fields(request), "outcome": outcome},
+    )
+    await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
+    await ask_satisfaction(session, services, request)  # once: a request resolves once
+    label = services.config.outcome_label(outcome, lang)
+    if partner:
+        label += f" ({services.config.partners[partner].name})"
+    await cases.annotate_card(session, services, request, t("card_resolved", lang, outcome=label))
+    return t("resolved", lang, reference=request.reference, outcome=label), ()
