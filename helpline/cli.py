@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from flows.config import ConfigError, load_config
+from flows.config import ConfigError, FlowConfig, load_config
 from helpline.audit import role_detail
 from helpline.commands.audit import audit
 from helpline.commands.classify import classify
@@ -89,6 +89,17 @@ def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
     return f"database {where}: {reason.strip().splitlines()[0] if reason.strip() else exc}"
 
 
+def require_crisis_group(settings: Settings, config: FlowConfig) -> None:
+    """Serving Telegram needs the coordinators' group: crisis alerts, and the cards of
+    queues without a group of their own, go there. Without it they would go nowhere."""
+    for queue in dict.fromkeys((config.crisis_queue, config.triage_queue)):
+        if queue not in settings.queue_chats:
+            fail(
+                f"setting QUEUE_CHATS: give the Telegram group of the {queue!r} queue "
+                "(crisis alerts, and cards of queues without a group, go there)"
+            )
+
+
 def check_configuration(settings: Settings) -> None:
     """Validates the flows directory (with its triage rules and opening hours) and
     QUEUE_CHATS as ``helpline run`` would, or fails with one line."""
@@ -129,6 +140,7 @@ def run(
     from telegram.error import InvalidToken, NetworkError
 
     from helpline.app import build_application
+    from helpline.services import SERVICES_KEY
 
     try:
         application = build_application(settings)
@@ -136,6 +148,7 @@ def run(
         fail(f"configuration: {exc}")
     except OSError as exc:  # e.g. the data directory cannot be made
         fail(database_problem(settings, exc))
+    require_crisis_group(settings, application.bot_data[SERVICES_KEY].config)
     if webhook and (settings.webhook_url is None or settings.webhook_secret is None):
         fail("--webhook needs the settings WEBHOOK_URL and WEBHOOK_SECRET")
     # Start-up failures (token refused, Bot API unreachable, database down) are one line.

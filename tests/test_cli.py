@@ -183,7 +183,8 @@ def _process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     for name in ("DATABASE_URL", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR"):
         env.pop(name, None)
-    env.update(HELPLINE_DATA_DIR=str(tmp_path / "data"), **extra)
+    env.update(HELPLINE_DATA_DIR=str(tmp_path / "data"), QUEUE_CHATS='{"coordinatie": -100}')
+    env.update(extra)
     return env
 
 
@@ -245,4 +246,18 @@ def test_an_unexpected_error_is_one_line(
     assert err.strip() == (
         "helpline: unexpected error (RuntimeError); please report it "
         "(LOG_LEVEL=DEBUG shows the details)"
+    )
+
+
+@pytest.mark.parametrize("chats", ["{}", '{"wijkteam_drunen": -1001}'])
+def test_serving_telegram_needs_the_coordinators_group(
+    env: Path, monkeypatch: pytest.MonkeyPatch, chats: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abcdef")
+    monkeypatch.setenv("QUEUE_CHATS", chats)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "helpline: setting QUEUE_CHATS: give the Telegram group of the 'coordinatie' queue "
+        "(crisis alerts, and cards of queues without a group, go there)"
     )
