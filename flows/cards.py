@@ -116,16 +116,19 @@ def age_text(seconds: float) -> str:
 def case_buttons(
     texts: Texts, lang: str, request_id: int, *, volunteer: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
-    """The holder's buttons on a case: write, resolve, release, hand over (and the number)."""
+    """The holder's buttons on a case: write, resolve, release, hand over (and the number).
+
+    Volunteers see the number through a button, and no handover (they may not hand over:
+    ``flows/permissions.py``), so no button is shown that would only refuse.
+    """
     phone = ((Button(texts("btn_show_phone", lang), f"case:phone:{request_id}"),),)
+    release = Button(texts("btn_release", lang), f"case:release:{request_id}")
+    handover = Button(texts("btn_handover", lang), f"case:handover:{request_id}")
     return (phone if volunteer else ()) + (
         (
             Button(texts("btn_write", lang), f"case:write:{request_id}"),
             Button(texts("btn_resolve", lang), f"case:resolve:{request_id}"),
         ),
-        (
-            Button(texts("btn_release", lang), f"case:release:{request_id}"),
-            Button(texts("btn_handover", lang), f"case:handover:{request_id}"),
-        ),
+        (release,) if volunteer else (release, handover),
         (Button(texts("btn_plan_call", lang), f"call:new:{request_id}"),),  # follow-up calls
     )

@@ -60,3 +60,36 @@ async def test_every_staff_command_follows_the_permission_table(
             else:
                 assert answers == [a for a in answers if a in refused], f"{command} for {who}"
                 assert not documents and "Mia" not in " ".join(answers)
+
+
+def labels_of(message: dict) -> list[str]:  # type: ignore[type-arg]
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_a_volunteer_is_not_shown_a_handover_they_may_not_do(
+    db: Database, tmp_path: Path
+) -> None:
+    from sqlmodel import select
+
+    from storage.models import Handover
+
+    async with running_app(db, tmp_path) as h:
+        await complete_intake(
+            h.chat(FakeUser(id=4001, first_name="Mia")), "Kan iemand boodschappen voor mij doen?"
+        )
+        vera_user = FakeUser(id=5009, first_name="Vera")
+        vera = await h.add_staff(vera_user, "vrijwilligers", role=Role.volunteer)
+        await vera.press("Oppakken", chat_id=h.group("vrijwilligers"))
+        after_claim = labels_of(h.telegram.last_sent(vera_user.id))
+        assert any("Nummer" in label for label in after_claim)
+        assert not any("Overdragen" in label for label in after_claim)
+        await vera.say("/mijn")
+        mine = labels_of(h.telegram.last_sent(vera_user.id))
+        assert not any("Overdragen" in label for label in mine)
+        assert any("Nummer" in label for label in mine), "the same buttons as after the claim"
+        message = h.telegram.last_sent(vera_user.id)
+        await vera.feed(h.telegram.press(vera_user, message, "case:handover:1", queue=False))
+        assert h.telegram.callback_answers()[-1].get("text"), "a forged press is refused"
+        async with db.session() as session:
+            assert list(await session.scalars(select(Handover))) == []

@@ -11,7 +11,7 @@ from helpline.access import actor_for
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
-from storage.models import AuditAction
+from storage.models import AuditAction, Role
 
 MAX_LISTED = 20
 
@@ -92,5 +92,6 @@ async def mine_command(update: Update, context: HelplineContext) -> None:
             category=category.label(lang) if category else view.category,
             first_name=view.first_name or t("unknown", lang),
         )
-        markup = inline_markup(case_buttons(t, lang, view.request_id))
+        volunteer = actor.staff.role == Role.volunteer  # the same buttons as after a claim
+        markup = inline_markup(case_buttons(t, lang, view.request_id, volunteer=volunteer))
         await message.reply_text(URGENCY_ICONS.get(view.urgency, "") + text, reply_markup=markup)
