@@ -17,7 +17,7 @@ from helpline.reporting.periods import Period
 from helpline.scripted import ScriptedChat, find_button
 from helpline.testing import FakeUser
 from storage.db import Database
-from storage.models import Satisfaction
+from storage.models import Role, Satisfaction
 from tests.bot_harness import Harness, complete_intake, running_app
 
 MIA = FakeUser(id=4001, first_name="Mia")
@@ -170,3 +170,14 @@ async def test_grades_given_in_telegram_are_what_metric_grade_counts(
         )
         [row] = report.breakdowns[0].rows
         assert (row.count, row.average) == (1, 9.0)
+
+
+async def test_not_asked_after_a_crisis(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await mia.say("ik wil niet meer leven")
+        lead = await h.add_staff(SANNE, role=Role.coordinator)
+        await lead.press("Oppakken", chat_id=h.group("coordinatie"))
+        await lead.press("Afronden")
+        await lead.press("Direct opgelost")
+        assert survey_messages(h) == []

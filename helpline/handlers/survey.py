@@ -39,10 +39,12 @@ def _labels(services: Services) -> Labels:
 async def ask_satisfaction(session: AsyncSession, services: Services, request: Request) -> bool:
     """Queues the survey question for the resident of a just-resolved request.
 
-    Returns False when the resident cannot be asked (no Telegram chat, blocked the bot,
-    or the outcome was that they could not be reached).
+    Returns False when the resident is not asked: no Telegram chat, blocked the bot, the
+    outcome was that they could not be reached, or the request was a crisis.
     """
     if request.outcome in NOT_ASKED_AFTER or request.id is None:
+        return False
+    if request.urgency == "crisis":  # after a crisis a satisfaction mark is not the question
         return False
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     if resident is None or resident.chat_id is None or resident.blocked_at is not None:
