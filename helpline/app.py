@@ -56,6 +56,8 @@ from helpline.handlers.handover import (
     handover_button,
     target_button,
 )
+from helpline.handlers.mid_intake import STAFF_COMMANDS as MID_INTAKE_COMMANDS
+from helpline.handlers.mid_intake import staff_command_mid_intake
 from helpline.handlers.privacy import (
     APPROVAL_PATTERN,
     FORGET_COMMANDS,
@@ -213,6 +215,8 @@ def build_application(
     application.add_handler(CallbackQueryHandler(handover_button, pattern=HANDOVER_PATTERN))
     application.add_handler(CallbackQueryHandler(target_button, pattern=TARGET_PATTERN))
     # Staff commands work in private chats and in queue groups.
+    # A resident mid-intake who types a staff command gets the intake's re-prompt.
+    application.add_handler(CommandHandler(MID_INTAKE_COMMANDS, staff_command_mid_intake), group=-1)
     application.add_handler(CommandHandler(["wachtrij", "queue"], queue_command))
     application.add_handler(CommandHandler("mijn", mine_command))
     application.add_handler(CommandHandler("nieuw", new_command))

@@ -68,3 +68,30 @@ async def test_bad_input_at_every_step_is_answered_and_changes_nothing(
             await mia.feed(update)
             assert answered(h, *counts), f"silence after {name} at {step}"
             assert await stored(db) == before, f"{name} at {step} changed what was stored"
+
+
+@pytest.mark.parametrize("command", ["/wachtrij", "/mijn", "/rapport 2026-Q1", "/nieuw", "/staf"])
+async def test_a_staff_command_mid_intake_gets_the_intakes_re_prompt(
+    db: Database, tmp_path: Path, command: str
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await walk(mia, TO_STEP["village"])
+        before = await stored(db)
+        count = len(h.telegram.sent(MIA.id))
+        await mia.say(command)
+        texts = [m["text"] for m in h.telegram.sent(MIA.id)[count:]]
+        assert texts == [
+            "We zijn nog bezig met uw vraag. Stuur /stop als u wilt stoppen.",
+            "In welke plaats woont u?",
+        ]
+        assert await stored(db) == before
+
+
+async def test_a_staff_command_without_an_intake_is_refused_as_before(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await mia.say("/wachtrij")
+        assert mia.last_text() == "Dit commando is alleen voor medewerkers van de hulplijn."
