@@ -30,7 +30,8 @@ from helpline.services import Clock
 from storage import repository as repo
 from storage.db import Database
 from storage.models import Outbox
-from storage.repository.chat_messages import is_resident_chat, remember_messages
+from storage.repository.chat_messages import remember_messages
+from storage.repository.delivery import mark_sent_many, resident_chats
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def backoff(attempts: int) -> timedelta:
 class Dispatcher:
     """Sends due outbox rows through the (rate-limited) bot."""
 
-    def __init__(self, db: Database, clock: Clock, batch: int = 50) -> None:
+    def __init__(self, db: Database, clock: Clock, batch: int = 100) -> None:
         self.db, self.clock, self.batch = db, clock, batch
         self._lock = asyncio.Lock()
         self._pending_kick = False
@@ -161,26 +162,39 @@ class Dispatcher:
         queue.run_once(wake, when=delay, name="outbox-wakeup")
 
     async def _deliver_chat(self, bot: Bot, rows: list[Outbox]) -> int:
-        """Sends one chat's rows in order, one at a time (Telegram: ~1 message/s per chat)."""
-        sent = 0
+        """Sends one chat's rows in order, one at a time (Telegram: ~1 message/s per chat).
+
+        What Telegram accepted is marked sent before any wait and when the chat is done,
+        never only at the end of the whole batch: a crash resends what was accepted but not
+        yet marked, so that window must stay one send long, not a batch of paced chats
+        (tests/test_crash_safety.py). Returns how many rows Telegram accepted.
+        """
+        sent: list[tuple[Outbox, int]] = []
+        recorded = 0
         for row in rows:
             if self.per_chat_gap > 0:
                 last = self._last_sent.get(row.chat_id)
                 wait = self.per_chat_gap - (time.monotonic() - last) if last else 0.0
                 if wait > 0:
+                    await self._record_sent(sent)
+                    recorded, sent = recorded + len(sent), []
                     await self.sleep(wait)
-            sent += await self._deliver(bot, row)
+            message_id = await self._deliver(bot, row)
+            if message_id is not None:
+                sent.append((row, message_id))
             if self.per_chat_gap > 0:
                 self._forget_old_chats()
                 self._last_sent[row.chat_id] = time.monotonic()
-        return sent
+        await self._record_sent(sent)
+        return recorded + len(sent)
 
     def _forget_old_chats(self) -> None:
         if len(self._last_sent) > 10_000:
             horizon = time.monotonic() - self.per_chat_gap
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
-    async def _deliver(self, bot: Bot, row: Outbox) -> bool:
+    async def _deliver(self, bot: Bot, row: Outbox) -> int | None:
+        """Sends one row; the message id when Telegram accepted it, else None (retry/fail)."""
         assert row.id is not None
         try:
             message = await bot.send_message(
@@ -190,36 +204,51 @@ class Dispatcher:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             await self._retry(row, timedelta(seconds=seconds), "429 retry after")
-            return False
+            return None
         except (Forbidden, BadRequest) as exc:  # blocked, or a message Telegram will never take
             await self._fail(row, f"{type(exc).__name__}: {exc.message}"[:200])
             if isinstance(exc, Forbidden):
                 await self._blocked(row)
-            return False
+            return None
         except (TimedOut, NetworkError) as exc:  # 5xx and connection trouble: try again later
             await self._retry(row, backoff(row.attempts), type(exc).__name__)
-            return False
+            return None
+        return message.message_id
+
+    async def _record_sent(self, accepted: list[tuple[Outbox, int]]) -> None:
+        """Marks the rows of one batch sent, in one transaction (after Telegram accepted).
+
+        A crash between the send and this commit leaves the rows "sending"; start-up
+        recovery then resends them, or gives up on the at-most-once purposes.
+        """
+        if not accepted:
+            return
         async with self.db.session() as session:
-            await repo.mark_sent(
-                session=session, outbox_id=row.id, message_id=message.message_id, now=self.clock()
+            await mark_sent_many(
+                session=session,
+                sent=[(row.id or 0, message_id) for row, message_id in accepted],
+                now=self.clock(),
             )
-            # A resident's private chat: remember the id for their /wis (helpline.chatlog).
-            if row.chat_id > 0 and await is_resident_chat(session=session, chat_id=row.chat_id):
-                await remember_messages(
-                    session=session,
-                    chat_id=row.chat_id,
-                    message_ids=[message.message_id],
-                    outgoing=True,
-                    now=self.clock(),
-                )
-            if row.purpose == "card" and row.request_id is not None:
-                await repo.set_card(
-                    session=session,
-                    request_id=row.request_id,
-                    chat_id=row.chat_id,
-                    message_id=message.message_id,
-                )
-        return True
+            residents = await resident_chats(
+                session=session, chat_ids=[row.chat_id for row, _ in accepted]
+            )
+            for row, message_id in accepted:
+                # A resident's private chat: remember the id for their /wis (helpline.chatlog).
+                if row.chat_id in residents:
+                    await remember_messages(
+                        session=session,
+                        chat_id=row.chat_id,
+                        message_ids=[message_id],
+                        outgoing=True,
+                        now=self.clock(),
+                    )
+                if row.purpose == "card" and row.request_id is not None:
+                    await repo.set_card(
+                        session=session,
+                        request_id=row.request_id,
+                        chat_id=row.chat_id,
+                        message_id=message_id,
+                    )
 
     async def _blocked(self, row: Outbox) -> None:
         listeners = [self.on_blocked] if self.on_blocked is not None else []

@@ -11,7 +11,7 @@ shown to the coordinators; never dropped silently.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.calls.notices import assignee_reminder
 from flows.calls.recurrence import count_between
 from flows.calls.schedule import RESIDENT_KINDS, CatchUp, catch_up
+from helpline import audit
 from helpline.callwork import (
     assignee_buttons,
     call_config,
@@ -34,11 +35,16 @@ from helpline.cases import queue_chat
 from helpline.render import markup_json
 from helpline.services import Services
 from storage import repository as repo
-from storage.models import CallReminder, CallStatus, Outbox, Role
+from storage.models import AuditAction, CallReminder, CallStatus, Outbox, Role
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+# Reminders due within this window are worded and put in the outbox ahead of time, with
+# their due moment as ``not_before``: at the due second only the sending is left (the
+# dispatcher wakes up for it), so a burst of a thousand is not late by the wording.
+LOOKAHEAD = timedelta(seconds=60)
+Links = list[tuple[CallReminder, Outbox]]
 
 
 async def run_reminders(services: Services) -> int:
@@ -47,30 +53,40 @@ async def run_reminders(services: Services) -> int:
     while True:
         async with services.db.session() as session:
             now = services.clock()
-            batch = await repo.take_due_reminders(session=session, now=now, limit=BATCH)
+            batch = await repo.take_due_reminders(session=session, now=now + LOOKAHEAD, limit=BATCH)
+            links: Links = []
             for item in batch:
-                queued += await _handle(session, services, item, now)
+                queued += await _handle(session, services, item, now, links)
+            await repo.link_messages(session=session, links=links)
         if len(batch) < BATCH:
             return queued
 
 
 async def _handle(
-    session: AsyncSession, services: Services, item: repo.DueReminder, now: datetime
+    session: AsyncSession,
+    services: Services,
+    item: repo.DueReminder,
+    now: datetime,
+    links: Links,
 ) -> int:
     reminder, call = item.reminder, item.call
     if call.status != CallStatus.scheduled:
         await repo.finish_reminder(session=session, reminder=reminder, status="cancelled", now=now)
         return 0
+    # Decide as of the moment it will be sent: now, or its due time if taken ahead.
+    send_at = max(now, reminder.due_at)
     decision = catch_up(
         kind=reminder.kind,
         reminder_at=reminder.due_at,
         call_at=call.due_at,
-        now=now,
+        now=send_at,
         zone=zone(services),
         config=call_config(services),
     )
     if reminder.kind in RESIDENT_KINDS:
-        return await _to_resident(session, services, item, decision.action, decision.at, now)
+        return await _to_resident(
+            session, services, item, decision.action, decision.at, now, send_at, links
+        )
     queued = 0
     if decision.action in (CatchUp.send, CatchUp.late):
         view = call_view(services, call, item.request, item.resident, item.assignee)
@@ -79,14 +95,14 @@ async def _handle(
             services.staff_language,
             view,
             kind=reminder.kind,
-            now=now,
+            now=send_at,
             zone=zone(services),
             late_note=decision.action == CatchUp.late,
         )
         buttons = assignee_buttons(
             services, call.id or 0, volunteer=item.assignee.role == Role.volunteer
         )
-        row = await repo.enqueue(
+        row = repo.stage_message(
             session=session,
             now=now,
             chat_id=item.assignee.telegram_user_id,
@@ -94,11 +110,20 @@ async def _handle(
             reply_markup=markup_json(buttons),
             purpose="call_reminder",
             request_id=item.request.id,
+            not_before=send_at,
         )
         status = "sent" if decision.action == CatchUp.send else "late"
-        await repo.finish_reminder(
-            session=session, reminder=reminder, status=status, now=now, outbox_id=row.id
-        )
+        await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
+        links.append((reminder, row))
+        if not view.volunteer:  # the number and the question are shown: an audited view
+            await audit.record(
+                session,
+                services,
+                actor_id=item.assignee.id,
+                action=AuditAction.view_details,
+                request=item.request,
+                detail=f"call_reminder={reminder.id}",
+            )
         queued = 1
     elif decision.action == CatchUp.missed:
         queued = await _lapsed(session, services, item, now)
@@ -116,6 +141,8 @@ async def _to_resident(
     action: CatchUp,
     later: datetime | None,
     now: datetime,
+    send_at: datetime,
+    links: Links,
 ) -> int:
     reminder, resident = item.reminder, item.resident
     if resident is None or not resident_reachable(resident) or not resident.call_reminders:
@@ -130,7 +157,7 @@ async def _to_resident(
         return 0
     assert resident.chat_id is not None
     moved = reminder.kind == "moved"
-    row = await repo.enqueue(
+    row = repo.stage_message(
         session=session,
         now=now,
         chat_id=resident.chat_id,
@@ -138,11 +165,11 @@ async def _to_resident(
         reply_markup=markup_json(resident_buttons(services, item.call.id or 0, resident.language)),
         purpose="call_notice",
         request_id=item.request.id,
+        not_before=send_at,
     )
     status = "sent" if action == CatchUp.send else "late"
-    await repo.finish_reminder(
-        session=session, reminder=reminder, status=status, now=now, outbox_id=row.id
-    )
+    await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
+    links.append((reminder, row))
     return 1
 
 
@@ -195,9 +222,11 @@ async def _lapsed(
 
 
 async def next_due(services: Services) -> datetime | None:
-    """When the next reminder or outbox message falls due (for the dispatcher's wake-up)."""
+    """When the dispatcher next has work: wording a reminder ahead, or sending a message."""
     async with services.db.session() as session:
-        return await repo.next_due_time(session=session)
+        reminder, message = await repo.next_due_times(session=session)
+    times = [t for t in (reminder - LOOKAHEAD if reminder else None, message) if t is not None]
+    return min(times, default=None)
 
 
 async def reminder_blocked(services: Services, row: Outbox) -> None:

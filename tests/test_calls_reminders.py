@@ -203,13 +203,32 @@ async def test_rows_of_one_chat_are_never_sent_concurrently(db: Database) -> Non
     assert len(waits) == 9 and all(0 < w <= 1.0 for w in waits)  # only the shared chat waits
 
 
-async def test_next_due_is_the_earliest_pending_reminder(db: Database, tmp_path: Path) -> None:
+async def test_dispatcher_wakes_to_word_ahead_then_to_send(db: Database, tmp_path: Path) -> None:
     async with running_app(db, tmp_path) as h:
         sanne, _ = await claimed_case(h)
         await _plan(sanne, "morgen 10:00")
+        # A minute ahead the reminder is worded into the outbox, due at its own time.
+        assert await h.services.dispatcher.next_due() == local(2026, 5, 5, 9, 29)
+        await advance_to(h, local(2026, 5, 5, 9, 29))
+        assert not texts_in(h, SANNE.id, "Straks bellen")
         assert await h.services.dispatcher.next_due() == local(2026, 5, 5, 9, 30)
         await advance_to(h, local(2026, 5, 5, 9, 30))
-        assert await h.services.dispatcher.next_due() == local(2026, 5, 5, 10, 0)
+        assert len(texts_in(h, SANNE.id, "Straks bellen")) == 1
+        assert await h.services.dispatcher.next_due() == local(2026, 5, 5, 9, 59)
         h.clock.now += timedelta(days=1)
         await tick(h)
         assert await h.services.dispatcher.next_due() is None
+
+
+async def test_reminder_worded_ahead_is_withdrawn_when_the_call_is_settled(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await _plan(sanne, "morgen 10:00")
+        await advance_to(h, local(2026, 5, 5, 9, 30))
+        await advance_to(h, local(2026, 5, 5, 9, 59, 30))  # the due reminder is staged
+        await sanne.press("Gebeld")  # called a bit early, from the lead reminder
+        await advance_to(h, local(2026, 5, 5, 10, 0))
+        await tick(h)
+        assert not texts_in(h, SANNE.id, "Nu bellen")

@@ -25,8 +25,9 @@ from storage.repository.calls import (  # scheduled calls (issue 5)
     get_request_by_reference,
     get_series,
     has_later_occurrence,
+    link_messages,
     move_call,
-    next_due_time,
+    next_due_times,
     reminder_for_outbox,
     series_history,
     set_availability,
@@ -34,6 +35,7 @@ from storage.repository.calls import (  # scheduled calls (issue 5)
     set_call_status,
     set_contact_person,
     set_prompt,
+    stage_message,
     take_due_reminders,
 )
 from storage.repository.casework import (
@@ -162,8 +164,9 @@ __all__ += [
     "get_request_by_reference",
     "get_series",
     "has_later_occurrence",
+    "link_messages",
     "move_call",
-    "next_due_time",
+    "next_due_times",
     "reminder_for_outbox",
     "series_history",
     "set_availability",
@@ -171,5 +174,6 @@ __all__ += [
     "set_call_status",
     "set_contact_person",
     "set_prompt",
+    "stage_message",
     "take_due_reminders",
 ]

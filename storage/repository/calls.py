@@ -106,6 +106,17 @@ async def cancel_reminders(
     if kinds is not None:
         query = query.where(col(CallReminder.kind).in_(kinds))
     await session.execute(query.values(status="cancelled", done_at=now))
+    # Reminders already worded ahead of their time wait in the outbox: withdraw those too.
+    staged = select(col(CallReminder.outbox_id)).where(
+        col(CallReminder.call_id) == call_id, col(CallReminder.outbox_id).is_not(None)
+    )
+    if kinds is not None:
+        staged = staged.where(col(CallReminder.kind).in_(kinds))
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id).in_(staged), col(Outbox.status) == OutboxStatus.pending)
+        .values(status=OutboxStatus.failed, error="withdrawn: the call was settled or moved")
+    )
 
 
 @dataclass
@@ -165,10 +176,46 @@ async def finish_reminder(
     reminder: CallReminder,
     status: str,
     now: datetime,
-    outbox_id: int | None = None,
 ) -> None:
-    """Records what became of a taken reminder (sent, late, missed, expired, ...)."""
-    reminder.status, reminder.done_at, reminder.outbox_id = status, now, outbox_id
+    """Records what became of a taken reminder (sent, late, missed, expired, ...).
+
+    Written with the transaction (no flush of its own: a burst is one batched write).
+    """
+    reminder.status, reminder.done_at = status, now
+
+
+def stage_message(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    chat_id: int,
+    text: str,
+    purpose: str,
+    reply_markup: str | None = None,
+    request_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Outbox:
+    """Adds an outbox row without flushing (``link_messages`` flushes a batch at once)."""
+    row = Outbox(
+        chat_id=chat_id,
+        text=text,
+        purpose=purpose,
+        reply_markup=reply_markup,
+        request_id=request_id,
+        created_at=now,
+        not_before=not_before or now,
+    )
+    session.add(row)
+    return row
+
+
+async def link_messages(
+    *, session: AsyncSession, links: Sequence[tuple[CallReminder, Outbox]]
+) -> None:
+    """Writes staged outbox rows and notes each reminder's message."""
+    await session.flush()
+    for reminder, row in links:
+        reminder.outbox_id = row.id
     await session.flush()
 
 
@@ -332,15 +379,15 @@ async def set_call_reminders(*, session: AsyncSession, resident_id: int, wanted:
     )
 
 
-async def next_due_time(*, session: AsyncSession) -> datetime | None:
-    """When the dispatcher next has work: the earliest pending reminder or outbox row."""
+async def next_due_times(*, session: AsyncSession) -> tuple[datetime | None, datetime | None]:
+    """The earliest pending reminder and the earliest pending outbox row (either may be None)."""
     reminder = await session.scalar(
         select(func.min(col(CallReminder.due_at))).where(col(CallReminder.status) == "pending")
     )
     outbox = await session.scalar(
         select(func.min(col(Outbox.not_before))).where(col(Outbox.status) == OutboxStatus.pending)
     )
-    return min((t for t in (reminder, outbox) if t is not None), default=None)
+    return reminder, outbox
 
 
 async def reminder_for_outbox(*, session: AsyncSession, outbox_id: int) -> CallReminder | None:
