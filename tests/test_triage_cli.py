@@ -11,20 +11,13 @@ import typer
 from typer.testing import CliRunner
 
 from flows.config import DEFAULT_FLOWS_DIR
-from helpline.commands.classify import classify
+from helpline.cli import app
 
 runner = CliRunner()
 
 
 def make_app() -> typer.Typer:
-    """A small app with the command registered the way helpline.cli does it."""
-    app = typer.Typer()
-    app.command("classify")(classify)
-
-    @app.callback()
-    def main() -> None:
-        """Keeps "classify" a subcommand."""
-
+    """The real ``helpline`` command."""
     return app
 
 
@@ -50,6 +43,12 @@ def test_classify_one_message() -> None:
 def test_queue_is_null_when_it_depends_on_the_village() -> None:
     result = runner.invoke(make_app(), ["classify", "ik heb schulden"])
     assert json.loads(result.stdout)["queue"] is None
+
+
+def test_a_crisis_goes_to_the_crisis_queue_whatever_its_category() -> None:
+    result = runner.invoke(make_app(), ["classify", "ik wil niet meer leven"])
+    data = json.loads(result.stdout)
+    assert (data["urgency"], data["queue"]) == ("crisis", "coordinatie")
 
 
 def test_classify_reads_stdin_line_by_line() -> None:

@@ -21,13 +21,18 @@ if TYPE_CHECKING:
     from flows.triage import Classification
 
 
-def as_json(result: Classification) -> str:
-    """One result as a JSON object (category, urgency, kind, queue, alternatives)."""
+def as_json(result: Classification, crisis_queue: str | None = None) -> str:
+    """One result as a JSON object (category, urgency, kind, queue, alternatives).
+
+    ``queue`` is where the request goes: the crisis queue for a crisis, else the
+    category's queue, or null when it depends on the village (its wijkteam).
+    """
+    queue = crisis_queue if result.urgency == "crisis" and crisis_queue else result.queue
     data: dict[str, Any] = {
         "category": result.category,
         "urgency": result.urgency,
         "kind": result.kind,
-        "queue": result.queue,
+        "queue": queue,
         "alternatives": [{"category": a.category, "score": a.score} for a in result.alternatives],
     }
     return json.dumps(data, ensure_ascii=False)
@@ -43,12 +48,13 @@ def classify(
     from flows.triage import Classifier
 
     try:
-        classifier = Classifier(load_config(os.environ.get("FLOWS_DIR")))
+        config = load_config(os.environ.get("FLOWS_DIR"))
+        classifier = Classifier(config)
     except ConfigError as exc:
         typer.echo(f"helpline: {exc}", err=True)
         raise typer.Exit(2) from None
     if text is not None:
-        typer.echo(as_json(classifier.classify(text)))
+        typer.echo(as_json(classifier.classify(text), config.crisis_queue))
         return
     for line in sys.stdin:
-        typer.echo(as_json(classifier.classify(line.rstrip("\r\n"))))
+        typer.echo(as_json(classifier.classify(line.rstrip("\r\n")), config.crisis_queue))
