@@ -88,6 +88,7 @@ from storage.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 DEMO_TOKEN = "123456:DEMO-TOKEN-NOT-REAL"
+LEADER_CHECK_SECONDS = 5.0  # how soon an instance that lost its lock stops (hot standby)
 
 
 def utc_clock() -> datetime:
@@ -165,6 +166,13 @@ async def _private_update(update: Update, context: HelplineContext) -> None:
     if staff and await staff_private(update, context):
         return
     await on_resident_update(update, context)
+
+
+async def _leader_job(context: HelplineContext) -> None:
+    """Stops this instance when it lost the instance lock (the standby may be active now)."""
+    if not await context.services.leader.still_held():
+        logger.error("lost the instance lock (database connection gone): stopping")
+        context.application.stop_running()
 
 
 async def _dispatch_job(context: HelplineContext) -> None:
@@ -258,6 +266,10 @@ def build_application(
         application.job_queue.run_repeating(
             retention_job, interval=RETENTION_CHECK_INTERVAL, first=60.0, name="retention"
         )
+        if services.db.dialect == "postgresql":  # SQLite has no standby: nothing to lose
+            application.job_queue.run_repeating(
+                _leader_job, interval=LEADER_CHECK_SECONDS, first=LEADER_CHECK_SECONDS, name="lock"
+            )
     return application
 
 

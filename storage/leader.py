@@ -60,13 +60,30 @@ class LeaderLock:
         if waited:
             logger.info("standby instance took over: now active")
 
+    async def still_held(self) -> bool:
+        """Checks the lock's connection: False when it broke, and the lock went with it.
+
+        A database restart or a network cut drops the connection while this process
+        lives on; the standby then takes the lock, and this process must stop being
+        active (``helpline run`` exits; systemd starts it again as the standby).
+        """
+        if self._connection is None:
+            return self.db.dialect != "postgresql"
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:  # any failure means the session, and so the lock, may be gone
+            logger.warning("the connection holding the instance lock is gone", exc_info=True)
+            return False
+        return True
+
     async def release(self) -> None:
         """Gives the lock up (on a clean shutdown)."""
-        if self._connection is not None:
-            try:
-                await self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
-                )
-                await self._connection.close()
-            finally:
-                self._connection = None
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            await connection.close()
+        except Exception:  # the connection broke: the lock went with it
+            logger.info("the instance lock's connection was already gone")
