@@ -232,3 +232,24 @@ async def test_reminder_worded_ahead_is_withdrawn_when_the_call_is_settled(
         await advance_to(h, local(2026, 5, 5, 10, 0))
         await tick(h)
         assert not texts_in(h, SANNE.id, "Nu bellen")
+
+
+async def test_two_takers_never_get_the_same_reminder(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        for when in ("morgen 10:00", "morgen 11:00", "morgen 12:00"):
+            await _plan(sanne, when)
+    later = local(2026, 5, 6, 9, 0)
+
+    async def take() -> list[int]:
+        async with db.session() as session:
+            taken = await repo.take_due_reminders(session=session, now=later, limit=4)
+            for item in taken:
+                await repo.finish_reminder(
+                    session=session, reminder=item.reminder, status="sent", now=later
+                )
+            return [item.reminder.id or 0 for item in taken]
+
+    first, second, third = await asyncio.gather(take(), take(), take())
+    ids = first + second + third
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 6  # each of the six exactly once
