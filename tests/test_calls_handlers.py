@@ -361,3 +361,19 @@ async def test_stale_draft_button_after_confirm(db: Database, tmp_path: Path) ->
         assert "bestaat niet meer" in h.telegram.callback_answers()[-1]["text"]
         [call] = await calls(h)
         assert call.series_id is None
+
+
+async def test_one_off_call_not_answered_offers_to_plan_again(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await sanne.say("/plan HH-2026-00001 morgen 10:00")
+        await sanne.press("Inplannen")
+        await advance_to(h, local(2026, 5, 5, 10, 0))
+        await sanne.press("Niet bereikt")
+        assert "niet bereikt" in sanne.last_text()
+        [contact] = await call_contacts(h)
+        assert contact.outcome == "no_answer"
+        await sanne.press("Bellen plannen")
+        await sanne.press("Morgenmiddag")
+        await sanne.press("Inplannen")
+        assert [c.status for c in await calls(h)] == [CallStatus.no_answer, CallStatus.scheduled]

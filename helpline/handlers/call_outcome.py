@@ -86,7 +86,11 @@ async def outcome_press(update: Update, context: HelplineContext, press: cb.Call
                 actor=actor.staff,
                 status=OUTCOMES[press.step],
             )
-            answer: Answer = (text or t("call_already_done", lang), ())
+            again: tuple[tuple[Button, ...], ...] = ()
+            if text and press.step == "miss" and call.series_id is None:
+                # A one-off call not answered: offer to plan the next try right away.
+                again = ((Button(t("btn_plan_call", lang), cb.data("call", "new", request.id)),),)
+            answer: Answer = (text or t("call_already_done", lang), again)
         else:
             answer = await _move(session, services, actor, call, press.step, press.value)
     await query.answer()

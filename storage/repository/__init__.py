@@ -4,6 +4,19 @@ Handlers call these and never build SQL themselves; nothing here imports telegra
 """
 
 from storage.repository.audit import audit_entries, record_audit
+from storage.repository.call_support import (  # scheduled calls (issue 5)
+    clear_prompt,
+    close_alert,
+    create_alert,
+    get_alert,
+    get_availability,
+    get_prompt,
+    get_request_by_reference,
+    set_availability,
+    set_call_reminders,
+    set_contact_person,
+    set_prompt,
+)
 from storage.repository.calls import (  # scheduled calls (issue 5)
     DueReminder,
     add_reminders,
@@ -11,18 +24,11 @@ from storage.repository.calls import (  # scheduled calls (issue 5)
     calls_for_assignee,
     cancel_assignee_reminders,
     cancel_reminders,
-    clear_prompt,
-    close_alert,
-    create_alert,
     create_call,
     create_series,
     defer_reminder,
     finish_reminder,
-    get_alert,
-    get_availability,
     get_call,
-    get_prompt,
-    get_request_by_reference,
     get_series,
     has_later_occurrence,
     link_messages,
@@ -30,11 +36,7 @@ from storage.repository.calls import (  # scheduled calls (issue 5)
     next_due_times,
     reminder_for_outbox,
     series_history,
-    set_availability,
-    set_call_reminders,
     set_call_status,
-    set_contact_person,
-    set_prompt,
     stage_message,
     take_due_reminders,
 )
