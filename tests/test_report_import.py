@@ -72,7 +72,8 @@ async def test_import_then_reimport_adds_nothing(cli: Invoke, db: Database, tmp_
     ("row", "reason"),
     [
         ("2025-02-30,phone", "bad date '2025-02-30'"),
-        ("30-01-2025,phone", "bad date '30-01-2025': use YYYY-MM-DD or YYYY-MM-DD HH:MM"),
+        ("2025/01/30,phone", "bad date '2025/01/30': use YYYY-MM-DD or D-M-YYYY"),
+        ("12-30-2025,phone", "bad date '12-30-2025': month must be in 1..12"),
         ("2025-01-01 25:00,phone", "bad date"),
         ("2999-01-01,phone", "date '2999-01-01' is in the future"),
         ("1999-12-31 23:59,phone", "date '1999-12-31 23:59' is before 2000"),
@@ -239,3 +240,22 @@ def test_check_rows_reports_progress(tmp_path: Path) -> None:
     )
     assert sum(seen) == 2500 and len(contacts) == 2500 and not errors
     assert len({c.import_key for c in contacts}) == 2500  # repeats get their own key
+
+
+@pytest.mark.parametrize(
+    ("written", "local"),
+    [
+        ("30-01-2025", datetime(2025, 1, 30)),
+        ("1-2-2025 14:30", datetime(2025, 2, 1, 14, 30)),
+        ("01/02/2025", datetime(2025, 2, 1)),
+        ("1.2.2025 9:05", datetime(2025, 2, 1, 9, 5)),
+    ],
+)
+def test_dutch_day_first_dates_as_excel_writes_them(
+    tmp_path: Path, written: str, local: datetime
+) -> None:
+    zone = ZoneInfo("Europe/Amsterdam")
+    table = read_table(write(tmp_path, "nl.csv", "occurred_at,channel", f"{written},phone"))
+    contacts, errors = check_rows(table, config=load_config(), zone=zone, now=datetime.now(UTC))
+    assert errors == []
+    assert contacts[0].occurred_at == local.replace(tzinfo=zone).astimezone(UTC)

@@ -38,7 +38,10 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("occurred_at", "channel")
 FIRST_YEAR = 2000
 MAX_RESIDENT_REF = 120
-_WHEN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_CLOCK = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+_WHEN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _CLOCK)
+# How Dutch spreadsheets write dates: day first, then month, then the year (1-2-2026).
+_WHEN_NL = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _CLOCK)
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,13 @@ def _when(value: Any, zone: ZoneInfo) -> datetime:
     elif isinstance(value, date):
         local = datetime.combine(value, time(0))
     else:
-        match = _WHEN.match(_text(value))
-        if match is None:
-            raise ValueError("use YYYY-MM-DD or YYYY-MM-DD HH:MM")
-        year, month, day, hour, minute, second = (int(p) if p else 0 for p in match.groups())
+        text = _text(value)
+        if match := _WHEN.match(text):
+            year, month, day, hour, minute, second = (int(p or 0) for p in match.groups())
+        elif match := _WHEN_NL.match(text):
+            day, month, year, hour, minute, second = (int(p or 0) for p in match.groups())
+        else:
+            raise ValueError("use YYYY-MM-DD or D-M-YYYY, with HH:MM if you like")
         local = datetime(year, month, day, hour, minute, second)  # raises for 2026-02-30
     return local.replace(tzinfo=zone).astimezone(UTC)
 
