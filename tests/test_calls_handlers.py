@@ -377,3 +377,14 @@ async def test_one_off_call_not_answered_offers_to_plan_again(db: Database, tmp_
         await sanne.press("Morgenmiddag")
         await sanne.press("Inplannen")
         assert [c.status for c in await calls(h)] == [CallStatus.no_answer, CallStatus.scheduled]
+
+
+async def test_an_old_question_does_not_catch_a_later_message(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne, _ = await claimed_case(h)
+        await sanne.press("Bellen plannen")
+        await sanne.press("Zelf")
+        h.clock.advance(minutes=20)
+        await sanne.say("morgen 10:00")  # too late to be the answer: goes on as usual
+        assert "nog niet vastgelegd" not in sanne.last_text()
+        assert not await calls(h)

@@ -34,6 +34,9 @@ CONTACT_COMMANDS = ["contactpersoon"]
 CLEAR_WORDS = ("wis", "clear", "geen", "none")
 MAX_NOTE = 1000
 AGENDA_DAYS = 7
+# A question left unanswered this long no longer catches the next message (which may be
+# meant for the resident, through the relay).
+PROMPT_TTL = timedelta(minutes=15)
 
 
 async def availability_command(update: Update, context: HelplineContext) -> None:
@@ -179,7 +182,8 @@ async def prompt_input(update: Update, context: HelplineContext) -> None:
         if prompt is None or staff is None:
             return
         text = message.text or ""
-        if text.startswith("/"):  # the person moved on: let the command run
+        stale = services.clock() - prompt.created_at > PROMPT_TTL
+        if text.startswith("/") or stale:  # the person moved on: the message is not an answer
             await repo.clear_prompt(session=session, staff_id=prompt.staff_id)
             return
         actor = await actor_for(session, user.id)
