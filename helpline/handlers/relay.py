@@ -93,7 +93,7 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         )
         return True
     if len(text) > MAX_RELAY_CHARS:
-        await message.reply_text(t("too_long", lang))
+        await message.reply_text(t("relay_too_long", lang, limit=MAX_RELAY_CHARS))
         return True
     out = t("relay_from_staff", resident.language, text=text)
     try:
