@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,12 +84,17 @@ async def prepare(db: Database, staff: int, requests: int) -> tuple[list[int], l
     return staff_ids, request_ids
 
 
-async def press(db: Database, request_id: int, staff_id: int) -> bool:
-    """One Claim press in its own transaction, as the button handler does it."""
+async def press(db: Database, request_id: int, staff_id: int) -> str:
+    """One Claim press in its own transaction, as the button handler does it.
+
+    Returns:
+        ``won``; ``lost`` when the conditional update found it taken (a race lost);
+        ``late`` when the read already showed it taken.
+    """
     async with db.session() as session:
         request = await repo.get_request(session=session, request_id=request_id)
         if request is None or request.status != RequestStatus.open:
-            return False  # the card already shows who has it
+            return "late"  # the card already shows who has it
         won = await repo.claim_request(
             session=session, request_id=request_id, staff_id=staff_id, now=now()
         )
@@ -103,35 +108,34 @@ async def press(db: Database, request_id: int, staff_id: int) -> bool:
                 staff_id=staff_id,
                 **repo.request_contact_fields(request),
             )
-        return won
+        return "won" if won else "lost"
 
 
 async def race(
     db: Database, staff_ids: list[int], request_ids: list[int], board: int, seed: int
-) -> tuple[float, dict[int, list[int]], list[float], int]:
+) -> tuple[float, dict[int, list[int]], list[float], Counter[str]]:
     """All staff press cards until the board is empty; returns time, winners, latencies."""
     shown = list(request_ids)  # oldest first, as the cards stand in the group
     winners: dict[int, list[int]] = defaultdict(list)
     latencies: list[float] = []
-    attempts = 0
+    outcomes: Counter[str] = Counter()
     rng = random.Random(seed)
 
     async def staff_member(staff_id: int) -> None:
-        nonlocal attempts
         while shown:
             request_id = rng.choice(shown[:board])
             started = time.perf_counter()
-            won = await press(db, request_id, staff_id)
+            outcome = await press(db, request_id, staff_id)
             latencies.append(time.perf_counter() - started)
-            attempts += 1
-            if won:
+            outcomes[outcome] += 1
+            if outcome == "won":
                 winners[request_id].append(staff_id)
             if request_id in shown:  # taken now: it leaves everyone's board
                 shown.remove(request_id)
 
     started = time.perf_counter()
     await asyncio.gather(*(staff_member(s) for s in staff_ids))
-    return time.perf_counter() - started, winners, latencies, attempts
+    return time.perf_counter() - started, winners, latencies, outcomes
 
 
 async def check(db: Database, request_ids: list[int], winners: dict[int, list[int]]) -> list[str]:
@@ -159,18 +163,19 @@ async def one_round(url: str, args: argparse.Namespace, seed: int) -> tuple[floa
     db = Database(url, pool_size=args.connections)
     try:
         staff_ids, request_ids = await prepare(db, args.staff, args.requests)
-        elapsed, winners, latencies, attempts = await race(
+        elapsed, winners, latencies, outcomes = await race(
             db, staff_ids, request_ids, args.board, seed
         )
         problems = await check(db, request_ids, winners)
     finally:
         await db.dispose()
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    rate = len(request_ids) / elapsed
+    rate, presses = len(request_ids) / elapsed, sum(outcomes.values())
     print(
         f"  {len(request_ids)} requests claimed by {len(staff_ids)} staff in {elapsed:5.2f} s "
-        f"= {rate:6.0f} claims/s; {attempts} presses ({attempts - len(request_ids)} lost or "
-        f"late), {attempts / elapsed:6.0f} presses/s; press p50 {cuts[49] * 1000:5.1f} ms, "
+        f"= {rate:6.0f} claims/s; {presses} presses ({outcomes['lost']} races lost in the "
+        f"UPDATE, {outcomes['late']} saw it taken), {presses / elapsed:6.0f} presses/s; "
+        f"press p50 {cuts[49] * 1000:5.1f} ms, "
         f"p99 {cuts[98] * 1000:6.1f} ms; double claims: "
         f"{sum(1 for w in winners.values() if len(w) > 1)}"
     )

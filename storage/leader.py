@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 # An arbitrary, fixed 64-bit key: "helpline" in ASCII.
 LOCK_KEY = 0x68656C706C696E65
+CHECK_TIMEOUT = 3.0  # seconds: a lock connection that does not answer counts as gone
 
 
 class LeaderLock:
@@ -70,8 +71,9 @@ class LeaderLock:
         if self._connection is None:
             return self.db.dialect != "postgresql"
         try:
-            await self._connection.execute(text("SELECT 1"))
-            await self._connection.commit()
+            async with asyncio.timeout(CHECK_TIMEOUT):  # a cut network hangs, it does not fail
+                await self._connection.execute(text("SELECT 1"))
+                await self._connection.commit()
         except Exception:  # any failure means the session, and so the lock, may be gone
             logger.warning("the connection holding the instance lock is gone", exc_info=True)
             return False
@@ -83,7 +85,8 @@ class LeaderLock:
         if connection is None:
             return
         try:
-            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-            await connection.close()
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                await connection.close()
         except Exception:  # the connection broke: the lock went with it
             logger.info("the instance lock's connection was already gone")
