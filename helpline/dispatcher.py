@@ -38,9 +38,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # Delivery is at least once: a crash between Telegram accepting a message and the row being
 # marked sent (a few milliseconds) sends it again after the restart; a second card or alert
-# is harmless, a lost one is not. These purposes are at most once instead: a reminder that
-# may have arrived is not sent again (the row is marked failed, so it can be looked into).
-AT_MOST_ONCE_PURPOSES = frozenset({"reminder", "call_reminder", "resident_reminder"})
+# is harmless, a lost one is not. These purposes are at most once instead: a call reminder
+# (to the assignee, or the notice to the resident) that may have arrived is not sent again;
+# the row is marked failed with "outcome unknown", so it can be looked into.
+AT_MOST_ONCE_PURPOSES = frozenset({"call_reminder", "call_notice"})
 
 
 def backoff(attempts: int) -> timedelta:
