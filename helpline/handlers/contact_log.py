@@ -7,6 +7,7 @@ from telegram import Update
 from flows.conversation import Button, parse_callback, rows
 from helpline.access import actor_for
 from helpline.render import inline_markup
+from helpline.safe_send import edit_pressed
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Channel, Direction
@@ -61,9 +62,10 @@ async def log_button(update: Update, context: HelplineContext) -> None:
         if kind == "pick":
             await query.answer()
             buttons = [Button(t(f"log_{k}", lang), f"log:{k}:{request.id}") for k in KINDS]
-            await query.edit_message_text(
+            await edit_pressed(  # a second press of the same button changes nothing
+                query,
                 t("log_kind", lang, reference=request.reference),
-                reply_markup=inline_markup(rows(buttons, 1)),
+                inline_markup(rows(buttons, 1)),
             )
             return
         if kind not in KINDS:
@@ -81,6 +83,6 @@ async def log_button(update: Update, context: HelplineContext) -> None:
             **fields,
         )
     await query.answer()
-    await query.edit_message_text(
-        t("log_saved", lang, reference=request.reference, what=t(f"log_{kind}", lang))
+    await edit_pressed(
+        query, t("log_saved", lang, reference=request.reference, what=t(f"log_{kind}", lang))
     )

@@ -31,6 +31,7 @@ from helpline.handlers.handover_consent import (
 )
 from helpline.handlers.referral import finish_referral
 from helpline.render import inline_markup, markup_json
+from helpline.safe_send import edit_pressed
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Handover, Request
@@ -104,7 +105,7 @@ async def target_button(update: Update, context: HelplineContext) -> None:
                 answer = await ask_consent(session, services, handover)
     await query.answer()
     text, buttons = answer
-    await query.edit_message_text(text, reply_markup=inline_markup(buttons) if buttons else None)
+    await edit_pressed(query, text, inline_markup(buttons) if buttons else None)
     services.dispatcher.kick(context.application)
 
 
@@ -238,7 +239,7 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
     await query.answer()
     key = "handover_done_card" if accept else "handover_declined_card"
     text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
-    await query.edit_message_text(text + t(key, lang, staff=actor.staff.name))
+    await edit_pressed(query, text + t(key, lang, staff=actor.staff.name))
     services.dispatcher.kick(context.application)
 
 

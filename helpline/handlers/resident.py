@@ -20,6 +20,7 @@ from helpline import cases, chatlog
 from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input
+from helpline.safe_send import send_retrying
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import Channel, Direction, IntakeDraft, Request, Resident
@@ -236,11 +237,12 @@ async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ..
     sent: list[int] = []
     for reply in replies:
         try:
-            message = await context.bot.send_message(
-                chat_id, reply.text, reply_markup=reply_markup(reply)
-            )
+            message = await send_retrying(context.bot, chat_id, reply.text, reply_markup(reply))
         except Forbidden:
             logger.info("chat %s has blocked the bot", chat_id)
+            break
+        except TelegramError:  # kept failing: the step is stored, the next message re-asks
+            logger.warning("reply to chat %s failed", chat_id, exc_info=True)
             break
         sent.append(message.message_id)
     services = context.services

@@ -1,0 +1,56 @@
+"""Direct Telegram calls from handlers that a passing Telegram hiccup must not break.
+
+Messages that must not be lost go through the outbox; these are the replies a handler
+sends at once (the resident's next prompt, an edit of the pressed message). A double
+press makes an edit "not modified", an old message may be gone, a 502 or a timeout
+passes after a moment: none of these is an error of the update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from helpline.render import Markup
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+PAUSE_SECONDS = 0.5
+
+
+async def edit_pressed(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edits the message whose button was pressed; unchanged or vanished is fine."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:  # "message is not modified" (a double press), or it is gone
+        logger.info("pressed message not edited: %s", exc.message)
+    except TelegramError:
+        logger.warning("edit of a pressed message failed", exc_info=True)
+
+
+async def send_retrying(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> Message:
+    """Sends a message, trying again after a short pause on a 5xx or a timeout.
+
+    A timeout may mean Telegram did take it: then the person sees a prompt twice, which
+    is better than none. 403, 400 and (without the rate limiter) 429 are raised at once.
+
+    Raises:
+        telegram.error.TelegramError: When Telegram refused it, or kept failing.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await bot.send_message(chat_id, text, reply_markup=markup)
+        except (Forbidden, BadRequest, RetryAfter):
+            raise
+        except NetworkError:  # also TimedOut; PTB maps 5xx answers to NetworkError
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("send to chat %s failed (attempt %s), trying again", chat_id, attempt)
+            await asyncio.sleep(PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
