@@ -66,7 +66,7 @@ async def alert_button(update: Update, context: HelplineContext) -> None:
         else:
             await query.answer(t("claim_gone", lang), show_alert=True)
             return
-    await query.answer(t("circle_ask_note", lang, action="…") if answer is None else None)
+    await query.answer(t("circle_see_private", lang) if answer is None else None)
     if answer is not None:
         await reply_to_press(query, answer, (), edit=True)
     services.dispatcher.kick(context.application)
