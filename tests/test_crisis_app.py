@@ -200,3 +200,16 @@ async def test_crisis_during_an_intake_that_is_sent_is_the_intake_contact(
         await mia.say(SUICIDE)
         await mia.press("Versturen")
         assert await contacts_and_notes(db) == (["intake"], [SUICIDE])
+
+
+async def test_an_open_request_raised_to_urgent_escalates_on_the_urgent_limit(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await complete_intake(mia, QUESTION)  # Monday 11:00 Amsterdam, normal: 4 hours
+        await mia.say(DOMESTIC)
+        h.clock.advance(minutes=31)  # urgent: 30 minutes of opening hours
+        await h.services.dispatcher.run_once(h.app.bot)
+        group = h.group("wijkteam_drunen")
+        assert any("⏰" in m["text"] for m in h.telegram.sent(group))

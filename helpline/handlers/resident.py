@@ -23,7 +23,7 @@ from helpline.render import reply_markup, to_input
 from helpline.safe_send import send_retrying
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import Channel, Direction, IntakeDraft, Request, Resident
+from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
                 session, services, resident=resident, text=event.text, result=crisis, draft_row=row
             )
         elif safety is not None:  # urgent: shown first in the queues
-            await _mark_urgent(session, row, resident)
+            await _mark_urgent(session, services, row, resident)
         if row is None:
             replies = await _outside_intake(session, services, update, event, resident)
         else:
@@ -114,9 +114,10 @@ def _safety_check(services: Services, event: Input) -> Classification | None:
 
 
 async def _mark_urgent(
-    session: AsyncSession, row: IntakeDraft | None, resident: Resident | None
+    session: AsyncSession, services: Services, row: IntakeDraft | None, resident: Resident | None
 ) -> None:
-    """Raises the running intake, or else the open request, to urgent (never lowers)."""
+    """Raises the running intake, or else the open request, to urgent (never lowers);
+    an unclaimed request's escalation clock restarts with the urgent limits."""
     order = ("normal", "urgent", "crisis")
     if row is not None:
         row.urgency = max(row.urgency, "urgent", key=order.index)
@@ -124,8 +125,10 @@ async def _mark_urgent(
     if resident is None or resident.id is None:
         return
     request = await repo.latest_open_request(session=session, resident_id=resident.id)
-    if request is not None:
-        request.urgency = max(request.urgency, "urgent", key=order.index)
+    if request is not None and request.urgency == "normal":
+        request.urgency = "urgent"
+        if request.status == RequestStatus.open:
+            await cases.schedule_escalations(session, services, request)
 
 
 def safety_text(services: Services, result: Classification, lang: str) -> str:
