@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.calls.availability import (
     AvailabilityError,
@@ -305,3 +307,65 @@ def test_callback_data_round_trips_and_rejects_forgeries() -> None:
         assert parse(forged) is None or forged.startswith("cr:x")
     with pytest.raises(ValueError):
         data("call", "pick", 1, "x" * 40)
+
+
+# --- any typed text: a moment or a named problem, never a traceback ----------------------
+WORDS = st.sampled_from(
+    [
+        "morgen",
+        "vandaag",
+        "overmorgen",
+        "di",
+        "vrijdag",
+        "om",
+        "10",
+        "10:00",
+        "9.30",
+        "14u",
+        "25:00",
+        "12-05",
+        "31-02",
+        "2026-06-01",
+        "12",
+        "mei",
+        "over",
+        "3",
+        "dagen",
+        "wekelijks",
+        "dagelijks",
+        "om",
+        "de",
+        "2",
+        "weken",
+        "5x",
+        "999x",
+        "tot",
+        "30-06",
+        "pm",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.lists(WORDS, max_size=6).map(" ".join))
+def test_any_typed_time_gives_a_moment_or_a_named_problem(typed: str) -> None:
+    try:
+        repeat, rest = parse_repeat(typed, today=NOW.astimezone(AMS).date())
+        moment = parse_when(rest, now=NOW, zone=AMS, config=CONFIG)
+    except (WhenError, RepeatError) as exc:
+        assert exc.key.startswith(("when_", "repeat_"))
+        return
+    assert moment.tzinfo is not None and moment > NOW
+    if repeat is not None:
+        assert repeat.rule(moment.weekday()).startswith("FREQ=")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="madiwovrzotu 0123456789:-,.u", max_size=40))
+def test_any_typed_availability_gives_windows_or_a_named_problem(typed: str) -> None:
+    try:
+        windows = parse_availability(typed)
+    except AvailabilityError as exc:
+        assert exc.key.startswith("avail_")
+        return
+    assert windows and all(0 <= w.start < w.end <= 24 * 60 for w in windows)
