@@ -253,3 +253,42 @@ async def test_two_takers_never_get_the_same_reminder(db: Database, tmp_path: Pa
     first, second, third = await asyncio.gather(take(), take(), take())
     ids = first + second + third
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 6  # each of the six exactly once
+
+
+class _StubQueue:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def run_once(self, callback: Any, when: float, name: str) -> None:
+        self.delays.append(when)
+
+
+class _StubApp:
+    running = True
+
+    def __init__(self) -> None:
+        self.job_queue = _StubQueue()
+
+
+async def test_wake_up_is_scheduled_for_the_next_due_second(db: Database) -> None:
+    from tests.calls_helpers import MONDAY_9
+
+    due = [MONDAY_9 + timedelta(seconds=1.5)]
+
+    async def next_due() -> Any:
+        return due[0]
+
+    dispatcher = Dispatcher(db, lambda: MONDAY_9)
+    dispatcher.wakeups.append(next_due)
+    app = _StubApp()
+    await dispatcher.schedule_wakeup(app)  # type: ignore[arg-type]
+    await dispatcher.schedule_wakeup(app)  # type: ignore[arg-type]  # already set: not twice
+    assert app.job_queue.delays == [1.5]
+    due[0] = MONDAY_9 + timedelta(seconds=0.5)  # something earlier came up
+    await dispatcher.schedule_wakeup(app)  # type: ignore[arg-type]
+    assert app.job_queue.delays == [1.5, 0.5]
+    fresh = Dispatcher(db, lambda: MONDAY_9)
+    fresh.wakeups.append(next_due)
+    due[0] = MONDAY_9 + timedelta(minutes=5)  # the repeating job comes first
+    await fresh.schedule_wakeup(app)  # type: ignore[arg-type]
+    assert app.job_queue.delays == [1.5, 0.5]
