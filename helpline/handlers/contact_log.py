@@ -51,7 +51,9 @@ async def log_button(update: Update, context: HelplineContext) -> None:
     services = context.services
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
-    assert parsed is not None  # guaranteed by LOG_PATTERN
+    if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
+        await query.answer(t("claim_gone", lang), show_alert=True)
+        return
     _, kind, raw_id = parsed
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)

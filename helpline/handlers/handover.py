@@ -70,7 +70,9 @@ async def target_button(update: Update, context: HelplineContext) -> None:
     services = context.services
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
-    assert parsed is not None  # TARGET_PATTERN guarantees the shape
+    if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
+        await query.answer(t("claim_gone", lang), show_alert=True)
+        return
     _, step, raw_id = parsed
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
@@ -198,7 +200,9 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
     services = context.services
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
-    assert parsed is not None  # the handler pattern guarantees the shape
+    if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
+        await query.answer(t("claim_gone", lang), show_alert=True)
+        return
     accept, handover_id = parsed[1] == "accept", int(parsed[2])
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)

@@ -92,7 +92,11 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
             )
         elif safety is not None:  # urgent: shown first in the queues
             await _mark_urgent(session, services, row, resident)
-        if row is None:
+        if row is not None and row.flow != "resident":
+            # A staff member's own /nieuw draft: an old or forged button in their private
+            # chat is not a resident's intake step.
+            replies = (Reply(services.texts("claim_gone", services.staff_language)),)
+        elif row is None:
             replies = await _outside_intake(session, services, update, event, resident)
         else:
             replies = await _intake_step(session, services, row, event)
