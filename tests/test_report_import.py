@@ -60,10 +60,12 @@ async def test_import_then_reimport_adds_nothing(cli: Invoke, db: Database, tmp_
     assert "imported 4 contacts" in first.output and "2 new residents" in first.output
     assert await contact_count(db) == 4  # the identical rows are two contacts
     again = await cli("import", "contacts", str(path))
-    assert again.exit_code == 0 and "imported 0 contacts (4 were already imported)" in again.output
+    assert (
+        again.exit_code == 0 and "imported 0 contacts (4 already imported before)" in again.output
+    )
     assert await contact_count(db) == 4
     longer = write(tmp_path, "longer.csv", HEADER, GOOD, same, same, same)
-    assert "imported 1 contacts" in (await cli("import", "contacts", str(longer))).output
+    assert "imported 1 contact " in (await cli("import", "contacts", str(longer))).output
     exported = await cli("export", "--from", "2025-05-01", "--to", "2025-05-31", "--by", "channel")
     assert '"total": 5' in exported.output and '"residents": 2' in exported.output
 
@@ -171,7 +173,7 @@ async def test_xlsx_with_date_cells_and_names(cli: Invoke, db: Database, tmp_pat
     workbook.save(tmp_path / "contacts.xlsx")
     result = await cli("import", "contacts", str(tmp_path / "contacts.xlsx"))
     assert result.exit_code == 0, result.output
-    assert "imported 2 contacts" in result.output and "1 new residents" in result.output
+    assert "imported 2 contacts" in result.output and "1 new resident." in result.output
     async with db.session() as session:
         rows = (await session.scalars(select(Contact).order_by(Contact.occurred_at))).all()
         ref = await session.scalar(select(Resident.external_ref))

@@ -99,7 +99,12 @@ def contacts(
     except IntegrityError:
         fail(f"{file.name}: another import stored some of these rows meanwhile; run it again")
     typer.echo(
-        f"{file.name}: imported {result.added} contacts"
-        f" ({result.already_present} were already imported),"
-        f" {result.new_residents} new residents."
+        f"{file.name}: imported {_count(result.added, 'contact')}"
+        f" ({result.already_present} already imported before),"
+        f" {_count(result.new_residents, 'new resident')}."
     )
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 contact``, ``2 contacts``: the CLI's one line reads as a sentence."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
