@@ -181,3 +181,16 @@ async def test_not_asked_after_a_crisis(db: Database, tmp_path: Path) -> None:
         await lead.press("Afronden")
         await lead.press("Direct opgelost")
         assert survey_messages(h) == []
+
+
+async def test_a_case_closed_late_in_the_evening_is_asked_about_in_the_morning(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        h.clock.now = h.clock.now.replace(hour=20, minute=30)  # 22:30 in Heusden (CEST)
+        await resolved(h)
+        assert survey_messages(h) == [], "no question in the quiet hours"
+        h.clock.advance(hours=10, minutes=35)  # 09:05 the next morning
+        await h.services.dispatcher.run_once(h.app.bot)
+        [question] = survey_messages(h)
+        assert "HH-2026-00001" in question["text"]

@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 
+from flows.calls.schedule import after_quiet_hours
 from flows.labels import Labels, load_labels
 from flows.satisfaction import parse_survey_callback, survey_answer_text, survey_question
+from helpline.callwork import call_config
 from helpline.render import markup_json
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
@@ -55,14 +57,19 @@ async def ask_satisfaction(session: AsyncSession, services: Services, request: R
         reference=request.reference,
         lang=resident.language,
     )
+    now = services.clock()
     await repo.enqueue(
-        now=services.clock(),
+        now=now,
         session=session,
         chat_id=resident.chat_id,
         text=question.text,
         reply_markup=markup_json(question.buttons),
         purpose="survey",
         request_id=request.id,
+        # Staff may close a case late in the evening; the resident is asked in the morning.
+        not_before=after_quiet_hours(
+            now, zone=services.settings.zone, config=call_config(services)
+        ),
     )
     return True
 
