@@ -153,14 +153,15 @@ async def privacy_button(update: Update, context: HelplineContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
     parsed = parse_callback(query.data or "")
     if parsed is None or update.effective_user is None:
+        await query.answer()
         return
     _, action, value = parsed
     if action == "forget":
+        await query.answer()
         await _forget_answer(update, context, confirmed=value == "yes")
-    else:
+    else:  # decide() answers: a refusal is a popup, and a query takes one answer only
         await decide(update, context, int(value), approve=action == "approve")
 
 

@@ -123,6 +123,7 @@ async def decide(
                 now=now,
             )
     verdict = "pv_approved_by" if approve else "pv_refused_by"
+    await query.answer()
     await _mark(query, t(verdict, lang, staff=name))
     if approve and chat_id is not None:
         # Sent directly, not through the outbox: a stored row would keep the chat id of

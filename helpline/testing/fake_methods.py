@@ -17,6 +17,7 @@ from helpline.testing.fake_updates import UpdateBuilder
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 NOT_FOUND = "Bad Request: message to edit not found"
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 Answer = tuple[int, dict[str, Any]]
 Files = dict[str, tuple[str, bytes]]
@@ -28,6 +29,7 @@ class BotApiMethods(UpdateBuilder):
     def __init__(self, bot_id: int, bot_username: str) -> None:
         super().__init__(bot_id, bot_username)
         self._blocked: set[int] = set()
+        self._answered: set[str] = set()  # callback query ids answered
         self._commands: dict[str, list[dict[str, Any]]] = {}  # scope + language → commands
         self.webhook: dict[str, Any] = {}  # parameters of the last setWebhook ({} = none)
 
@@ -74,6 +76,14 @@ class BotApiMethods(UpdateBuilder):
             "accepted_gift_types": gifts,
         }
         return 200, ok(info)
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any], files: Files) -> Answer:
+        # Telegram takes one answer per button press; a second one is refused.
+        query_id = str(params.get("callback_query_id") or "")
+        if query_id in self._answered:
+            return error(400, QUERY_INVALID)
+        self._answered.add(query_id)
+        return 200, ok(True)
 
     def _m_sendMessage(self, params: dict[str, Any], files: Files) -> Answer:
         chat_id = as_int(params.get("chat_id"))
