@@ -197,6 +197,11 @@ class Dispatcher:
     async def _deliver(self, bot: Bot, row: Outbox) -> int | None:
         """Sends one row; the message id when Telegram accepted it, else None (retry/fail)."""
         assert row.id is not None
+        if row.purpose in AT_MOST_ONCE_PURPOSES:
+            # Noted before the call: after a crash only a row that may have reached Telegram
+            # is given up; one that was taken but not yet tried is simply sent.
+            async with self.db.session() as session:
+                await repo.mark_attempted(session=session, outbox_id=row.id)
         try:
             message = await bot.send_message(
                 row.chat_id, row.text, reply_markup=markup_from_json(row.reply_markup)

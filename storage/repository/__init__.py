@@ -62,6 +62,7 @@ from storage.repository.escalations import (
 from storage.repository.outbox import (
     claim_due,
     enqueue,
+    mark_attempted,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -120,6 +121,7 @@ __all__ = [
     "latest_open_request",
     "list_staff",
     "log_contact",
+    "mark_attempted",
     "mark_blocked",
     "mark_failed",
     "mark_retry",

@@ -111,6 +111,14 @@ async def mark_failed(*, session: AsyncSession, outbox_id: int, error: str) -> N
     )
 
 
+ATTEMPTED = "at most once: sending was attempted"
+
+
+async def mark_attempted(*, session: AsyncSession, outbox_id: int) -> None:
+    """Notes that an at-most-once row is about to go to Telegram (see ``recover_in_flight``)."""
+    await session.execute(update(Outbox).where(col(Outbox.id) == outbox_id).values(error=ATTEMPTED))
+
+
 async def recover_in_flight(
     *, session: AsyncSession, now: datetime, at_most_once: frozenset[str] = frozenset()
 ) -> tuple[int, int]:
@@ -119,7 +127,8 @@ async def recover_in_flight(
     Only the active instance calls this, before it sends anything, so every
     ``sending`` row belongs to a sender that died. Telegram may or may not have
     taken such a row; a purpose in ``at_most_once`` (a reminder must never arrive
-    twice) is marked failed instead of being sent again.
+    twice) whose sending was attempted (``mark_attempted``) is marked failed instead
+    of being sent again.
 
     Returns:
         How many rows were put back in line, and how many were given up.
@@ -128,7 +137,7 @@ async def recover_in_flight(
     once = col(Outbox.purpose).in_(sorted(at_most_once))
     given_up = await session.execute(
         update(Outbox)
-        .where(in_flight, once)
+        .where(in_flight, once, col(Outbox.error) == ATTEMPTED)
         .values(
             status=OutboxStatus.failed,
             locked_until=None,
