@@ -133,7 +133,7 @@ def test_every_registered_staff_handler_is_in_the_table(db: Database, tmp_path: 
             name = getattr(handler.callback, "__name__", repr(handler.callback))
             pattern = getattr(handler, "pattern", None)
             if isinstance(handler, CallbackQueryHandler) and pattern is not None:
-                regex = pattern.pattern  # type: ignore[union-attr]
+                regex = pattern.pattern
                 if not any(re.match(regex, s) for s in staff + RESIDENT_CALLBACKS):
                     missing.append(f"group {group}: button {regex} ({name})")
             elif isinstance(handler, CommandHandler):
@@ -209,3 +209,46 @@ def test_volunteers_and_staff_may_not_act_on_other_peoples_requests(action: str)
 def test_unknown_action_or_role_is_refused() -> None:
     assert not allowed("coordinator", "launch_rockets")
     assert not allowed("superuser", "claim", Relation.in_queue)
+
+
+LONELY = "Ik ben vaak alleen en zou het fijn vinden als iemand mij af en toe belt"
+# What a role may not do even with the request in hand (flows.permissions: handover and
+# /nieuw are for staff and up; /staf, /audit, /rapport and call alerts for coordinators).
+ROLE_REFUSALS = [
+    ("volunteer holder", StoredRole.volunteer, ["case:handover:{rid}", "case:ho_aanbod:{rid}"]),
+    ("staff holder", StoredRole.staff, ["cal:do:{rid}:other", "cal:close:{rid}"]),
+]
+LEADS_ONLY = ["/staf list", "/staf add 6009 admin - Bob", "/audit", "/rapport 2026"]
+
+
+@pytest.mark.parametrize(
+    ("who", "role", "presses"), ROLE_REFUSALS, ids=[r[0] for r in ROLE_REFUSALS]
+)
+async def test_holder_with_too_low_a_role_is_refused(
+    db: Database, tmp_path: Path, who: str, role: StoredRole, presses: list[str]
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        await complete_intake(h.chat(MIA), LONELY)
+        async with h.services.db.session() as session:
+            [request] = list(await session.scalars(select(Request)))
+        user = FakeUser(id=6005, first_name="Vera")
+        holder = await h.add_staff(user, request.queue, role=role)
+        await holder.press("Oppakken", chat_id=h.group(request.queue))
+        before = await snapshot(db)
+        async with h.services.db.session() as session:
+            claimed = (await session.get(Request, request.id)) or request
+        assert claimed.claimed_by is not None, "the holder really holds it"
+        card = h.telegram.last_sent(user.id)
+        for data in presses:
+            await holder.feed(
+                h.telegram.press(user, card, data.format(rid=request.id), queue=False)
+            )
+        commands = LEADS_ONLY + (["/nieuw"] if role == StoredRole.volunteer else [])
+        for command in commands:
+            await holder.say(command)
+        assert await snapshot(db) == before, f"a {who} changed something"
+        replies = [m.get("text", "") for m in h.telegram.sent(user.id)][-len(commands) :]
+        assert all(replies), "every refused command gets an answer"
+        assert not any("6009" in r or "Bob" in r for r in replies)
+        answers = [a.get("text", "") for a in h.telegram.callback_answers()[-len(presses) :]]
+        assert all(answers), "every refused press gets an answer"
