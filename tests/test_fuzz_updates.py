@@ -40,6 +40,8 @@ from storage.db import Database
 from storage.models import Handover, Request, Role
 from tests.bot_harness import Harness, complete_intake, running_app
 
+pytestmark = pytest.mark.slow  # ~30 s: 10,000 updates through the whole application
+
 EXAMPLES, UPDATES = 20, 500  # 10,000 updates in all  # 10,000 updates in all
 SECRET_QUESTION = "Ik krijg brieven van de belasting en snap het formulier niet, Kees weet het niet"
 SECRET_PHONE = "0687654321"
