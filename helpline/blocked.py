@@ -1,4 +1,5 @@
-"""When a resident blocks the bot (Telegram 403): stop chat messages, tell the holder."""
+"""A 403 from Telegram: a resident blocked the bot (tell the holder), or a queue group
+removed it (tell the coordinators)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from storage.models import Outbox, Resident
 async def chat_blocked(services: Services, row: Outbox) -> None:
     """A resident blocked the bot: stop chat messages to them and tell the holder."""
     if row.chat_id <= 0:  # a group, not a resident
+        await group_unreachable(services, row)
         return
     t, lang = services.texts, services.staff_language
     async with services.db.session() as session:
@@ -46,5 +48,36 @@ async def chat_blocked(services: Services, row: Outbox) -> None:
                 lang,
                 first_name=resident.first_name or "?",
                 reference=request.reference,
+            ),
+        )
+
+
+async def group_unreachable(services: Services, row: Outbox) -> None:
+    """A queue's group refused a card (the bot was removed): the coordinators hear of it.
+
+    Without this the request would wait unseen; it is still in ``/wachtrij``.
+    """
+    queues = {chat: queue for queue, chat in services.settings.queue_chats.items()}
+    queue = queues.get(row.chat_id)
+    coordination = services.settings.queue_chats.get(services.config.crisis_queue)
+    if queue is None or coordination is None or coordination == row.chat_id:
+        return  # nobody else to tell (the coordinators' own group is the one refusing)
+    async with services.db.session() as session:
+        request = (
+            await repo.get_request(session=session, request_id=row.request_id)
+            if row.request_id
+            else None
+        )
+        await repo.enqueue(
+            session=session,
+            now=services.clock(),
+            chat_id=coordination,
+            purpose="alert",
+            request_id=row.request_id,
+            text=services.texts(
+                "group_unreachable",
+                services.staff_language,
+                queue=services.config.queue_label(queue, services.staff_language),
+                reference=request.reference if request else "-",
             ),
         )

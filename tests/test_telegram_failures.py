@@ -203,3 +203,17 @@ async def test_outbox_message_too_long_for_telegram_is_failed_not_retried(
         h.clock.advance(minutes=10)
         await h.services.dispatcher.run_once(h.app.bot)
         assert cards(h) == []  # a 400 is final: Telegram will never take it
+
+
+async def test_queue_group_that_removed_the_bot_is_reported_to_the_coordinators(
+    db: Database, tmp_path: Path
+) -> None:
+    async with plain_app(db, tmp_path) as h:
+        h.telegram.block(h.group("wijkteam_drunen"))  # 403: the bot was kicked out
+        await complete_intake(h.chat(MIA), QUESTION)
+        await h.services.dispatcher.run_once(h.app.bot)
+        [card] = [r for r in await outbox(db) if r.purpose == "card"]
+        assert card.status == OutboxStatus.failed
+        warning = h.telegram.last_sent(h.group("coordinatie"))["text"]
+        assert "HH-2026-00001" in warning and "Wijkteam Drunen" in warning
+        assert QUESTION not in warning
