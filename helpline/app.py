@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -13,6 +14,7 @@ from telegram.constants import ChatType
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -88,6 +90,7 @@ from storage.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 DEMO_TOKEN = "123456:DEMO-TOKEN-NOT-REAL"
+MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys
 LEADER_CHECK_SECONDS = 5.0  # how soon an instance that lost its lock stops (hot standby)
 
 
@@ -218,6 +221,9 @@ def build_application(
 
     private = filters.ChatType.PRIVATE
     # Order matters: the claim button is matched before the resident's catch-all.
+    # Before every button: an id no row can have (the patterns allow 12 digits, the
+    # database's integers end at 2**31 - 1, and PostgreSQL refuses a bigger one).
+    application.add_handler(CallbackQueryHandler(_impossible_id, pattern=r"^.*\d{10}"), group=-2)
     application.add_handler(CallbackQueryHandler(claim_button, pattern=CLAIM_PATTERN))
     application.add_handler(CallbackQueryHandler(case_button, pattern=CASE_PATTERN))
     application.add_handler(CallbackQueryHandler(handover_button, pattern=HANDOVER_PATTERN))
@@ -279,6 +285,16 @@ async def _staff_intake_button(update: Update, context: HelplineContext) -> None
         await update.callback_query.answer(
             context.services.texts("claim_gone", context.services.staff_language)
         )
+
+
+async def _impossible_id(update: Update, context: HelplineContext) -> None:
+    """Button data with a number beyond any row id (forged): answered, nothing else runs."""
+    query = update.callback_query
+    numbers = re.findall(r"\d+", query.data or "") if query is not None else []
+    if query is None or all(int(n) <= MAX_ROW_ID for n in numbers):
+        return  # a real id of ten digits: the other handlers take it
+    await query.answer(context.services.texts("claim_gone", context.services.staff_language))
+    raise ApplicationHandlerStop
 
 
 async def _stale_button(update: Update, context: HelplineContext) -> None:

@@ -64,6 +64,7 @@ RESIDENT_COMMANDS = ["/start", "/stop", "/help", "/mijngegevens", "/mydata", "/v
 RESIDENT_COMMANDS += ["/forgetme"]
 # Handlers without a pattern or command, by callback: what they take (where they are tested).
 OTHER_HANDLERS = {
+    "_impossible_id": "button data with an id beyond any row: answered (test_fuzz_updates)",
     "_stale_button": "any other button data: answered, nothing done (test_fuzz_updates)",
     "_private_update": "private messages: the staff relay, else the resident (test_casework)",
     "prompt_input": "a staff member's typed answer to an open call prompt (test_calls_handlers)",
@@ -132,6 +133,8 @@ def test_every_registered_staff_handler_is_in_the_table(db: Database, tmp_path: 
         for handler in handlers:
             name = getattr(handler.callback, "__name__", repr(handler.callback))
             pattern = getattr(handler, "pattern", None)
+            if name in OTHER_HANDLERS:
+                continue
             if isinstance(handler, CallbackQueryHandler) and pattern is not None:
                 regex = pattern.pattern
                 if not any(re.match(regex, s) for s in staff + RESIDENT_CALLBACKS):

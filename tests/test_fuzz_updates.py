@@ -289,3 +289,19 @@ async def test_random_updates_break_nothing_and_leak_nothing(
         bad = [r for r in errors.records if r.levelno >= logging.ERROR]
         assert not bad, [f"{r.name}: {r.getMessage()} {r.exc_text}" for r in bad[:3]]
         assert not leaks(h.telegram, pressed_by, await allowed_chats(db))
+
+
+@pytest.mark.parametrize(
+    "data", ["req:claim:999999999999", "cal:do:99999999999:other", "hd:to_2147483648:1"]
+)
+async def test_an_id_beyond_any_row_is_answered_not_crashed_on(
+    db: Database, tmp_path: Path, errors: pytest.LogCaptureFixture, data: str
+) -> None:
+    """PostgreSQL refuses an integer over 2**31 - 1 in a query; the patterns allow 12 digits."""
+    async with running_app(db, tmp_path) as h:
+        sanne = await h.add_staff(SANNE, "wijkteam_drunen", role=Role.coordinator)
+        card = {"message_id": 1, "chat": {"id": GROUP, "type": "supergroup", "title": "W"}}
+        card |= {"date": int(time.time()), "text": "…", "from": h.telegram.bot}
+        await sanne.feed(h.telegram.press(SANNE, card, data, queue=False))
+        assert h.telegram.callback_answers()[-1].get("text")
+    assert not [r for r in errors.records if r.levelno >= logging.ERROR]
