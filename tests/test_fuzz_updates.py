@@ -279,13 +279,13 @@ async def test_random_updates_break_nothing_and_leak_nothing(
             if "callback_query" in raw:
                 pressed_by[raw["callback_query"]["id"]] = who.id
             await h.app.process_update(Update.de_json(raw, h.app.bot))
-            if number % 25 == 0:
+            if number % 25 == 0 and before is None:  # the outbox too (not in the inert part)
                 await h.services.dispatcher.run_once(h.app.bot)
-        await h.services.dispatcher.run_once(h.app.bot)
         if before is not None:
             after = await snapshot(db)
             changed = [t for t in before if before[t] != after[t]]
             assert not changed, f"inert updates changed {changed}"
+        await h.services.dispatcher.run_once(h.app.bot)
         bad = [r for r in errors.records if r.levelno >= logging.ERROR]
         assert not bad, [f"{r.name}: {r.getMessage()} {r.exc_text}" for r in bad[:3]]
         assert not leaks(h.telegram, pressed_by, await allowed_chats(db))
