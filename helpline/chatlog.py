@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage.db import Database
 from storage.repository.chat_messages import prune_chat_messages, remember_messages
 
@@ -40,6 +42,26 @@ async def remember(
     if not ids or not is_private(chat_id):
         return
     async with db.session() as session:
+        await remember_messages(
+            session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
+        )
+
+
+async def remember_in(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_ids: Iterable[int],
+    outgoing: bool,
+    now: datetime,
+) -> None:
+    """Records message ids of a private chat in the caller's transaction.
+
+    For ids known before the update's one transaction commits (the incoming message,
+    a safety reply sent first), so they cost no transaction of their own.
+    """
+    ids = [m for m in message_ids if m]
+    if ids and is_private(chat_id):
         await remember_messages(
             session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
         )

@@ -56,28 +56,39 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     if user is None or chat is None or chat.type != "private":
         return
     event = to_input(update)
-    if update.message is not None:  # ids only, for /wis (helpline.chatlog)
-        await chatlog.remember(
-            services.db,
-            chat_id=chat.id,
-            message_ids=[update.message.message_id],
-            outgoing=False,
-            now=services.clock(),
-        )
+    # Ids only, for /wis (helpline.chatlog): recorded in the update's one transaction,
+    # or on their own on the two paths that have none here.
+    seen = [update.message.message_id] if update.message is not None else []
     if isinstance(event, CommandIn) and event.name in quick_exit.COMMANDS:
+        await _remember_incoming(services, chat.id, seen)
         await quick_exit.quick_exit(update, context)  # before anything else: the screen
         return
     safety = _safety_check(services, event)
     crisis = safety if safety is not None and safety.urgency == "crisis" else None
+    safety_sent: list[int] = []
     if safety is not None:
-        await _send_safety(context, chat.id, safety, language_of(update, services))
+        sent = await _send_safety(context, chat.id, safety, language_of(update, services))
+        safety_sent = [sent] if sent is not None else []
     elif await remark_reply(update, context):  # a remark for the satisfaction survey
+        await _remember_incoming(services, chat.id, seen)
         return
 
     replies: tuple[Reply, ...]
     async with services.db.session() as session:
+        now = services.clock()
+        await chatlog.remember_in(
+            session, chat_id=chat.id, message_ids=seen, outgoing=False, now=now
+        )
+        await chatlog.remember_in(
+            session, chat_id=chat.id, message_ids=safety_sent, outgoing=True, now=now
+        )
         row = await repo.get_draft(session=session, chat_id=chat.id)
-        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
+        # A running intake step needs no resident row (most updates): one query less.
+        resident = (
+            await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
+            if row is None or crisis is not None
+            else None
+        )
         if crisis is not None and isinstance(event, TextIn):
             if resident is None:
                 resident = await repo.upsert_telegram_resident(
@@ -148,20 +159,21 @@ def safety_text(services: Services, result: Classification, lang: str) -> str:
 
 async def _send_safety(
     context: HelplineContext, chat_id: int, result: Classification, lang: str
-) -> None:
-    services = context.services
-    text = safety_text(services, result, lang)
+) -> int | None:
+    """Sends the safety reply; returns its message id (for /wis), None when it failed."""
+    text = safety_text(context.services, result, lang)
     try:
         sent = await context.bot.send_message(chat_id, text)
     except TelegramError:
         logger.warning("safety reply to chat %s failed", chat_id, exc_info=True)
-        return
+        return None
+    return sent.message_id
+
+
+async def _remember_incoming(services: Services, chat_id: int, message_ids: list[int]) -> None:
+    """Records the incoming message's id in a transaction of its own (no other here)."""
     await chatlog.remember(
-        services.db,
-        chat_id=chat_id,
-        message_ids=[sent.message_id],
-        outgoing=True,
-        now=services.clock(),
+        services.db, chat_id=chat_id, message_ids=message_ids, outgoing=False, now=services.clock()
     )
 
 

@@ -7,6 +7,7 @@ queue are refused without learning anything about the resident.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -73,8 +74,9 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
                 **repo.request_contact_fields(request),
             )
         if won:
-            view = await cases.case_view(session, request)
             details = await cases.case_view(session, request, full=True)
+            # The card shows the same facts without the question and phone: no second lookup.
+            view = replace(details, question=None, phone=None)
             # Audited in the claim's transaction, before the send: a view is never missed.
             await audit.record(
                 session,
