@@ -31,7 +31,7 @@ from flows.intake import IntakeContext
 from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
 from flows.triage import Classifier
-from helpline.blocked import chat_blocked
+from helpline.blocked import chat_blocked, reminders_uncertain
 from helpline.callwork import call_config
 from helpline.chatlog import ChatLogPruner
 from helpline.dispatcher import Dispatcher
@@ -130,6 +130,7 @@ def build_services(
     services.dispatcher.hooks.append(partial(run_escalations, services))
     services.dispatcher.hooks.append(ChatLogPruner(database, clock))  # ids for /wis: 48 h
     services.dispatcher.on_blocked = partial(chat_blocked, services)
+    services.dispatcher.on_given_up = partial(reminders_uncertain, services)
     # Follow-up calls (issue 5): reminders, 403 on a reminder, wake-up at the next due time.
     call_config(services)  # a malformed [calls] table stops the start with one line
     services.dispatcher.hooks.append(partial(run_reminders, services))

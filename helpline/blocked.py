@@ -1,5 +1,5 @@
-"""A 403 from Telegram: a resident blocked the bot (tell the holder), or a queue group
-removed it (tell the coordinators)."""
+"""Messages that did not (surely) arrive: a resident blocked the bot (tell the holder), a
+queue group removed it, or a reminder was cut off by a crash (tell the coordinators)."""
 
 from __future__ import annotations
 
@@ -79,5 +79,34 @@ async def group_unreachable(services: Services, row: Outbox) -> None:
                 services.staff_language,
                 queue=services.config.queue_label(queue, services.staff_language),
                 reference=request.reference if request else "-",
+            ),
+        )
+
+
+async def reminders_uncertain(services: Services, request_ids: list[int | None]) -> None:
+    """After a crash, call reminders that may not have arrived: the coordinators check them.
+
+    They are at most once (never sent twice), so instead of silence the coordinators'
+    group gets the references, to look at in the agenda or to call the caller.
+    """
+    coordination = services.settings.queue_chats.get(services.config.crisis_queue)
+    if coordination is None:
+        return
+    async with services.db.session() as session:
+        references = []
+        for request_id in sorted({r for r in request_ids if r is not None}):
+            request = await repo.get_request(session=session, request_id=request_id)
+            if request is not None:
+                references.append(request.reference)
+        await repo.enqueue(
+            session=session,
+            now=services.clock(),
+            chat_id=coordination,
+            purpose="alert",
+            text=services.texts(
+                "reminders_uncertain",
+                services.staff_language,
+                count=len(request_ids),
+                references=", ".join(references) or "-",
             ),
         )

@@ -60,6 +60,8 @@ class Dispatcher:
         self.hooks: list[Callable[[], Awaitable[int]]] = []
         # Called when a chat blocked the bot (403), e.g. to tell the holder of the request.
         self.on_blocked: Callable[[Outbox], Awaitable[None]] | None = None
+        # Told the requests of at-most-once rows given up after a crash (may not have arrived).
+        self.on_given_up: Callable[[list[int | None]], Awaitable[None]] | None = None
         # Further 403 listeners (e.g. stop call reminders to that chat).
         self.blocked_hooks: list[Callable[[Outbox], Awaitable[None]]] = []
         # When the next piece of work falls due (None: nothing planned).
@@ -80,8 +82,10 @@ class Dispatcher:
             logger.warning(
                 "outbox after a crash: %s message(s) sent again, %s not (at most once)",
                 retried,
-                given_up,
+                len(given_up),
             )
+        if given_up and self.on_given_up is not None:
+            await self.on_given_up(given_up)
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Schedules a run now (after a commit that wrote outbox rows).

@@ -121,7 +121,7 @@ async def mark_attempted(*, session: AsyncSession, outbox_id: int) -> None:
 
 async def recover_in_flight(
     *, session: AsyncSession, now: datetime, at_most_once: frozenset[str] = frozenset()
-) -> tuple[int, int]:
+) -> tuple[int, list[int | None]]:
     """After a restart: rows a dead sender left ``sending`` are due again at once.
 
     Only the active instance calls this, before it sends anything, so every
@@ -131,11 +131,12 @@ async def recover_in_flight(
     of being sent again.
 
     Returns:
-        How many rows were put back in line, and how many were given up.
+        How many rows were put back in line, and the request ids of the rows given up
+        (so the coordinators can be told which reminders may not have arrived).
     """
     in_flight = col(Outbox.status) == OutboxStatus.sending
     once = col(Outbox.purpose).in_(sorted(at_most_once))
-    given_up = await session.execute(
+    given_up = await session.scalars(
         update(Outbox)
         .where(in_flight, once, col(Outbox.error) == ATTEMPTED)
         .values(
@@ -143,10 +144,12 @@ async def recover_in_flight(
             locked_until=None,
             error="outcome unknown: the bot stopped while sending",
         )
+        .returning(col(Outbox.request_id))
     )
+    given_up_requests = list(given_up)
     retried = await session.execute(
         update(Outbox)
         .where(in_flight)
         .values(status=OutboxStatus.pending, not_before=now, locked_until=None)
     )
-    return int(retried.rowcount or 0), int(given_up.rowcount or 0)  # type: ignore[attr-defined]
+    return int(retried.rowcount or 0), given_up_requests  # type: ignore[attr-defined]
