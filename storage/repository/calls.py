@@ -22,6 +22,7 @@ from storage.models import (
     ScheduledCall,
     Staff,
 )
+from storage.repository.outbox import add_outbox_row
 
 
 async def create_call(*, session: AsyncSession, **fields: Any) -> ScheduledCall:
@@ -193,17 +194,16 @@ def stage_message(
     not_before: datetime | None = None,
 ) -> Outbox:
     """Adds an outbox row without flushing (``link_messages`` flushes a batch at once)."""
-    row = Outbox(
+    return add_outbox_row(
+        session=session,
+        now=now,
         chat_id=chat_id,
         text=text,
         purpose=purpose,
         reply_markup=reply_markup,
         request_id=request_id,
-        created_at=now,
-        not_before=not_before or now,
+        not_before=not_before,
     )
-    session.add(row)
-    return row
 
 
 async def link_messages(

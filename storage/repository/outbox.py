@@ -26,6 +26,33 @@ async def enqueue(
 
     It is sent by the dispatcher after the transaction commits.
     """
+    row = add_outbox_row(
+        session=session,
+        now=now,
+        chat_id=chat_id,
+        text=text,
+        purpose=purpose,
+        reply_markup=reply_markup,
+        request_id=request_id,
+        not_before=not_before,
+    )
+    await session.flush()
+    session.info[QUEUED_KEY] = True
+    return row
+
+
+def add_outbox_row(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    chat_id: int,
+    text: str,
+    purpose: str,
+    reply_markup: str | None = None,
+    request_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Outbox:
+    """Adds an outbox row to the session without flushing (batches flush once)."""
     row = Outbox(
         chat_id=chat_id,
         text=text,
@@ -36,8 +63,6 @@ async def enqueue(
         not_before=not_before or now,
     )
     session.add(row)
-    await session.flush()
-    session.info[QUEUED_KEY] = True
     return row
 
 
