@@ -41,6 +41,37 @@ def pick_buttons(services: Services, ns_step: str, target: int) -> tuple[tuple[B
     return rows(buttons, 1)
 
 
+async def picked_moment(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    *,
+    value: str,
+    prompt_kind: str,
+    target_id: int,
+) -> datetime | Answer | None:
+    """The time of a pressed quick pick; or, for "zelf kiezen", the prompt to type one.
+
+    Returns None when the pick no longer applies (e.g. "later today" in the evening),
+    so the caller shows the picks again.
+    """
+    if value == "pick":
+        await repo.set_prompt(
+            session=session,
+            staff_id=actor.id,
+            kind=prompt_kind,
+            target_id=target_id,
+            now=services.clock(),
+        )
+        return services.texts("call_ask_typed", services.staff_language), ()
+    return quick_pick(
+        value,
+        now=services.clock(),
+        zone=callwork.zone(services),
+        config=callwork.call_config(services),
+    )
+
+
 async def create_draft(
     session: AsyncSession,
     services: Services,

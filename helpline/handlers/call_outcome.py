@@ -7,18 +7,19 @@ presses only to the resident of the call. A stale or double press changes nothin
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from flows.calls import callbacks as cb
-from flows.calls.when import quick_pick
 from flows.conversation import Button
 from flows.permissions import Relation, allowed
 from flows.phone import display_phone
 from helpline import audit, callwork
 from helpline.access import Actor, actor_for
 from helpline.circle import OUTCOMES, record_outcome
-from helpline.handlers.call_drafts import Answer, pick_buttons
+from helpline.handlers.call_drafts import Answer, pick_buttons, picked_moment
 from helpline.handlers.casework import reply_to_press
 from helpline.render import markup_json
 from helpline.services import HelplineContext, Services
@@ -109,29 +110,20 @@ async def _move(
     t, lang = services.texts, services.staff_language
     request = await repo.get_request(session=session, request_id=call.request_id)
     reference = request.reference if request else "?"
+
+    def ask() -> Answer:
+        text = t("call_ask_move", lang, reference=reference)
+        return text, pick_buttons(services, "mvp", call.id or 0)
+
     if step == "mv" or not value:
-        return t("call_ask_move", lang, reference=reference), pick_buttons(
-            services, "mvp", call.id or 0
-        )
-    if value == "pick":
-        await repo.set_prompt(
-            session=session,
-            staff_id=actor.id,
-            kind="move_time",
-            target_id=call.id or 0,
-            now=services.clock(),
-        )
-        return t("call_ask_typed", lang), ()
-    moment = quick_pick(
-        value,
-        now=services.clock(),
-        zone=callwork.zone(services),
-        config=callwork.call_config(services),
+        return ask()
+    moment = await picked_moment(
+        session, services, actor, value=value, prompt_kind="move_time", target_id=call.id or 0
     )
     if moment is None:
-        return t("call_ask_move", lang, reference=reference), pick_buttons(
-            services, "mvp", call.id or 0
-        )
+        return ask()
+    if not isinstance(moment, datetime):
+        return moment  # asked to type a time
     if not await callwork.reschedule(session, services, call, moment):
         return t("call_already_done", lang), ()
     return t("call_moved", lang, reference=reference, when=callwork.when(services, moment)), ()

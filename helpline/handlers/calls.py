@@ -15,7 +15,7 @@ from telegram import Update
 
 from flows.calls import callbacks as cb
 from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
-from flows.calls.when import WhenError, parse_reference, parse_when, quick_pick
+from flows.calls.when import WhenError, parse_reference, parse_when
 from flows.conversation import Button, rows
 from helpline import callwork
 from helpline.access import Actor, actor_for
@@ -25,6 +25,7 @@ from helpline.handlers.call_drafts import (
     create_draft,
     draft_answer,
     pick_buttons,
+    picked_moment,
     planned_text,
     set_draft_time,
     set_repeat,
@@ -160,29 +161,20 @@ async def _pick(
     value: str,
 ) -> Answer:
     t, lang = services.texts, services.staff_language
+
+    def ask() -> Answer:
+        text = t("call_ask_when", lang, reference=request.reference)
+        return text, pick_buttons(services, "pick", request.id or 0)
+
     if step == "new" or (step == "pick" and not value):
-        return t("call_ask_when", lang, reference=request.reference), pick_buttons(
-            services, "pick", request.id or 0
-        )
-    if value == "pick":
-        await repo.set_prompt(
-            session=session,
-            staff_id=actor.id,
-            kind="plan_time",
-            target_id=request.id or 0,
-            now=services.clock(),
-        )
-        return t("call_ask_typed", lang), ()
-    moment = quick_pick(
-        value,
-        now=services.clock(),
-        zone=callwork.zone(services),
-        config=callwork.call_config(services),
+        return ask()
+    moment = await picked_moment(
+        session, services, actor, value=value, prompt_kind="plan_time", target_id=request.id or 0
     )
     if moment is None:  # e.g. "later today" pressed after the evening began
-        return t("call_ask_when", lang, reference=request.reference), pick_buttons(
-            services, "pick", request.id or 0
-        )
+        return ask()
+    if not isinstance(moment, datetime):
+        return moment  # asked to type a time
     draft = await create_draft(session, services, actor, request, moment, None)
     return await draft_answer(session, services, draft)
 
