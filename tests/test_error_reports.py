@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from helpline.handlers import errors
+from helpline.logs import safe_traceback
 from helpline.services import HelplineContext
 from helpline.settings import SettingsError, load_settings
 from helpline.testing import FakeUser
@@ -146,7 +147,7 @@ def test_long_tracebacks_are_cut_from_the_top() -> None:
     try:
         deep(300)
     except KeyError as exc:
-        trace = errors.safe_traceback(exc)
+        trace = safe_traceback(exc)
     assert "builtins.KeyError" in trace and "'x'" not in trace.splitlines()[-1]
 
 
@@ -157,7 +158,7 @@ def test_chained_exceptions_keep_every_type_but_no_message() -> None:
         except LookupError as inner:
             raise RuntimeError(SECRET_TEXT) from inner
     except RuntimeError as exc:
-        trace = errors.safe_traceback(exc)
+        trace = safe_traceback(exc)
     assert trace.index("builtins.LookupError") < trace.index("builtins.RuntimeError")
     assert PHONE not in trace and SECRET_TEXT not in trace
 

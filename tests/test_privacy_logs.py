@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
-from helpline.logs import setup_logging
+from helpline.logs import SafeFormatter, setup_logging
 from helpline.testing import FakeUser
 from storage.db import Database
 from tests.bot_harness import complete_intake, running_app
@@ -37,3 +38,17 @@ async def test_whole_path_logs_no_resident_data(
     assert caplog.records, "the test must actually capture logging"
     for secret in (SECRET_QUESTION, SECRET_REPLY, "Mirabelle", "23456789", "Ik bel u morgen"):
         assert secret not in logged, f"logs contain {secret!r}"
+
+
+def test_a_logged_traceback_never_holds_the_exception_message() -> None:
+    # SQLAlchemy and asyncpg repeat a statement's parameters in their messages.
+    message = f"INSERT failed [parameters: ('{SECRET_QUESTION}', '+31623456789')]"
+    try:
+        raise ValueError(message)  # the stack shows this line: no data in it
+    except ValueError:
+        record = logging.LogRecord(
+            "helpline", logging.ERROR, __file__, 1, "retention run failed", None, sys.exc_info()
+        )
+    line = SafeFormatter("%(levelname)s %(name)s: %(message)s").format(record)
+    assert "retention run failed" in line and "builtins.ValueError" in line
+    assert SECRET_QUESTION not in line and "23456789" not in line

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from collections import deque
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
 
+from helpline.logs import safe_traceback
 from helpline.services import HelplineContext
 
 logger = logging.getLogger(__name__)
@@ -27,30 +27,6 @@ logger = logging.getLogger(__name__)
 MAX_REPORT = 4000  # Telegram takes 4096 characters
 MAX_REPORTS_PER_MINUTE = 20  # an error storm must not flood the staff chat
 _UPDATE_KINDS = ("message", "edited_message", "callback_query", "channel_post", "my_chat_member")
-
-
-def safe_traceback(error: BaseException | None) -> str:
-    """The stack and exception types of ``error`` and its causes, without their messages."""
-    if error is None:
-        return "(no exception)"
-    chain: list[traceback.TracebackException] = []
-    current: traceback.TracebackException | None = traceback.TracebackException.from_exception(
-        error
-    )
-    while current is not None and len(chain) < 10:
-        chain.append(current)
-        cause = current.__cause__
-        current = (
-            cause
-            if cause is not None
-            else (None if current.__suppress_context__ else current.__context__)
-        )
-    parts = []
-    for exc in reversed(chain):  # like Python: the first cause first
-        kind = exc.exc_type
-        name = f"{kind.__module__}.{kind.__qualname__}" if kind is not None else "?"
-        parts.append("Traceback (most recent call last):\n" + "".join(exc.stack.format()) + name)
-    return "\n\nwhich led to:\n\n".join(parts)
 
 
 def update_ids(update: object) -> dict[str, Any]:
