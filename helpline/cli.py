@@ -12,7 +12,7 @@ import os
 import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 from urllib.parse import urlsplit
 
 import typer
@@ -26,6 +26,7 @@ from helpline.commands.export import export
 from helpline.commands.importer import import_app
 from helpline.commands.privacy import privacy_app
 from helpline.logs import setup_logging
+from helpline.reporting.cli_support import fail
 from helpline.settings import Settings, SettingsError, load_settings
 from storage import repository as repo
 from storage.db import Database
@@ -49,12 +50,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # Telegram user ids fit in 52 bits.
 MAX_TELEGRAM_ID = 2**52
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Prints one line to stderr and exits."""
-    typer.echo(f"helpline: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def settings_or_exit() -> Settings:
