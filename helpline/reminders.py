@@ -102,7 +102,7 @@ async def _handle(
         buttons = assignee_buttons(
             services, call.id or 0, volunteer=item.assignee.role == Role.volunteer
         )
-        row = repo.stage_message(
+        row = repo.add_outbox_row(
             session=session,
             now=now,
             chat_id=item.assignee.telegram_user_id,
@@ -157,7 +157,7 @@ async def _to_resident(
         return 0
     assert resident.chat_id is not None
     moved = reminder.kind == "moved"
-    row = repo.stage_message(
+    row = repo.add_outbox_row(
         session=session,
         now=now,
         chat_id=resident.chat_id,

@@ -37,7 +37,6 @@ from storage.repository.calls import (  # scheduled calls (issue 5)
     reminder_for_outbox,
     series_history,
     set_call_status,
-    stage_message,
     take_due_reminders,
 )
 from storage.repository.casework import (
@@ -60,6 +59,7 @@ from storage.repository.escalations import (
     take_due_escalations,
 )
 from storage.repository.outbox import (
+    add_outbox_row,
     claim_due,
     enqueue,
     mark_attempted,
@@ -99,6 +99,7 @@ __all__ = [
     "Familiarity",
     "StaffExistsError",
     "add_note",
+    "add_outbox_row",
     "add_staff",
     "audit_entries",
     "cancel_escalations",
@@ -178,6 +179,5 @@ __all__ += [
     "set_call_status",
     "set_contact_person",
     "set_prompt",
-    "stage_message",
     "take_due_reminders",
 ]

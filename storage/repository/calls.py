@@ -22,7 +22,6 @@ from storage.models import (
     ScheduledCall,
     Staff,
 )
-from storage.repository.outbox import add_outbox_row
 
 
 async def create_call(*, session: AsyncSession, **fields: Any) -> ScheduledCall:
@@ -180,30 +179,6 @@ async def finish_reminder(
     Written with the transaction (no flush of its own: a burst is one batched write).
     """
     reminder.status, reminder.done_at = status, now
-
-
-def stage_message(
-    *,
-    session: AsyncSession,
-    now: datetime,
-    chat_id: int,
-    text: str,
-    purpose: str,
-    reply_markup: str | None = None,
-    request_id: int | None = None,
-    not_before: datetime | None = None,
-) -> Outbox:
-    """Adds an outbox row without flushing (``link_messages`` flushes a batch at once)."""
-    return add_outbox_row(
-        session=session,
-        now=now,
-        chat_id=chat_id,
-        text=text,
-        purpose=purpose,
-        reply_markup=reply_markup,
-        request_id=request_id,
-        not_before=not_before,
-    )
 
 
 async def link_messages(
