@@ -23,7 +23,12 @@ Latency: "handler" is the time inside ``Application.process_update`` (after the
 processor let the update in); "response" adds the wait for a processor slot and for
 earlier updates of the same chat.
 
-Run: .venv/bin/python bench/bench_throughput.py [--residents 200] [--rounds 3] [--profile FILE]
+Human pace: a last pass lets every resident pause before each step (``--pace`` seconds on
+average, exponential, seeded), and replays those arrivals to the bare app: the latency
+at that load rather than at saturation.
+
+Run: .venv/bin/python bench/bench_throughput.py [--residents 200] [--rounds 3] [--pace 2]
+[--profile FILE]
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import asyncio
 import contextvars
 import gc
 import platform
+import random
 import statistics
 import sys
 import tempfile
@@ -77,6 +83,8 @@ class Meter:
     dispatcher_statements: int = 0
     dispatcher_commits: int = 0
     elapsed: float = 0.0
+    started: float = 0.0  # perf_counter at the start of the run
+    offsets: dict[int, float] = field(default_factory=dict)  # update_id -> when it was fed
     cpu: float = 0.0  # process CPU time (all threads) during the run
     api_calls: int = 0
 
@@ -110,6 +118,7 @@ async def feed(app: Application[Any, Any, Any, Any, Any, Any], raw: Raw, meter: 
     """Hands one update to the app's update processor, as PTB's update fetcher does."""
     update = Update.de_json(raw, app.bot)
     submitted = time.perf_counter()
+    meter.offsets[raw["update_id"]] = submitted - meter.started
 
     async def timed() -> None:
         started = time.perf_counter()
@@ -121,11 +130,42 @@ async def feed(app: Application[Any, Any, Any, Any, Any, Any], raw: Raw, meter: 
 
 
 async def closed_loop(
-    app: Application[Any, Any, Any, Any, Any, Any], stream: list[Raw], meter: Meter
+    app: Application[Any, Any, Any, Any, Any, Any],
+    stream: list[Raw],
+    meter: Meter,
+    think: list[float] | None = None,
 ) -> None:
-    """One person: the next update once the previous one has been handled."""
-    for raw in stream:
+    """One person: the next update once the previous one has been handled (and, at human
+    pace, once they have read it and thought for ``think[n]`` seconds)."""
+    for n, raw in enumerate(stream):
+        if think:
+            await asyncio.sleep(think[n])
         await feed(app, raw, meter)
+
+
+def think_times(people: int, steps: int, mean: float) -> list[list[float]]:
+    """Seeded exponential pauses before each step: the same for every run and both apps."""
+    rng = random.Random(8)
+    return [[rng.expovariate(1 / mean) for _ in range(steps)] for _ in range(people)]
+
+
+async def replay(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    streams: list[list[Raw]],
+    at: dict[int, float],
+    meter: Meter,
+) -> None:
+    """Feeds each stream's updates at the moments the helpline got them (open loop), in
+    order within a stream: the bare app gets the paced run's exact arrival pattern."""
+
+    async def one(stream: list[Raw]) -> None:
+        for raw in stream:
+            delay = meter.started + at[raw["update_id"]] - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await feed(app, raw, meter)
+
+    await asyncio.gather(*(one(stream) for stream in streams if stream))
 
 
 def count_statements(engine: Any, meter: Meter) -> None:
@@ -186,19 +226,31 @@ async def people(
     streams: list[list[Raw]],
     meter: Meter,
     sequential: bool,
+    think: list[list[float]] | None = None,
 ) -> None:
     """Everyone at once, or (``sequential``) one person after another."""
     if sequential:
         for stream in streams:
             await closed_loop(app, stream, meter)
     else:
-        await asyncio.gather(*(closed_loop(app, s, meter) for s in streams))
+        pauses = think or [[] for _ in streams]
+        await asyncio.gather(
+            *(closed_loop(app, s, meter, t) for s, t in zip(streams, pauses, strict=True))
+        )
 
 
 async def helpline_run(
-    tmp: Path, residents: int, staff_count: int, profile: Path | None, sequential: bool = False
+    tmp: Path,
+    residents: int,
+    staff_count: int,
+    profile: Path | None,
+    sequential: bool = False,
+    pace: float = 0.0,
 ) -> tuple[Meter, list[list[Raw]], list[list[Raw]]]:
-    """The helpline app; returns the meter and the streams it got (for the bare app)."""
+    """The helpline app; returns the meter and the streams it got (for the bare app).
+
+    ``pace``: residents think this many seconds on average before each step (0: none).
+    """
     telegram = FakeTelegram()
     base = time.perf_counter()
 
@@ -271,8 +323,10 @@ async def helpline_run(
         if profiler:
             profiler.start()
         started, cpu = time.perf_counter(), time.process_time()
+        meter.started = started
         workers = [asyncio.create_task(staff_member(n)) for n in range(len(staff))]
-        await people(app, intakes, meter, sequential)
+        think = think_times(residents, len(intakes[0]), pace) if pace else None
+        await people(app, intakes, meter, sequential, think)
         await asyncio.wait_for(all_posted.wait(), timeout=120)  # the last cards are on their way
         for _ in workers:
             cards.put_nowait(None)
@@ -293,9 +347,16 @@ async def helpline_run(
 
 
 async def bare_run(
-    tmp: Path, intakes: list[list[Raw]], claims: list[list[Raw]], sequential: bool = False
+    tmp: Path,
+    intakes: list[list[Raw]],
+    claims: list[list[Raw]],
+    sequential: bool = False,
+    at: dict[int, float] | None = None,
 ) -> Meter:
-    """Bare PTB: echo and one SQLite row per update, on the helpline's exact updates."""
+    """Bare PTB: echo and one SQLite row per update, on the helpline's exact updates.
+
+    ``at``: replay every update at the moment the (paced) helpline run got it.
+    """
     telegram = FakeTelegram()
     db = await aiosqlite.connect(tmp / "bare.db")
     await db.execute("PRAGMA journal_mode=WAL")
@@ -339,7 +400,11 @@ async def bare_run(
         await app.start()
         gc.collect()
         started, cpu = time.perf_counter(), time.process_time()
-        if sequential:
+        meter.started = started
+        if at is not None:
+            pairs_of_claims = [s[n : n + 2] for s in claims for n in range(0, len(s), 2)]
+            await replay(app, intakes + pairs_of_claims, at, meter)
+        elif sequential:
             await people(app, intakes, meter, sequential)
             for stream in claims:
                 await pairs(stream)
@@ -392,12 +457,40 @@ async def one_round(args: argparse.Namespace, profile: Path | None) -> tuple[flo
     return b / a, ms(helpline.handler, 99), ms(helpline.handler, 50)
 
 
+async def paced_pass(args: argparse.Namespace) -> None:
+    """The same residents at human pace: latency at that load, not at saturation.
+
+    The rounds above are a closed loop, where every update waits for all the others in
+    flight (Little's law: 64 in flight at N updates/s is 64/N s each, for either app).
+    Here each resident reads the reply and takes an exponential pause (mean ``--pace``
+    seconds) before the next step; the bare app gets the same arrivals (open loop).
+    """
+    print(
+        f"human pace ({args.residents} residents at once, a mean pause of {args.pace:g} s "
+        "before each step; the same arrivals for both apps):"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        helpline, intakes, claims = await helpline_run(
+            Path(tmp), args.residents, args.staff, None, pace=args.pace
+        )
+        bare = await bare_run(Path(tmp), intakes, claims, at=helpline.offsets)
+    report("bare PTB", bare)
+    report("helpline", helpline)
+    assert bare.errors == 0 and helpline.errors == 0, "a handler raised"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--staff", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=1, help="repeat; prints the range")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of round 1")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=2.0,
+        help="mean seconds a resident takes before each step in the human-pace pass (0: skip)",
+    )
     args = parser.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}, {sys.platform}")
     # Warm-up (imports, the classifier's first lookups, SQLAlchemy's statement cache), and
@@ -411,6 +504,8 @@ async def main() -> None:
     for n in range(args.rounds):
         print(f"round {n + 1}:")
         results.append(await one_round(args, args.profile if n == 0 else None))
+    if args.pace:
+        await paced_pass(args)
     if args.rounds > 1:
         ratios, p99s, p50s = zip(*results, strict=True)
         print(

@@ -4,7 +4,9 @@ SQLite is tuned for a bot that writes on every update: WAL (readers never block
 the writer), a busy timeout (another process, such as the CLI, may hold the write
 lock for a moment) and ``BEGIN IMMEDIATE`` so a transaction takes the write lock
 up front instead of failing half-way with "database is locked". Inside one process
-a single connection serialises the work without busy-waiting.
+a single connection serialises the work without busy-waiting. Statements run on the
+event loop itself (``storage.sqlite_inline``); only waiting for another process's
+lock goes to a thread.
 """
 
 from __future__ import annotations
@@ -23,16 +25,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util import await_
+
+from storage import sqlite_inline
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def normalise_url(url: str) -> str:
-    """Adds the async driver to a plain ``sqlite://`` or ``postgresql://`` URL."""
+    """Adds the async driver to a plain ``sqlite://`` or ``postgresql://`` URL.
+
+    Every SQLite URL, ``sqlite+aiosqlite://`` too, gets the in-loop driver.
+    """
     parsed = make_url(url)
-    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        parsed = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
     elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
@@ -41,20 +47,14 @@ def normalise_url(url: str) -> str:
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let us emit BEGIN ourselves (the driver's implicit BEGIN is DEFERRED).
-        dbapi_connection.isolation_level = None
+        # The connection itself never waits for a lock (that would block the event
+        # loop); a locked statement waits this long on a thread instead.
+        dbapi_connection.busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # Straight to the driver: one trip to aiosqlite's thread instead of three
-        # (cursor, execute, close) on every transaction.
-        await_(connection.connection.driver_connection.execute("BEGIN IMMEDIATE"))
 
     @event.listens_for(engine.sync_engine, "reset")
     def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:

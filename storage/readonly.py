@@ -41,7 +41,10 @@ async def read_sessions(db: Database, count: int = 2) -> AsyncIterator[list[Asyn
         async with db.session() as session:
             yield [session]
         return
-    engine = create_async_engine(db.url, pool_size=count, max_overflow=0)
+    # aiosqlite, not the bot's in-loop driver: each connection reads on a thread of its
+    # own, so the parts of a report are counted in parallel while the bot goes on.
+    url = make_url(db.url).set(drivername="sqlite+aiosqlite")
+    engine = create_async_engine(url, pool_size=count, max_overflow=0)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from helpline.settings import Settings
 from storage.db import Database
@@ -25,14 +28,72 @@ def test_env_example_documents_every_setting() -> None:
     assert documented - names == set(), ".env.example names settings that do not exist"
 
 
-async def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path: Path) -> None:
+async def test_sqlite_runs_in_wal_on_the_in_loop_driver(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
     try:
+        assert db.engine.dialect.driver == "inline"
         async with db.session() as session:
             mode = await session.scalar(text("PRAGMA journal_mode"))
+            # The connection never waits on the loop; the wait is the thread's (below).
             timeout = await session.scalar(text("PRAGMA busy_timeout"))
-        assert (mode, timeout) == ("wal", 10_000)
+        assert (mode, timeout) == ("wal", 0)
     finally:
+        await db.dispose()
+
+
+async def test_a_locked_database_is_waited_for_off_the_event_loop(tmp_path: Path) -> None:
+    """Another process holds the write lock for a while: the session waits for it on a
+    thread, the event loop goes on meanwhile, and the work is done once it is free."""
+    path = tmp_path / "h.db"
+    db = Database(f"sqlite:///{path}")
+    await upgrade(db)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("ROLLBACK")
+
+    running = asyncio.create_task(ticker())
+    releasing = asyncio.create_task(release_later())
+    try:
+        async with db.session() as session:
+            session.add(Staff(telegram_user_id=1, name="Anna"))
+        await releasing
+        assert ticks >= 15, "the event loop was blocked while waiting for the lock"
+        async with db.session() as session:
+            assert await session.scalar(text("SELECT count(*) FROM staff")) == 1
+    finally:
+        running.cancel()
+        other.close()
+        await db.dispose()
+
+
+async def test_a_lock_held_past_the_busy_timeout_fails_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    db = Database(f"sqlite:///{path}")
+    await upgrade(db)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        async with db.engine.connect() as connection:  # the pool's one connection
+            raw = await connection.get_raw_connection()
+            raw.driver_connection.busy_timeout_ms = 50  # type: ignore[union-attr]
+        with pytest.raises(OperationalError, match="locked"):
+            async with db.session() as session:
+                session.add(Staff(telegram_user_id=1, name="Anna"))
+        other.execute("ROLLBACK")
+        async with db.session() as session:  # the connection is fine afterwards
+            assert await session.scalar(text("SELECT count(*) FROM staff")) == 0
+    finally:
+        other.close()
         await db.dispose()
 
 
