@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from flows.intake import IntakeContext
 from flows.texts import Texts
 from flows.triage import Classifier
 from helpline.settings import Settings
-from storage import repository as repo
+from helpline.staff_directory import StaffDirectory
 from storage.db import Database
 from storage.leader import LeaderLock
 
@@ -41,6 +41,10 @@ class Services:
     dispatcher: Dispatcher
     hours: OpeningHours
     leader: LeaderLock
+    staff: StaffDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.staff = StaffDirectory(self.db)
 
     @property
     def staff_language(self) -> str:
@@ -63,18 +67,13 @@ class HelplineContext(
         return services
 
     async def sender_is_staff(self, telegram_user_id: int) -> bool:
-        """Whether this Telegram user is active staff; looked up once per update.
+        """Whether this Telegram user is active staff, for routing a private message.
 
         A private message passes several handlers that ask (call prompts, the staff relay
-        and intake). The context lives for one update, so residents, most of the
-        traffic, cost one lookup instead of one each (bench/bench_throughput.py).
+        and intake); the staff directory answers from memory (``helpline.staff_directory``),
+        so residents, most of the traffic, cost no transaction for it.
         """
-        known: dict[int, bool] = self.__dict__.setdefault("_staff_ids", {})
-        if telegram_user_id not in known:
-            async with self.services.db.session() as session:
-                staff = await repo.get_staff(session=session, telegram_user_id=telegram_user_id)
-            known[telegram_user_id] = staff is not None
-        return known[telegram_user_id]
+        return await self.services.staff.is_staff(telegram_user_id)
 
 
 HelplineApp = Application[

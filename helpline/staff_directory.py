@@ -1,0 +1,95 @@
+"""Who is active staff, known without a transaction on every private message.
+
+Every private message is routed first: staff to their call prompts and relay, everyone
+else to the intake. Asking the database each time cost a transaction of its own on
+almost every update, and most updates are residents'. This directory keeps the set of
+active staff Telegram ids in memory:
+
+- exact for changes made in this process (the ``/staf`` command, a test): a
+  committed session that added, changed or deleted a ``Staff`` row makes every
+  directory load the set again;
+- at most ``MAX_AGE`` seconds behind for changes by another process (the CLI's
+  ``helpline staff add``): an older set is loaded again.
+
+It routes only. Each staff handler reads the staff row itself before it acts, so a
+member removed a moment ago is never let in by a stale set; one added by the CLI a
+moment ago is answered as a resident for at most ``MAX_AGE`` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from storage.db import Database
+from storage.models import Staff
+
+MAX_AGE = 5.0  # seconds; the CLI's staff changes reach a running bot within this
+_CHANGED = "helpline.staff_changed"
+_WHO = ("telegram_user_id", "active")
+
+
+class _Generation:
+    """Counts committed staff changes in this process (all databases)."""
+
+    value = 0
+
+
+def _who_is_staff_changed(session: Session) -> bool:
+    """A Staff row added or deleted, or its Telegram id or active flag changed (not, say,
+    the request a member is working on, which changes on every claim)."""
+    if any(isinstance(o, Staff) for o in (*session.new, *session.deleted)):
+        return True
+    return any(
+        isinstance(o, Staff) and any(inspect(o).attrs[name].history.has_changes() for name in _WHO)
+        for o in session.dirty
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _note_staff_change(session: Session, _context: Any) -> None:
+    if _who_is_staff_changed(session):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _count_staff_change(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        _Generation.value += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_staff_change(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+class StaffDirectory:
+    """The active staff ids of one database, loaded when missing, changed or old."""
+
+    def __init__(self, db: Database, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.db, self.monotonic = db, monotonic
+        self._ids: frozenset[int] | None = None
+        self._loaded_at = 0.0
+        self._generation = -1
+
+    async def is_staff(self, telegram_user_id: int) -> bool:
+        """Whether this Telegram user is active staff (see the module docstring)."""
+        now = self.monotonic()
+        if (
+            self._ids is None
+            or self._generation != _Generation.value
+            or now - self._loaded_at > MAX_AGE
+        ):
+            generation = _Generation.value  # before the read: a change during it reloads
+            async with self.db.session() as session:
+                rows = await session.scalars(
+                    select(col(Staff.telegram_user_id)).where(col(Staff.active).is_(True))
+                )
+                self._ids = frozenset(rows)
+            self._loaded_at, self._generation = now, generation
+        return telegram_user_id in self._ids
