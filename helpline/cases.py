@@ -66,12 +66,23 @@ def update_row(services: Services, row: IntakeDraft, draft: Draft) -> IntakeDraf
     return row
 
 
-async def case_view(session: AsyncSession, request: Request, *, full: bool = False) -> CaseView:
-    """The facts a card shows; ``full`` adds the question and phone for the claimer."""
+async def case_view(
+    session: AsyncSession,
+    request: Request,
+    *,
+    full: bool = False,
+    known: repo.Familiarity | None = None,
+) -> CaseView:
+    """The facts a card shows; ``full`` adds the question and phone for the claimer.
+
+    ``known``: the resident's familiarity as found just before this request was created
+    (by the resident's Telegram id and phone). Its earlier requests and other open one
+    are this card's, so the two lookups are not made again.
+    """
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     assert request.id is not None
     # Earlier: the resident's requests before this one; open: another one still open.
-    known = await repo.familiarity(
+    known = known or await repo.familiarity(
         session=session,
         telegram_user_id=resident.telegram_user_id if resident else None,
         phone=resident.phone if resident else None,
@@ -115,14 +126,20 @@ async def schedule_escalations(session: AsyncSession, services: Services, reques
 
 
 async def post_card(
-    session: AsyncSession, services: Services, request: Request, *, extra: str = ""
+    session: AsyncSession,
+    services: Services,
+    request: Request,
+    *,
+    extra: str = "",
+    known: repo.Familiarity | None = None,
 ) -> None:
     """Puts the queue card with its Claim button in the outbox (``extra``: a line below it).
 
     The request is now waiting in its queue, so its escalation clock starts too.
+    ``known``: see ``case_view``.
     """
     await schedule_escalations(session, services, request)
-    view = await case_view(session, request)
+    view = await case_view(session, request, known=known)
     chat = queue_chat(services, request.queue)
     if chat is not None:
         await repo.enqueue(
@@ -293,8 +310,10 @@ async def submit_intake(
             setattr(request, name, value)
         await session.flush()
     else:
+        # By the resident row just stored (its phone may be an earlier one), as the
+        # card's own lookup would be: then the card can reuse it.
         known = await repo.familiarity(
-            session=session, telegram_user_id=row.user_id, phone=draft.phone
+            session=session, telegram_user_id=resident.telegram_user_id, phone=resident.phone
         )
         urgency = max(
             (draft.urgency, services.config.categories[category].urgency),
@@ -312,7 +331,7 @@ async def submit_intake(
             created_at=now,
             **fields,
         )
-        await post_card(session, services, request)
+        await post_card(session, services, request, known=known)
     await repo.log_contact(
         session=session,
         occurred_at=now,

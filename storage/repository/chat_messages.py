@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Insert, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,20 +26,23 @@ async def remember_messages(
     """Records message ids of a private chat; an id already recorded is skipped.
 
     One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): no read first. A
-    Core insert on the table: append-only rows need no ORM objects (less CPU per update).
+    Core insert on the table, built once per dialect and run with the rows as
+    parameters: append-only rows need no ORM objects, and the statement no new compile
+    (about 40 % less CPU than building it each time, bench/RESULTS-perf.md).
     """
     rows = [
         {"chat_id": chat_id, "message_id": m, "outgoing": outgoing, "sent_at": now}
         for m in sorted(set(message_ids))
     ]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
+    if rows:
+        await session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
+
+
+@cache
+def _insert_ignoring_known(dialect: str) -> Insert:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ChatMessage.__table__).values(rows)  # type: ignore[attr-defined]
-    await session.execute(
-        statement.on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
-    )
+    table = ChatMessage.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
 
 
 async def chat_message_ids(*, session: AsyncSession, chat_id: int, since: datetime) -> list[int]:
