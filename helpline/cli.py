@@ -134,7 +134,7 @@ def run(
         return
     from telegram.error import InvalidToken, NetworkError
 
-    from helpline.app import build_application
+    from helpline.app import build_application, freeze_startup_objects
     from helpline.services import SERVICES_KEY
 
     try:
@@ -148,6 +148,7 @@ def run(
         fail("--webhook needs the settings WEBHOOK_URL and WEBHOOK_SECRET")
     # Start-up failures (token refused, Bot API unreachable, database down) are one line.
     logging.getLogger("telegram.ext").addFilter(_no_bootstrap_traceback)
+    freeze_startup_objects()
     try:
         _serve(application, settings, webhook=webhook)
     except InvalidToken:
