@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
-import gc
 import platform
 import random
 import statistics
