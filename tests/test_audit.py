@@ -36,7 +36,7 @@ async def test_record_audit_appends_a_row(db: Database) -> None:
             detail="via=claim",
             now=NOW,
         )
-        assert entry.id is not None
+    assert entry.id is not None, "written by the commit"
     async with db.session() as session:
         rows = await audit_entries(session=session, start=NOW, end=NOW + timedelta(seconds=1))
     assert [
@@ -78,7 +78,7 @@ async def test_database_refuses_to_change_audit_rows(db: Database, statement: st
 async def test_orm_update_of_an_audit_row_is_refused(db: Database) -> None:
     async with db.session() as session:
         entry = await record_audit(session=session, actor_staff_id=None, action="export", now=NOW)
-        entry_id = entry.id
+    entry_id = entry.id  # given by the commit's flush
     with pytest.raises(Exception, match="append-only"):
         async with db.session() as session:
             stored = await session.get(AuditEntry, entry_id)

@@ -29,7 +29,7 @@ async def test_times_come_back_aware_in_utc(db: Database) -> None:
             kind="hulpvraag",
             event="call",
         )
-        contact_id = contact.id
+    contact_id = contact.id  # given by the commit's flush
     async with db.session() as session:
         stored = await session.get(Contact, contact_id)
         assert stored is not None

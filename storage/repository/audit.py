@@ -43,8 +43,7 @@ async def record_audit(
         resident_id=resident_id,
         detail=detail[:MAX_DETAIL] if detail else None,
     )
-    session.add(entry)
-    await session.flush()
+    session.add(entry)  # written with the next flush or the commit (see ``log_contact``)
     return entry
 
 

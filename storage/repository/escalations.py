@@ -14,10 +14,10 @@ from storage.models import Escalation
 async def schedule_escalations(
     *, session: AsyncSession, request_id: int, stages: list[tuple[str, datetime]], now: datetime
 ) -> None:
-    """Adds the pending escalation stages of a request."""
+    """Adds the pending escalation stages of a request (written with the next flush or the
+    commit, see ``log_contact``)."""
     for stage, due_at in stages:
         session.add(Escalation(request_id=request_id, stage=stage, due_at=due_at, created_at=now))
-    await session.flush()
 
 
 async def take_due_escalations(

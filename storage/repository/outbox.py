@@ -24,7 +24,8 @@ async def enqueue(
 ) -> Outbox:
     """Adds a message to the outbox, due at ``not_before`` (default ``now``).
 
-    It is sent by the dispatcher after the transaction commits.
+    It is sent by the dispatcher after the transaction commits, and written with the
+    transaction's next flush or its commit (no flush of its own, see ``log_contact``).
     """
     row = add_outbox_row(
         session=session,
@@ -36,7 +37,6 @@ async def enqueue(
         request_id=request_id,
         not_before=not_before,
     )
-    await session.flush()
     session.info[QUEUED_KEY] = True
     return row
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from storage.models import ReferenceCounter, Request, RequestStatus
@@ -76,9 +77,13 @@ async def claim_request(
     )
     won = (await session.execute(statement)).scalar_one_or_none() is not None
     if won:
-        request = await session.get(Request, request_id)
+        # The loaded request learns what the UPDATE wrote, without reading it back.
+        request = await session.get(Request, request_id)  # from the identity map, usually
         if request is not None:
-            await session.refresh(request)
+            at = now.astimezone(UTC)  # as the column gives it back
+            changed = {"claimed_by": staff_id, "claimed_at": at, "status": RequestStatus.claimed}
+            for name, value in changed.items():
+                set_committed_value(request, name, value)
     return won
 
 
