@@ -45,23 +45,32 @@ def draft_from_row(row: IntakeDraft) -> Draft:
 
 
 def update_row(services: Services, row: IntakeDraft, draft: Draft) -> IntakeDraft:
-    """Copies the pure draft onto its row, stamping consent the moment it is given."""
+    """Copies the pure draft onto its row, stamping consent the moment it is given.
+
+    Only what changed is set: each assignment to a model attribute runs the ORM's
+    change tracking, and a step changes one or two fields of twelve.
+    """
     now = services.clock()
     if draft.consented and row.consent_at is None:
         row.consent_at = now
         row.consent_version = services.config.organisation.privacy_version
-    row.step = draft.step.value
-    row.language = draft.language
-    row.first_name = draft.first_name
-    row.question = draft.question
-    row.category = draft.category
-    row.alternatives = ",".join(draft.alternatives)
-    row.urgency = draft.urgency
-    row.kind = draft.kind
-    row.village = draft.village
-    row.phone = draft.phone
-    row.contact_preference = draft.contact_preference
-    row.preferred_time = draft.preferred_time
+    values = {
+        "step": draft.step.value,
+        "language": draft.language,
+        "first_name": draft.first_name,
+        "question": draft.question,
+        "category": draft.category,
+        "alternatives": ",".join(draft.alternatives),
+        "urgency": draft.urgency,
+        "kind": draft.kind,
+        "village": draft.village,
+        "phone": draft.phone,
+        "contact_preference": draft.contact_preference,
+        "preferred_time": draft.preferred_time,
+    }
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
     row.updated_at = now
     return row
 
@@ -111,11 +120,17 @@ def queue_chat(services: Services, queue: str) -> int | None:
     return chats.get(queue) or chats.get(services.config.triage_queue)
 
 
-async def schedule_escalations(session: AsyncSession, services: Services, request: Request) -> None:
-    """Starts the escalation clock of a request that is (again) waiting in its queue."""
+async def schedule_escalations(
+    session: AsyncSession, services: Services, request: Request, *, new: bool = False
+) -> None:
+    """Starts the escalation clock of a request that is (again) waiting in its queue.
+
+    ``new``: created in this transaction, so there is no earlier clock to stop.
+    """
     assert request.id is not None
     now = services.clock()
-    await repo.cancel_escalations(session=session, request_id=request.id, now=now)
+    if not new:
+        await repo.cancel_escalations(session=session, request_id=request.id, now=now)
     stages = escalation_times(
         created_at=now,
         urgency=request.urgency,
@@ -132,13 +147,14 @@ async def post_card(
     *,
     extra: str = "",
     known: repo.Familiarity | None = None,
+    new: bool = False,
 ) -> None:
     """Puts the queue card with its Claim button in the outbox (``extra``: a line below it).
 
     The request is now waiting in its queue, so its escalation clock starts too.
-    ``known``: see ``case_view``.
+    ``known``: see ``case_view``; ``new``: see ``schedule_escalations``.
     """
-    await schedule_escalations(session, services, request)
+    await schedule_escalations(session, services, request, new=new)
     view = await case_view(session, request, known=known)
     chat = queue_chat(services, request.queue)
     if chat is not None:
@@ -252,7 +268,7 @@ async def raise_crisis(
             consent_version=VITAL_INTEREST,
             created_at=services.clock(),
         )
-        await post_card(session, services, request)
+        await post_card(session, services, request, known=known, new=True)
     if draft_row is not None:
         # Kept as a note: the request's summary becomes the intake's question. Outside
         # an intake the message handler keeps the message (and logs it as a contact).
@@ -331,7 +347,7 @@ async def submit_intake(
             created_at=now,
             **fields,
         )
-        await post_card(session, services, request, known=known)
+        await post_card(session, services, request, known=known, new=True)
     await repo.log_contact(
         session=session,
         occurred_at=now,
@@ -391,7 +407,7 @@ async def submit_staff_intake(
         staff_id=actor.id,
         **repo.request_contact_fields(request),
     )
-    await post_card(session, services, request)
+    await post_card(session, services, request, new=True)
     if urgency == "crisis":
         await alert_crisis(session, services, request)
     return request

@@ -2,7 +2,11 @@
 
 PTB's ``concurrent_updates`` runs updates in parallel with no order at all; a
 resident pressing two buttons quickly could see them handled out of order. This
-processor runs updates of one chat one after another, and different chats at once.
+processor runs the updates of one person in one chat one after another, and all others
+at once. In a private chat that is the chat. In a group (a queue's cards) it is each
+member: staff pressing Claim on different cards, or on the same one, need not wait for
+each other (the database decides who wins a claim); with Telegram's round trips of
+about 100 ms per call, one line for a whole group would make a busy group slow.
 """
 
 from __future__ import annotations
@@ -16,21 +20,20 @@ from telegram.ext import BaseUpdateProcessor
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Serialises updates per chat (or user) with one lock per chat."""
+    """Serialises updates per (chat, person) with one lock each."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        self._waiting: dict[tuple[int, int], int] = {}
 
     @staticmethod
-    def _key(update: object) -> int:
+    def _key(update: object) -> tuple[int, int]:
+        """(chat, person): in a private chat the two are one; 0 where there is none."""
         if isinstance(update, Update):
-            if update.effective_chat is not None:
-                return update.effective_chat.id
-            if update.effective_user is not None:
-                return update.effective_user.id
-        return 0
+            chat, user = update.effective_chat, update.effective_user
+            return (chat.id if chat else 0, user.id if user else 0)
+        return (0, 0)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Waits for earlier updates of the same chat, then runs this one."""
