@@ -130,6 +130,9 @@ def build_services(
     )
     services.dispatcher.hooks.append(partial(run_escalations, services))
     services.dispatcher.hooks.append(ChatLogPruner(database, clock))  # ids for /wis: 48 h
+    checkpointer = database.checkpoint_off_the_loop()  # SQLite: no fsync inside a commit
+    if checkpointer is not None:
+        services.dispatcher.hooks.append(checkpointer)
     services.dispatcher.on_blocked = partial(chat_blocked, services)
     services.dispatcher.on_given_up = partial(reminders_uncertain, services)
     # Follow-up calls (issue 5): reminders, 403 on a reminder, wake-up at the next due time.

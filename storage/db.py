@@ -76,9 +76,14 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # One connection per process: SQLite has one writer anyway, and waiting for the
         # pool is an async wait, where waiting on the file lock would block a thread.
-        kwargs.update(
-            pool_size=pool_size or 1, max_overflow=0, pool_timeout=60, pool_reset_on_return=None
-        )
+        # (In memory there is one shared connection anyway: the dialect's StaticPool.)
+        if database not in ("", ":memory:") and "mode=memory" not in url:
+            kwargs.update(
+                pool_size=pool_size or 1,
+                max_overflow=0,
+                pool_timeout=60,
+                pool_reset_on_return=None,
+            )
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine
@@ -96,6 +101,22 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url, pool_size=pool_size)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def checkpoint_off_the_loop(self) -> sqlite_inline.WalCheckpointer | None:
+        """For the bot, before its first session: SQLite's own checkpoints (inside a
+        commit, so on the event loop) are turned off, and the checkpointer returned does
+        them on a thread (``sqlite_inline.WalCheckpointer``). None where there is no WAL
+        file to checkpoint: PostgreSQL, or SQLite in memory."""
+        url = make_url(self.url)
+        database = url.database or ""
+        if self.dialect != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+            return None
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _no_checkpoint_in_commits(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+        return sqlite_inline.WalCheckpointer(str(Path(database).expanduser()))
 
     @property
     def dialect(self) -> str:

@@ -120,3 +120,39 @@ async def test_sqlite_transactions_take_the_write_lock_up_front(tmp_path: Path) 
     finally:
         other.close()
         await db.dispose()
+
+
+async def test_wal_checkpoints_run_on_a_thread_not_in_commits(tmp_path: Path) -> None:
+    """SQLite checkpoints inside a commit (an fsync on the event loop); the bot's
+    connection leaves that to a checkpointer that runs on a worker thread."""
+    path = tmp_path / "h.db"
+    db = Database(f"sqlite:///{path}")
+    checkpointer = db.checkpoint_off_the_loop()
+    assert checkpointer is not None
+    await upgrade(db)
+    try:
+        async with db.session() as session:
+            assert await session.scalar(text("PRAGMA wal_autocheckpoint")) == 0
+        for n in range(60):  # well past SQLite's own threshold of 1,000 pages
+            async with db.session() as session:
+                await session.execute(
+                    text(
+                        "INSERT INTO staff (telegram_user_id, name, role, active, created_at) "
+                        "VALUES (:id, :name, 'staff', 1, CURRENT_TIMESTAMP)"
+                    ),
+                    [{"id": n * 1000 + k, "name": "x" * 100} for k in range(1000)],
+                )
+        copied = await checkpointer()  # everything since the start: no commit did it
+        assert copied > 2000, copied
+        async with db.session() as session:
+            assert await session.scalar(text("SELECT count(*) FROM staff")) == 60_000
+    finally:
+        await db.dispose()
+
+
+async def test_no_checkpointer_where_there_is_no_wal_file() -> None:
+    db = Database("sqlite:///:memory:")
+    try:
+        assert db.checkpoint_off_the_loop() is None
+    finally:
+        await db.dispose()
