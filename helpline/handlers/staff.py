@@ -57,8 +57,14 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         # The holder pressing again (e.g. the details never came because the bot stopped
         # right after the claim) gets the details again; nothing is claimed or logged twice.
         again = request.claimed_by == staff.id and request.status == RequestStatus.claimed
-        won = again or await repo.claim_request(
-            session=session, request_id=request_id, staff_id=staff.id, now=services.clock()
+        # Already taken as read: lost without asking (the conditional UPDATE is what
+        # decides a race; a request seen taken cannot be won in this transaction).
+        taken = request.claimed_by is not None or request.status != RequestStatus.open
+        won = again or (
+            not taken
+            and await repo.claim_request(
+                session=session, request_id=request_id, staff_id=staff.id, now=services.clock()
+            )
         )
         if won and not again:
             await repo.cancel_escalations(
