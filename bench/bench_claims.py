@@ -38,7 +38,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from storage import repository as repo
-from storage.db import Database
+from storage.db import Database, normalise_url
 from storage.migrate import upgrade
 from storage.models import Channel, Contact, Direction, Request, RequestStatus, Role
 
@@ -199,10 +199,12 @@ async def main() -> int:
     args = parser.parse_args()
     rates: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'claims.db'}"
-        backend = url.split(":", 1)[0]
+        url = normalise_url(args.database_url or f"sqlite:///{Path(tmp) / 'claims.db'}")
+        backend = url.split(":", 1)[0]  # the driver the bot would use for this URL
         print(f"claim contention on {backend}, connections: {args.connections or 'default'}")
         for n in range(args.rounds):
+            if not args.database_url:  # a fresh SQLite file each round
+                url = normalise_url(f"sqlite:///{Path(tmp) / f'claims-{n}.db'}")
             rate, problems = await one_round(url, args, seed=n)
             rates.append(rate)
             if problems:
