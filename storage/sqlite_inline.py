@@ -43,10 +43,8 @@ _T = TypeVar("_T")
 
 def is_busy(error: sqlite3.OperationalError) -> bool:
     """Whether ``error`` is SQLite's "database is locked" (SQLITE_BUSY, any variant)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is None:  # raised by Python itself, not by SQLite
-        return False
-    return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    code = getattr(error, "sqlite_errorcode", None)  # None: raised by Python, not SQLite
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 class InlineConnection(sqlite3.Connection):
