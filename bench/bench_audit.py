@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         print(f"database: {url.split('@')[-1]}")
         asyncio.run(bench(url, args.rows))
 

@@ -138,7 +138,7 @@ def percentile(values: list[float], q: float) -> float:
 def prepare(pending: int, burst: int, overdue: bool) -> tuple[Path, str, datetime, float]:
     """A fresh migrated database filled by a child process; returns (dir, url, T0, seconds)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-calls-"))
-    url = f"sqlite+aiosqlite:///{tmp / 'helpline.db'}"
+    url = f"sqlite:///{tmp / 'helpline.db'}"
     asyncio.run(_migrate(url))
     started = datetime.now(UTC)
     t0 = started - timedelta(minutes=10) if overdue else started + timedelta(seconds=LEAD_START)

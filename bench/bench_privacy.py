@@ -107,7 +107,7 @@ async def timed(label: str, work: Any) -> Any:
 
 async def main(residents: int, url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        db = Database(url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         await upgrade(db)
         await timed(f"fill {residents} residents ({residents * 4} contacts)", fill(db, residents))
         policy = cutoffs(RetentionPolicy(), NOW)

@@ -195,7 +195,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
-        url = f"sqlite+aiosqlite:///{db_path}"
+        url = f"sqlite:///{db_path}"
 
         async def migrate() -> None:
             db = Database(url)

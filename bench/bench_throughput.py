@@ -258,7 +258,7 @@ async def helpline_run(
 
     settings = Settings(
         telegram_bot_token=None,
-        database_url=f"sqlite+aiosqlite:///{tmp / 'helpline.db'}",
+        database_url=f"sqlite:///{tmp / 'helpline.db'}",
         HELPLINE_DATA_DIR=tmp,
     )
     services = build_services(settings, clock=clock)

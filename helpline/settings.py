@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         """The database URL; default an SQLite file in the data directory."""
-        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'helpline.db'}"
+        return self.database_url or f"sqlite:///{self.data_dir / 'helpline.db'}"
 
     @property
     def zone(self) -> ZoneInfo:
