@@ -41,9 +41,11 @@ async def remember(
     ids = [m for m in message_ids if m]
     if not ids or not is_private(chat_id):
         return
-    async with db.session() as session:
+    # A plain connection, not an ORM session: one insert needs none of its machinery,
+    # and this runs after almost every update.
+    async with db.engine.begin() as connection:
         await remember_messages(
-            session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
+            session=connection, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
         )
 
 

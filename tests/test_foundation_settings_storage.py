@@ -156,3 +156,20 @@ async def test_no_checkpointer_where_there_is_no_wal_file() -> None:
         assert db.checkpoint_off_the_loop() is None
     finally:
         await db.dispose()
+
+
+async def test_the_bot_checkpoints_on_its_dispatcher_tick(tmp_path: Path) -> None:
+    from helpline.app import build_services
+    from storage.sqlite_inline import WalCheckpointer
+
+    settings = Settings(
+        telegram_bot_token=None,
+        database_url=f"sqlite:///{tmp_path / 'h.db'}",
+        HELPLINE_DATA_DIR=tmp_path,
+    )
+    services = build_services(settings)
+    try:
+        hooks = [h for h in services.dispatcher.hooks if isinstance(h, WalCheckpointer)]
+        assert len(hooks) == 1 and hooks[0].path == str(tmp_path / "h.db")
+    finally:
+        await services.db.dispose()

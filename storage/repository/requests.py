@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -98,11 +98,17 @@ async def set_card(
     )
 
 
+_LATEST_OPEN = (  # built once: asked on a resident's every message outside an intake
+    select(Request)
+    .where(
+        col(Request.resident_id) == bindparam("resident_id"),
+        col(Request.status).in_(OPEN_STATUSES),
+    )
+    .order_by(col(Request.id).desc())
+    .limit(1)
+)
+
+
 async def latest_open_request(*, session: AsyncSession, resident_id: int) -> Request | None:
     """The resident's most recent request that is still open or claimed."""
-    return await session.scalar(
-        select(Request)
-        .where(col(Request.resident_id) == resident_id, col(Request.status).in_(OPEN_STATUSES))
-        .order_by(col(Request.id).desc())
-        .limit(1)
-    )
+    return await session.scalar(_LATEST_OPEN, {"resident_id": resident_id})

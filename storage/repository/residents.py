@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Request, RequestStatus, Resident
+
+_BY_TELEGRAM_ID = select(Resident).where(
+    col(Resident.telegram_user_id) == bindparam("telegram_user_id")
+)
 
 
 async def get_resident_by_telegram_id(
     *, session: AsyncSession, telegram_user_id: int
 ) -> Resident | None:
     """The resident who uses this Telegram account, or None."""
-    return await session.scalar(
-        select(Resident).where(col(Resident.telegram_user_id) == telegram_user_id)
-    )
+    return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
 
 
 async def upsert_telegram_resident(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -41,13 +41,20 @@ async def set_queues(*, session: AsyncSession, staff_id: int, queues: list[str])
     await session.flush()
 
 
+# Built once: these run on almost every staff update (a claim, a relay, a command).
+_ACTIVE_STAFF = select(Staff).where(
+    col(Staff.telegram_user_id) == bindparam("telegram_user_id"), col(Staff.active).is_(True)
+)
+_QUEUES_OF = (
+    select(col(QueueMembership.queue))
+    .where(col(QueueMembership.staff_id) == bindparam("staff_id"))
+    .order_by(col(QueueMembership.queue))
+)
+
+
 async def get_staff(*, session: AsyncSession, telegram_user_id: int) -> Staff | None:
     """The active staff member with this Telegram id, or None."""
-    return await session.scalar(
-        select(Staff).where(
-            col(Staff.telegram_user_id) == telegram_user_id, col(Staff.active).is_(True)
-        )
-    )
+    return await session.scalar(_ACTIVE_STAFF, {"telegram_user_id": telegram_user_id})
 
 
 async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | None:
@@ -57,12 +64,7 @@ async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | No
 
 async def staff_queues(*, session: AsyncSession, staff_id: int) -> list[str]:
     """The queues a staff member works, sorted."""
-    rows = await session.scalars(
-        select(col(QueueMembership.queue))
-        .where(col(QueueMembership.staff_id) == staff_id)
-        .order_by(col(QueueMembership.queue))
-    )
-    return list(rows)
+    return list(await session.scalars(_QUEUES_OF, {"staff_id": staff_id}))
 
 
 async def list_staff(*, session: AsyncSession) -> list[tuple[Staff, list[str]]]:
