@@ -41,11 +41,9 @@ async def remember(
     ids = [m for m in message_ids if m]
     if not ids or not is_private(chat_id):
         return
-    # A plain connection, not an ORM session: one insert needs none of its machinery,
-    # and this runs after almost every update.
-    async with db.engine.begin() as connection:
+    async with db.session() as session:
         await remember_messages(
-            session=connection, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
+            session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
         )
 
 

@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import Insert, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import ChatMessage, Resident
@@ -17,7 +17,7 @@ from storage.models import ChatMessage, Resident
 
 async def remember_messages(
     *,
-    session: AsyncSession | AsyncConnection,
+    session: AsyncSession,
     chat_id: int,
     message_ids: Iterable[int],
     outgoing: bool,
@@ -29,17 +29,13 @@ async def remember_messages(
     Core insert on the table, built once per dialect and run with the rows as
     parameters: append-only rows need no ORM objects, and the statement no new compile
     (about 40 % less CPU than building it each time, bench/RESULTS-perf.md).
-    ``session`` may be a plain connection: ids recorded on their own need no ORM session.
     """
     rows = [
         {"chat_id": chat_id, "message_id": m, "outgoing": outgoing, "sent_at": now}
         for m in sorted(set(message_ids))
     ]
     if rows:
-        dialect = (
-            session.dialect if isinstance(session, AsyncConnection) else session.get_bind().dialect
-        )
-        await session.execute(_insert_ignoring_known(dialect.name), rows)
+        await session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
 
 
 @cache
