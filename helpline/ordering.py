@@ -36,7 +36,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return (0, 0)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Waits for earlier updates of the same chat, then runs this one."""
+        """Waits for earlier updates of the same person in the same chat, then runs this one."""
         key = self._key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
