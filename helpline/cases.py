@@ -91,12 +91,13 @@ async def case_view(
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     assert request.id is not None
     # Earlier: the resident's requests before this one; open: another one still open.
-    known = known or await repo.familiarity(
-        session=session,
-        telegram_user_id=resident.telegram_user_id if resident else None,
-        phone=resident.phone if resident else None,
-        request_id=request.id,
-    )
+    if known is None:
+        known = await repo.familiarity(
+            session=session,
+            telegram_user_id=resident.telegram_user_id if resident else None,
+            phone=resident.phone if resident else None,
+            request_id=request.id,
+        )
     earlier, open_queue = known.earlier_requests, known.open_queue
     return CaseView(
         request_id=request.id,

@@ -30,6 +30,11 @@ def is_private(chat_id: int) -> bool:
     return chat_id > 0
 
 
+def _recordable(chat_id: int, message_ids: Iterable[int]) -> list[int]:
+    """The ids worth keeping: real ones (a failed send has none), of a private chat."""
+    return [m for m in message_ids if m] if is_private(chat_id) else []
+
+
 async def remember(
     db: Database, *, chat_id: int, message_ids: Iterable[int], outgoing: bool, now: datetime
 ) -> None:
@@ -38,13 +43,12 @@ async def remember(
     Called after a send (the id exists only then); a failure here must not undo the
     send, and the caller logs nothing about the chat's content.
     """
-    ids = [m for m in message_ids if m]
-    if not ids or not is_private(chat_id):
-        return
-    async with db.session() as session:
-        await remember_messages(
-            session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
-        )
+    ids = _recordable(chat_id, message_ids)
+    if ids:
+        async with db.session() as session:
+            await remember_messages(
+                session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
+            )
 
 
 async def remember_in(
@@ -60,8 +64,8 @@ async def remember_in(
     For ids known before the update's one transaction commits (the incoming message,
     a safety reply sent first), so they cost no transaction of their own.
     """
-    ids = [m for m in message_ids if m]
-    if ids and is_private(chat_id):
+    ids = _recordable(chat_id, message_ids)
+    if ids:
         await remember_messages(
             session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
         )

@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
+from storage import repository as repo
 from storage.db import Database
 from storage.models import Staff
 
@@ -87,9 +87,6 @@ class StaffDirectory:
         ):
             generation = _Generation.value  # before the read: a change during it reloads
             async with self.db.session() as session:
-                rows = await session.scalars(
-                    select(col(Staff.telegram_user_id)).where(col(Staff.active).is_(True))
-                )
-                self._ids = frozenset(rows)
+                self._ids = await repo.active_staff_ids(session=session)
             self._loaded_at, self._generation = now, generation
         return telegram_user_id in self._ids

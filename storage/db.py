@@ -28,7 +28,22 @@ from sqlalchemy.pool import NullPool
 
 from storage import sqlite_inline
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a statement waits for another process's write lock (on a worker thread).
+SQLITE_BUSY_TIMEOUT_MS = sqlite_inline.DEFAULT_BUSY_TIMEOUT_MS
+
+
+def sqlite_in_memory(url: str) -> bool:
+    """Whether this SQLite URL is an in-memory database (one shared connection)."""
+    parsed = make_url(url)
+    return (parsed.database or "") in ("", ":memory:") or "mode=memory" in url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain SQLite file URL; None in memory or for a ``file:`` URI."""
+    database = make_url(url).database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
 
 
 def normalise_url(url: str) -> str:
@@ -47,9 +62,8 @@ def normalise_url(url: str) -> str:
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The connection itself never waits for a lock (that would block the event
-        # loop); a locked statement waits this long on a thread instead.
-        dbapi_connection.busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS
+        # (The connection itself never waits for a lock, which would block the event
+        # loop: a locked statement waits SQLITE_BUSY_TIMEOUT_MS on a thread instead.)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -71,13 +85,13 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         # One connection per process: SQLite has one writer anyway, and waiting for the
         # pool is an async wait, where waiting on the file lock would block a thread.
         # (In memory there is one shared connection anyway: the dialect's StaticPool.)
-        if database not in ("", ":memory:") and "mode=memory" not in url:
+        if not sqlite_in_memory(url):
             kwargs.update(
                 pool_size=pool_size or 1,
                 max_overflow=0,
@@ -107,16 +121,15 @@ class Database:
         commit, so on the event loop) are turned off, and the checkpointer returned does
         them on a thread (``sqlite_inline.WalCheckpointer``). None where there is no WAL
         file to checkpoint: PostgreSQL, or SQLite in memory."""
-        url = make_url(self.url)
-        database = url.database or ""
-        if self.dialect != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        path = sqlite_file(self.url) if self.dialect == "sqlite" else None
+        if path is None:
             return None
 
         @event.listens_for(self.engine.sync_engine, "connect")
         def _no_checkpoint_in_commits(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
-        return sqlite_inline.WalCheckpointer(str(Path(database).expanduser()))
+        return sqlite_inline.WalCheckpointer(str(path))
 
     @property
     def dialect(self) -> str:

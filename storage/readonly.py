@@ -21,14 +21,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
+from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database, sqlite_in_memory
 
 
 def _separate_connections_possible(db: Database) -> bool:
-    url = make_url(db.url)
-    database = url.database or ""
-    in_memory = database in ("", ":memory:") or "mode=memory" in str(url)
-    return db.dialect == "sqlite" and not in_memory
+    return db.dialect == "sqlite" and not sqlite_in_memory(db.url)
 
 
 @asynccontextmanager

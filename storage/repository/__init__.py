@@ -86,6 +86,7 @@ from storage.repository.residents import (
 )
 from storage.repository.staff import (
     StaffExistsError,
+    active_staff_ids,
     add_staff,
     get_staff,
     get_staff_by_id,
@@ -98,6 +99,7 @@ from storage.repository.staff import (
 __all__ = [
     "Familiarity",
     "StaffExistsError",
+    "active_staff_ids",
     "add_note",
     "add_outbox_row",
     "add_staff",

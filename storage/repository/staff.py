@@ -57,6 +57,15 @@ async def get_staff(*, session: AsyncSession, telegram_user_id: int) -> Staff | 
     return await session.scalar(_ACTIVE_STAFF, {"telegram_user_id": telegram_user_id})
 
 
+async def active_staff_ids(*, session: AsyncSession) -> frozenset[int]:
+    """The Telegram ids of all active staff members."""
+    return frozenset(
+        await session.scalars(
+            select(col(Staff.telegram_user_id)).where(col(Staff.active).is_(True))
+        )
+    )
+
+
 async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | None:
     """The staff member with this database id (active or not)."""
     return await session.get(Staff, staff_id)
