@@ -82,6 +82,7 @@ from helpline.ordering import PerChatUpdateProcessor
 from helpline.reminders import next_due, reminder_blocked, run_reminders
 from helpline.retention import CHECK_INTERVAL as RETENTION_CHECK_INTERVAL
 from helpline.retention import retention_job
+from helpline.safe_send import answer_query
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
 from helpline.settings import Settings
 from storage.db import Database
@@ -300,8 +301,9 @@ def build_application(
 async def _staff_intake_button(update: Update, context: HelplineContext) -> None:
     """A button of the staff intake; stale or foreign presses get a short answer."""
     if not await staff_intake_input(update, context) and update.callback_query is not None:
-        await update.callback_query.answer(
-            context.services.texts("claim_gone", context.services.staff_language)
+        await answer_query(
+            update.callback_query,
+            context.services.texts("claim_gone", context.services.staff_language),
         )
 
 
@@ -311,7 +313,7 @@ async def _impossible_id(update: Update, context: HelplineContext) -> None:
     numbers = re.findall(r"\d+", query.data or "") if query is not None else []
     if query is None or all(int(n) <= MAX_ROW_ID for n in numbers):
         return  # a real id of ten digits: the other handlers take it
-    await query.answer(context.services.texts("claim_gone", context.services.staff_language))
+    await answer_query(query, context.services.texts("claim_gone", context.services.staff_language))
     raise ApplicationHandlerStop
 
 
@@ -323,7 +325,7 @@ async def _stale_button(update: Update, context: HelplineContext) -> None:
     if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
         await on_resident_update(update, context)
         return
-    await query.answer(context.services.texts("claim_gone", context.services.staff_language))
+    await answer_query(query, context.services.texts("claim_gone", context.services.staff_language))
 
 
 __all__: list[Any] = ["build_application", "build_services"]

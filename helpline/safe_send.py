@@ -22,6 +22,23 @@ ATTEMPTS = 3
 PAUSE_SECONDS = 0.5
 
 
+async def answer_query(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answers a button press (stops the spinner, or shows ``text``); failing is fine.
+
+    Telegram refuses a second answer and one after about 15 s: "query is too old". That
+    happens after a restart, when the press is delivered again (the first run answered it
+    and died before it confirmed the update). The press itself must still be handled.
+    """
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        logger.info("button press not answered: %s", exc.message)
+    except TelegramError:  # a timeout or a 5xx: the spinner stops by itself
+        logger.warning("answer to a button press failed", exc_info=True)
+
+
 async def edit_pressed(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:

@@ -373,7 +373,8 @@ async def test_sigkill_at_random_points_loses_and_doubles_nothing(
     assert planned >= 5 and len(reminders) == planned, (planned, reminders)
 
     logs = read_logs(tmp_path)
-    assert "Traceback" not in logs, logs[logs.index("Traceback") - 2000 :][:4000]
+    # The message starts just before the traceback: CI shows only the head of a long one.
+    assert "Traceback" not in logs, logs[max(logs.index("Traceback") - 300, 0) :][:3000]
     assert bot.runs == KILLS + 1, bot.runs
     if db.dialect == "sqlite":
         await db.dispose()

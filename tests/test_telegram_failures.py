@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from helpline.app import build_application, build_services
 from helpline.testing import FakeRequest, FakeTelegram, FakeUser
+from helpline.testing.fake_methods import QUERY_INVALID
 from storage.db import Database
 from storage.models import Outbox, OutboxStatus
 from tests.bot_harness import GROUP_BASE, FakeClock, Harness, complete_intake, make_settings
@@ -125,6 +126,34 @@ async def test_resident_prompt_lost_to_a_server_error_comes_again(
         assert "Gaat het over" in mia.last_text(), "the prompt is sent again, not lost"
         await mia.press("Ja")
         assert "welke plaats" in mia.last_text()
+
+
+@pytest.mark.parametrize("code", [400, 0], ids=["too-old", "timeout"])
+async def test_a_press_telegram_will_not_let_us_answer_is_still_handled(
+    db: Database, tmp_path: Path, code: int
+) -> None:
+    # A press delivered again after a restart was answered by the run that died: Telegram
+    # then says "query is too old". The answer only stops a spinner; the press counts.
+    async with plain_app(db, tmp_path) as h:
+        mia = h.chat(MIA)
+        await mia.say("/start")
+        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        await mia.press("akkoord")
+        assert "eigen woorden" in mia.last_text()
+        await mia.say(QUESTION)
+        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        await mia.press("Ja")
+        assert "welke plaats" in mia.last_text()
+        await mia.press("Drunen")
+        await mia.share_contact("0612345678")
+        await mia.press("Ochtend")
+        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        await mia.press("Versturen")
+        assert "HH-2026-00001" in mia.last_text()
+        sanne = await h.add_staff(SANNE, "wijkteam_drunen")
+        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        await sanne.press("Oppakken", chat_id=h.group("wijkteam_drunen"))
+        assert "U heeft HH-2026-00001" in sanne.last_text()
 
 
 async def test_claimer_who_never_opened_a_private_chat_is_told_and_keeps_the_claim(

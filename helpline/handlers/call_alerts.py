@@ -17,6 +17,7 @@ from helpline.access import Actor, actor_for
 from helpline.cases import queue_chat
 from helpline.handlers.casework import reply_to_press
 from helpline.render import markup_json
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 
@@ -35,10 +36,10 @@ async def alert_button(update: Update, context: HelplineContext) -> None:
         actor = await actor_for(session, user.id)
         alert = await repo.get_alert(session=session, alert_id=press.id) if press else None
         if actor is None or press is None or not actor.may("close_call_alert"):
-            await query.answer(t("circle_not_coordinator", lang), show_alert=True)
+            await answer_query(query, t("circle_not_coordinator", lang), alert=True)
             return
         if alert is None or alert.status != "open":
-            await query.answer(t("circle_already_closed", lang), show_alert=True)
+            await answer_query(query, t("circle_already_closed", lang), alert=True)
             return
         actions = callwork.call_config(services).alert_actions
         if press.step == "do" and press.value in actions:
@@ -64,9 +65,9 @@ async def alert_button(update: Update, context: HelplineContext) -> None:
         elif press.step == "nonote" and alert.action:
             answer = await close_alert(session, services, actor, alert.id or 0, None)
         else:
-            await query.answer(t("claim_gone", lang), show_alert=True)
+            await answer_query(query, t("claim_gone", lang), alert=True)
             return
-    await query.answer(t("circle_see_private", lang) if answer is None else None)
+    await answer_query(query, t("circle_see_private", lang) if answer is None else None)
     if answer is not None:
         await reply_to_press(query, answer, (), edit=True)
     services.dispatcher.kick(context.application)

@@ -22,6 +22,7 @@ from helpline.circle import OUTCOMES, record_outcome
 from helpline.handlers.call_drafts import Answer, pick_buttons, picked_moment
 from helpline.handlers.casework import reply_to_press
 from helpline.render import markup_json
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, CallStatus, Resident, ScheduledCall
@@ -45,17 +46,17 @@ async def outcome_press(update: Update, context: HelplineContext, press: cb.Call
         actor = await actor_for(session, user.id)
         call = await repo.get_call(session=session, call_id=press.id)
         if actor is None:
-            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         if call is None or not may_work(actor, call):
-            await query.answer(t("call_not_yours", lang), show_alert=True)
+            await answer_query(query, t("call_not_yours", lang), alert=True)
             return
         if call.status != CallStatus.scheduled:
-            await query.answer(t("call_already_done", lang), show_alert=True)
+            await answer_query(query, t("call_already_done", lang), alert=True)
             return
         request = await repo.get_request(session=session, request_id=call.request_id)
         if request is None:
-            await query.answer(t("claim_gone", lang), show_alert=True)
+            await answer_query(query, t("claim_gone", lang), alert=True)
             return
         if press.step == "tel":
             resident = await session.get(Resident, request.resident_id or 0)
@@ -68,14 +69,15 @@ async def outcome_press(update: Update, context: HelplineContext, press: cb.Call
                 request=request,
                 detail=f"via=call call={call.id}",
             )
-            await query.answer(
+            await answer_query(
+                query,
                 t(
                     "phone_popup",
                     lang,
                     first_name=(resident.first_name if resident else None) or "?",
                     phone=number or t("call_no_phone", lang),
                 ),
-                show_alert=True,
+                alert=True,
             )
             return
         if press.step in OUTCOMES:
@@ -94,7 +96,7 @@ async def outcome_press(update: Update, context: HelplineContext, press: cb.Call
             answer: Answer = (text or t("call_already_done", lang), again)
         else:
             answer = await _move(session, services, actor, call, press.step, press.value)
-    await query.answer()
+    await answer_query(query)
     await reply_to_press(query, answer[0], answer[1], edit=True)
     services.dispatcher.kick(context.application)
 
@@ -151,7 +153,7 @@ async def resident_call_button(update: Update, context: HelplineContext) -> None
             or request is None
             or request.resident_id != resident.id
         ):
-            await query.answer(t("call_resident_gone", lang), show_alert=True)
+            await answer_query(query, t("call_resident_gone", lang), alert=True)
             return
         if press.step == "stop":
             await repo.set_call_reminders(
@@ -159,14 +161,14 @@ async def resident_call_button(update: Update, context: HelplineContext) -> None
             )
             reply = t("call_resident_stop_thanks", lang)
         elif call.status != CallStatus.scheduled or call.due_at <= services.clock():
-            await query.answer(t("call_resident_gone", lang), show_alert=True)
+            await answer_query(query, t("call_resident_gone", lang), alert=True)
             return
         else:
             reply = t("call_resident_nofit_thanks", lang)
             if call.resident_declined_at is None:
                 call.resident_declined_at = services.clock()
                 await _tell_assignee(session, services, call, resident, request.reference)
-    await query.answer()
+    await answer_query(query)
     await reply_to_press(query, reply, (), edit=True)
     services.dispatcher.kick(context.application)
 

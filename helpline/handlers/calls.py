@@ -34,6 +34,7 @@ from helpline.handlers.call_drafts import (
 from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
 from helpline.handlers.casework import reply_to_press
 from helpline.render import inline_markup
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, ScheduledCall
@@ -118,7 +119,7 @@ async def call_button(update: Update, context: HelplineContext) -> None:
     t, lang = services.texts, services.staff_language
     press = cb.parse(query.data)
     if press is None or press.namespace != "call":
-        await query.answer(t("claim_gone", lang), show_alert=True)
+        await answer_query(query, t("claim_gone", lang), alert=True)
         return
     if press.step in OUTCOME_STEPS:
         await outcome_press(update, context, press)
@@ -126,27 +127,27 @@ async def call_button(update: Update, context: HelplineContext) -> None:
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
         if actor is None:
-            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         if press.step in ("new", "pick"):
             request = await repo.get_request(session=session, request_id=press.id)
             if request is None or not actor.may("plan_call", request):
-                await query.answer(t("not_allowed", lang), show_alert=True)
+                await answer_query(query, t("not_allowed", lang), alert=True)
                 return
             answer = await _pick(session, services, actor, request, press.step, press.value)
         elif press.step in DRAFT_STEPS:
             call = await repo.get_call(session=session, call_id=press.id)
             if call is None or call.created_by != actor.id:
-                await query.answer(t("not_allowed", lang), show_alert=True)
+                await answer_query(query, t("not_allowed", lang), alert=True)
                 return
             if call.status != CallStatus.draft:
-                await query.answer(t("call_draft_gone", lang), show_alert=True)
+                await answer_query(query, t("call_draft_gone", lang), alert=True)
                 return
             answer = await _draft_step(session, services, actor, call, press.step, press.value)
         else:
-            await query.answer(t("claim_gone", lang), show_alert=True)
+            await answer_query(query, t("claim_gone", lang), alert=True)
             return
-    await query.answer()
+    await answer_query(query)
     text, buttons = answer
     await reply_to_press(query, text, buttons, edit=press.step not in ("new",))
     services.dispatcher.kick(context.application)

@@ -21,6 +21,7 @@ from helpline.handlers import referral
 from helpline.handlers.handover import ask_handover_target
 from helpline.handlers.resolve import resolve_case
 from helpline.render import inline_markup
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, Request
@@ -56,7 +57,7 @@ async def case_button(update: Update, context: HelplineContext) -> None:
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
     if parsed is None:
-        await query.answer(t("claim_gone", lang))
+        await answer_query(query, t("claim_gone", lang))
         return
     _, step, raw_id = parsed
     kind, _, value = step.partition("_")
@@ -65,13 +66,13 @@ async def case_button(update: Update, context: HelplineContext) -> None:
         actor = await actor_for(session, user.id)
         request = await repo.get_request(session=session, request_id=int(raw_id))
         if actor is None:
-            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         if request is None or action is None:
-            await query.answer(t("claim_gone", lang), show_alert=True)
+            await answer_query(query, t("claim_gone", lang), alert=True)
             return
         if not actor.may(action, request):
-            await query.answer(t("not_holder", lang), show_alert=True)
+            await answer_query(query, t("not_holder", lang), alert=True)
             return
         if kind == "phone":
             view = await cases.case_view(session, request, full=True)
@@ -84,13 +85,14 @@ async def case_button(update: Update, context: HelplineContext) -> None:
                 request=request,
                 detail="via=button",
             )
-            await query.answer(
+            await answer_query(
+                query,
                 t("phone_popup", lang, first_name=view.first_name or "?", phone=number),
-                show_alert=True,
+                alert=True,
             )
             return
         reply = await _apply(session, services, actor, request, kind, value)
-    await query.answer()
+    await answer_query(query)
     if reply is not None:
         text, buttons = reply
         await reply_to_press(query, text, buttons)

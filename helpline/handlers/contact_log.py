@@ -7,7 +7,7 @@ from telegram import Update
 from flows.conversation import Button, parse_callback, rows
 from helpline.access import actor_for
 from helpline.render import inline_markup
-from helpline.safe_send import edit_pressed
+from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Channel, Direction
@@ -52,17 +52,17 @@ async def log_button(update: Update, context: HelplineContext) -> None:
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
     if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
-        await query.answer(t("claim_gone", lang), show_alert=True)
+        await answer_query(query, t("claim_gone", lang), alert=True)
         return
     _, kind, raw_id = parsed
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
         request = await repo.get_request(session=session, request_id=int(raw_id))
         if actor is None or request is None or not actor.may("log", request):
-            await query.answer(t("not_allowed", lang), show_alert=True)
+            await answer_query(query, t("not_allowed", lang), alert=True)
             return
         if kind == "pick":
-            await query.answer()
+            await answer_query(query)
             buttons = [Button(t(f"log_{k}", lang), f"log:{k}:{request.id}") for k in KINDS]
             await edit_pressed(  # a second press of the same button changes nothing
                 query,
@@ -71,7 +71,7 @@ async def log_button(update: Update, context: HelplineContext) -> None:
             )
             return
         if kind not in KINDS:
-            await query.answer(t("claim_gone", lang), show_alert=True)
+            await answer_query(query, t("claim_gone", lang), alert=True)
             return
         channel, direction, event, outcome = KINDS[kind]
         fields = repo.request_contact_fields(request) | {"kind": "follow_up", "outcome": outcome}
@@ -84,7 +84,7 @@ async def log_button(update: Update, context: HelplineContext) -> None:
             staff_id=actor.id,
             **fields,
         )
-    await query.answer()
+    await answer_query(query)
     await edit_pressed(
         query, t("log_saved", lang, reference=request.reference, what=t(f"log_{kind}", lang))
     )

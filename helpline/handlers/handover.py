@@ -31,7 +31,7 @@ from helpline.handlers.handover_consent import (
 )
 from helpline.handlers.referral import finish_referral
 from helpline.render import inline_markup, markup_json
-from helpline.safe_send import edit_pressed
+from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Handover, Request
@@ -71,19 +71,19 @@ async def target_button(update: Update, context: HelplineContext) -> None:
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
     if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
-        await query.answer(t("claim_gone", lang), show_alert=True)
+        await answer_query(query, t("claim_gone", lang), alert=True)
         return
     _, step, raw_id = parsed
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
         handover = await session.get(Handover, int(raw_id))
         if actor is None or handover is None or handover.from_staff_id != actor.id:
-            await query.answer(t("not_allowed", lang), show_alert=True)
+            await answer_query(query, t("not_allowed", lang), alert=True)
             return
         # A referral's draft only waits for its typed reason; "stop" is its one button.
         partner_step = handover.to_partner is not None and step != "stop"
         if handover.status != "draft" or partner_step:
-            await query.answer(t("handover_gone", lang), show_alert=True)
+            await answer_query(query, t("handover_gone", lang), alert=True)
             return
         answer: Answer
         if step == "nonote" and has_basis(handover):
@@ -98,14 +98,14 @@ async def target_button(update: Update, context: HelplineContext) -> None:
                 member = await repo.get_staff_by_id(session=session, staff_id=int(target))
                 members = await repo.queue_members(session=session, queue=handover.to_queue)
                 if member is None or member.id not in {m.id for m in members}:
-                    await query.answer(t("not_allowed", lang), show_alert=True)
+                    await answer_query(query, t("not_allowed", lang), alert=True)
                     return
                 handover.to_staff_id = member.id
             if has_basis(handover):
                 answer = ask_note(services, handover)
             else:
                 answer = await ask_consent(session, services, handover)
-    await query.answer()
+    await answer_query(query)
     text, buttons = answer
     await edit_pressed(query, text, inline_markup(buttons) if buttons else None)
     services.dispatcher.kick(context.application)
@@ -201,13 +201,13 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
     t, lang = services.texts, services.staff_language
     parsed = parse_callback(query.data or "")
     if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
-        await query.answer(t("claim_gone", lang), show_alert=True)
+        await answer_query(query, t("claim_gone", lang), alert=True)
         return
     accept, handover_id = parsed[1] == "accept", int(parsed[2])
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
         if actor is None:
-            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         handover = await session.get(Handover, handover_id)
         request = (
@@ -216,10 +216,10 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             else None
         )
         if handover is None or request is None or handover.status != "pending":
-            await query.answer(t("handover_gone", lang), show_alert=True)
+            await answer_query(query, t("handover_gone", lang), alert=True)
             return
         if not actor.may("accept_handover", request, handover):
-            await query.answer(t("claim_not_your_queue", lang), show_alert=True)
+            await answer_query(query, t("claim_not_your_queue", lang), alert=True)
             return
         decided = await repo.decide_handover(
             session=session,
@@ -229,7 +229,7 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             now=services.clock(),
         )
         if decided is None:
-            await query.answer(t("handover_gone", lang), show_alert=True)
+            await answer_query(query, t("handover_gone", lang), alert=True)
             return
         await audit.record(
             session,
@@ -240,7 +240,7 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             detail=f"handover={handover_id} decision={decided.status}",
         )
         await _tell_about_handover(session, services, actor, request, decided)
-    await query.answer()
+    await answer_query(query)
     key = "handover_done_card" if accept else "handover_declined_card"
     text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
     await edit_pressed(query, text + t(key, lang, staff=actor.staff.name))

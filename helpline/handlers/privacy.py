@@ -21,6 +21,7 @@ from flows.privacy import MAX_MESSAGES, chunk_lines, export_lines, to_json
 from helpline.access import actor_for
 from helpline.handlers.privacy_approval import ask_coordinator, decide, erase_subject
 from helpline.render import inline_markup
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, Resident
@@ -155,11 +156,11 @@ async def privacy_button(update: Update, context: HelplineContext) -> None:
         return
     parsed = parse_callback(query.data or "")
     if parsed is None or update.effective_user is None:
-        await query.answer()
+        await answer_query(query)
         return
     _, action, value = parsed
     if action == "forget":
-        await query.answer()
+        await answer_query(query)
         await _forget_answer(update, context, confirmed=value == "yes")
     else:  # decide() answers: a refusal is a popup, and a query takes one answer only
         await decide(update, context, int(value), approve=action == "approve")

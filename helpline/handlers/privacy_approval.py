@@ -16,6 +16,7 @@ from flows.conversation import Button
 from helpline import cases
 from helpline.access import actor_for
 from helpline.render import markup_json
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, Request, Resident, Role
@@ -97,14 +98,14 @@ async def decide(
     async with services.db.session() as session:
         actor = await actor_for(session, user.id)
         if actor is None or actor.staff.role not in COORDINATORS:
-            await query.answer(t("pv_not_coordinator", lang), show_alert=True)
+            await answer_query(query, t("pv_not_coordinator", lang), alert=True)
             return
         name = actor.staff.name  # erasure expires the session's rows
         row = await privacy_repo.decide_erasure(
             session=session, erasure_id=erasure_id, staff_id=actor.id, approve=approve, now=now
         )
         if row is None:
-            await query.answer(t("pv_already_decided", lang), show_alert=True)
+            await answer_query(query, t("pv_already_decided", lang), alert=True)
             return
         resident = await session.get(Resident, row.resident_id)
         chat_id = resident.chat_id if resident else None
@@ -123,7 +124,7 @@ async def decide(
                 now=now,
             )
     verdict = "pv_approved_by" if approve else "pv_refused_by"
-    await query.answer()
+    await answer_query(query)
     await _mark(query, t(verdict, lang, staff=name))
     if approve and chat_id is not None:
         # Sent directly, not through the outbox: a stored row would keep the chat id of

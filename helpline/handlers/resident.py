@@ -20,7 +20,7 @@ from helpline import cases, chatlog
 from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input
-from helpline.safe_send import send_retrying
+from helpline.safe_send import answer_query, send_retrying
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
@@ -52,7 +52,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     services = context.services
     user, chat = update.effective_user, update.effective_chat
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_query(update.callback_query)
     if user is None or chat is None or chat.type != "private":
         return
     event = to_input(update)

@@ -17,6 +17,7 @@ from flows.conversation import parse_callback
 from helpline import audit, cases
 from helpline.access import Actor
 from helpline.render import inline_markup
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Request, RequestStatus, Role, Staff
@@ -44,15 +45,15 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
     async with services.db.session() as session:
         staff = await repo.get_staff(session=session, telegram_user_id=update.effective_user.id)
         if staff is None or staff.id is None:
-            await query.answer(t("claim_not_staff", lang), show_alert=True)
+            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         request = await repo.get_request(session=session, request_id=request_id)
         if request is None:
-            await query.answer(t("claim_gone", lang), show_alert=True)
+            await answer_query(query, t("claim_gone", lang), alert=True)
             return
         queues = await repo.staff_queues(session=session, staff_id=staff.id)
         if not may_handle(staff, queues, request):
-            await query.answer(t("claim_not_your_queue", lang), show_alert=True)
+            await answer_query(query, t("claim_not_your_queue", lang), alert=True)
             return
         # The holder pressing again (e.g. the details never came because the bot stopped
         # right after the claim) gets the details again; nothing is claimed or logged twice.
@@ -100,7 +101,7 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
             )
     if not won:
         name = holder.name if holder else "?"
-        await query.answer(t("claim_taken", lang, staff=name), show_alert=True)
+        await answer_query(query, t("claim_taken", lang, staff=name), alert=True)
         return
     await _mark_card(query, services.cards.card(view, claimed_by=staff.name))
     is_volunteer = staff.role == Role.volunteer
@@ -111,11 +112,11 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
             reply_markup=inline_markup(case_buttons(t, lang, request_id, volunteer=is_volunteer)),
         )
     except Forbidden:
-        await query.answer(
-            t("claim_open_private_chat", lang, reference=request.reference), show_alert=True
+        await answer_query(
+            query, t("claim_open_private_chat", lang, reference=request.reference), alert=True
         )
         return
-    await query.answer(t("claim_won", lang, reference=request.reference))
+    await answer_query(query, t("claim_won", lang, reference=request.reference))
 
 
 async def _mark_card(query: object, text: str) -> None:

@@ -14,6 +14,7 @@ from flows.conversation import Input, Reply
 from helpline import cases
 from helpline.access import Actor, actor_for
 from helpline.render import reply_markup, to_input
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import IntakeDraft
@@ -94,7 +95,7 @@ async def staff_intake_input(update: Update, context: HelplineContext) -> bool:
         if actor is None or not actor.may("phone_intake"):
             return False
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await answer_query(update.callback_query)
         replies = await _advance(session, services, actor, row, to_input(update))
     await _send(context, chat.id, replies)
     services.dispatcher.kick(context.application)

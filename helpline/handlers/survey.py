@@ -22,6 +22,7 @@ from flows.labels import Labels, load_labels
 from flows.satisfaction import parse_survey_callback, survey_answer_text, survey_question
 from helpline.callwork import call_config
 from helpline.render import markup_json
+from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import Request, RequestStatus, Resident
@@ -98,7 +99,7 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
             or request.status != RequestStatus.resolved
         ):
             # Forged, stale or someone else's button: nothing stored, nothing shown.
-            await query.answer(labels.text("survey.not_available", lang), show_alert=True)
+            await answer_query(query, labels.text("survey.not_available", lang), alert=True)
             return
         now = services.clock()
         if answer.grade is None:
@@ -110,7 +111,7 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
                 session=session, request_id=request.id or 0, grade=answer.grade, now=now
             )
     text = survey_answer_text(labels, answer=answer, stored=stored, lang=lang)
-    await query.answer()
+    await answer_query(query)
     try:
         await query.edit_message_reply_markup(None)  # the buttons cannot be pressed twice
     except TelegramError:
