@@ -75,6 +75,7 @@ class Meter:
     """What one run measured."""
 
     handler: list[float] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # what each handler sample was
     response: list[float] = field(default_factory=list)
     errors: int = 0
     statements: int = 0  # SQL statements from handlers (BEGIN not counted)
@@ -113,6 +114,26 @@ def intake_stream(telegram: FakeTelegram, user: FakeUser) -> list[Raw]:
     ]
 
 
+def step_of(raw: Raw) -> str:
+    """The intake step (or claim) an update is: the per-step latency table's rows."""
+    if "callback_query" in raw:
+        data = str(raw["callback_query"]["data"])
+        return "claim" if data.startswith("req:claim:") else data
+    message = raw["message"]
+    if "contact" in message:
+        return "contact"
+    return "/start" if message.get("text") == "/start" else "question"
+
+
+def by_step(meter: Meter) -> str:
+    """p50/p99 per step, slowest p99 first."""
+    samples: dict[str, list[float]] = {}
+    for step, seconds in zip(meter.steps, meter.handler, strict=True):
+        samples.setdefault(step, []).append(seconds)
+    rows = sorted(samples.items(), key=lambda item: -ms(item[1], 99))
+    return "; ".join(f"{step} {ms(v, 50):.1f}/{ms(v, 99):.1f}" for step, v in rows)
+
+
 async def feed(app: Application[Any, Any, Any, Any, Any, Any], raw: Raw, meter: Meter) -> None:
     """Hands one update to the app's update processor, as PTB's update fetcher does."""
     update = Update.de_json(raw, app.bot)
@@ -123,6 +144,7 @@ async def feed(app: Application[Any, Any, Any, Any, Any, Any], raw: Raw, meter: 
         started = time.perf_counter()
         await app.process_update(update)
         meter.handler.append(time.perf_counter() - started)
+        meter.steps.append(step_of(raw))
 
     await app.update_processor.process_update(update, timed())
     meter.response.append(time.perf_counter() - submitted)
@@ -475,6 +497,7 @@ async def paced_pass(args: argparse.Namespace) -> None:
         bare = await bare_run(Path(tmp), intakes, claims, at=helpline.offsets)
     report("bare PTB", bare)
     report("helpline", helpline)
+    print(f"  helpline per step, p50/p99 ms: {by_step(helpline)}")
     assert bare.errors == 0 and helpline.errors == 0, "a handler raised"
 
 

@@ -6,9 +6,8 @@ Times go in and out aware; the arithmetic happens in the line's local time zone 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,12 @@ class OpeningHours:
     zone: ZoneInfo
     weekly: dict[int, tuple[time, time]]  # weekday → (open, close)
     closing_days: frozenset[date]
+    # Built with the hours, at start-up: the first lookup imports every country the
+    # library knows (about 70 ms), which must not happen on the event loop at the first
+    # submitted intake after a restart.
+    public_holidays: holidays.HolidayBase = field(
+        default_factory=lambda: holidays.country_holidays("NL"), compare=False, repr=False
+    )
 
     @classmethod
     def from_config(cls, table: dict[str, Any], zone: ZoneInfo) -> OpeningHours:
@@ -54,16 +59,12 @@ class OpeningHours:
             raise HoursError("opening_hours.closing_days: expected YYYY-MM-DD dates") from None
         return cls(zone, weekly, closed)
 
-    @cached_property
-    def _holidays(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("NL")
-
     def is_open_day(self, day: date) -> bool:
         """True when the line answers on this (local) date at all."""
         return (
             day.weekday() in self.weekly
             and day not in self.closing_days
-            and day not in self._holidays
+            and day not in self.public_holidays
         )
 
     def _span(self, day: date) -> tuple[datetime, datetime]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from flows.business_hours import HoursError, OpeningHours
 
+ROOT = Path(__file__).resolve().parent.parent
 AMS = ZoneInfo("Europe/Amsterdam")
 HOURS = OpeningHours.from_config(
     {d: "09:00-17:00" for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}
@@ -61,3 +65,19 @@ def test_malformed_hours_are_named(table: dict[str, object]) -> None:
 
 def test_no_opening_hours_means_no_business_time() -> None:
     assert OpeningHours.from_config({}, AMS).add(local(2026, 5, 4, 9), timedelta(hours=1)) is None
+
+
+def test_the_holiday_calendar_is_loaded_with_the_hours_not_at_the_first_lookup() -> None:
+    # Loading it imports every country of the `holidays` library (about 70 ms): done at
+    # start-up, it does not stall the event loop at the first intake after a restart.
+    probe = (
+        "import sys\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from flows.business_hours import OpeningHours\n"
+        "OpeningHours.from_config({'monday': '09:00-17:00'}, ZoneInfo('Europe/Amsterdam'))\n"
+        "print('holidays.countries' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "True"
