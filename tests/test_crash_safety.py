@@ -43,7 +43,9 @@ from storage.db import Database
 from storage.models import CallStatus, Role
 from tests.crash_driver import STEPS, Claimer, Recorder, Resident
 
-pytestmark = pytest.mark.slow
+# 50 restarts take about a minute on an idle machine; a busy CI runner may need twice
+# that (the suite's default limit is 120 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 BIN = Path(sys.executable).parent
 SEED = 20261201
