@@ -40,7 +40,9 @@ from storage.db import Database
 from storage.models import Handover, Request, Role
 from tests.bot_harness import Harness, complete_intake, running_app
 
-pytestmark = pytest.mark.slow  # ~30 s: 10,000 updates through the whole application
+# About 30 s for 10,000 updates through the whole application: 71 s on PostgreSQL on a
+# loaded machine, so a limit of its own above the suite's 120 s default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 EXAMPLES, UPDATES = 20, 500  # 10,000 updates in all  # 10,000 updates in all
 SECRET_QUESTION = "Ik krijg brieven van de belasting en snap het formulier niet, Kees weet het niet"
