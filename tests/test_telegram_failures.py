@@ -135,23 +135,27 @@ async def test_a_press_telegram_will_not_let_us_answer_is_still_handled(
     # A press delivered again after a restart was answered by the run that died: Telegram
     # then says "query is too old". The answer only stops a spinner; the press counts.
     async with plain_app(db, tmp_path) as h:
+
+        def refuse_next_answer() -> None:
+            h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+
         mia = h.chat(MIA)
         await mia.say("/start")
-        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        refuse_next_answer()
         await mia.press("akkoord")
         assert "eigen woorden" in mia.last_text()
         await mia.say(QUESTION)
-        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        refuse_next_answer()
         await mia.press("Ja")
         assert "welke plaats" in mia.last_text()
         await mia.press("Drunen")
         await mia.share_contact("0612345678")
         await mia.press("Ochtend")
-        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        refuse_next_answer()
         await mia.press("Versturen")
         assert "HH-2026-00001" in mia.last_text()
         sanne = await h.add_staff(SANNE, "wijkteam_drunen")
-        h.telegram.fail_next("answerCallbackQuery", error_code=code, description=QUERY_INVALID)
+        refuse_next_answer()
         await sanne.press("Oppakken", chat_id=h.group("wijkteam_drunen"))
         assert "U heeft HH-2026-00001" in sanne.last_text()
 
