@@ -131,4 +131,5 @@ def case_buttons(
         ),
         (release,) if volunteer else (release, handover),
         (Button(texts("btn_plan_call", lang), f"call:new:{request_id}"),),  # follow-up calls
+        (Button(texts("btn_recategorise", lang), f"case:cat:{request_id}"),),
     )

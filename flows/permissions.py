@@ -51,6 +51,9 @@ ACTIONS: dict[str, Rule] = {
     "release": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
     "resolve": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
     "relay": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
+    # Correcting triage: the holder fixes the category; a missed crisis is for the leads.
+    "recategorise": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
+    "mark_crisis": Rule(_LEADS, frozenset(), _LEADS),
     "log": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
     "handover": Rule(_LEADS, frozenset({Relation.holder}), _WORKERS),
     "accept_handover": Rule(_LEADS, frozenset({Relation.handover_target}), _ALL),

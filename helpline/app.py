@@ -31,7 +31,7 @@ from flows.config import ConfigError, load_config
 from flows.intake import IntakeContext
 from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
-from flows.triage import Classifier
+from flows.triage import Classifier, installed_model
 from helpline.blocked import chat_blocked, reminders_uncertain
 from helpline.callwork import call_config
 from helpline.chatlog import ChatLogPruner
@@ -74,6 +74,7 @@ from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
 from helpline.handlers.report import report_command
 from helpline.handlers.resident import on_resident_update
+from helpline.handlers.safety_check import SAFETY_CHECK_PATTERN, safety_check_button
 from helpline.handlers.staff import CLAIM_PATTERN, claim_button
 from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
@@ -110,7 +111,7 @@ def build_services(
     if unknown:
         raise ConfigError(f"setting QUEUE_CHATS: unknown queue {unknown[0]!r}")
     texts = Texts(config)
-    classifier = Classifier(config)
+    classifier = Classifier(config, model=installed_model(settings.data_dir) or "shipped")
     try:
         hours = OpeningHours.from_config(config.opening_hours, settings.zone)
     except HoursError as exc:
@@ -277,6 +278,7 @@ def build_application(
     application.add_handler(CallbackQueryHandler(_staff_intake_button, pattern=PI_PATTERN))
     application.add_handler(CallbackQueryHandler(survey_button, pattern=SURVEY_PATTERN))
     application.add_handler(CallbackQueryHandler(on_resident_update, pattern=r"^in:"))
+    application.add_handler(CallbackQueryHandler(safety_check_button, pattern=SAFETY_CHECK_PATTERN))
     application.add_handler(CallbackQueryHandler(_stale_button))
     application.add_handler(
         MessageHandler(

@@ -25,6 +25,7 @@ from helpline.commands.classify import classify
 from helpline.commands.export import export
 from helpline.commands.importer import import_app
 from helpline.commands.privacy import privacy_app
+from helpline.commands.triage import triage_app
 from helpline.logs import setup_logging
 from helpline.reporting.cli_support import fail
 from helpline.settings import Settings, SettingsError, load_settings
@@ -43,6 +44,7 @@ app.command("audit")(audit)
 app.command("export")(export)
 app.add_typer(import_app, name="import")
 app.add_typer(privacy_app, name="privacy")  # issue 7: access, erasure, retention
+app.add_typer(triage_app, name="triage")
 
 if TYPE_CHECKING:
     from helpline.services import HelplineApp

@@ -333,6 +333,8 @@ class AuditAction(StrEnum):
     handover = "handover"  # a warm handover sent to another person or team
     handover_decided = "handover_decided"  # a handover accepted or declined
     audit_view = "audit_view"  # someone read the audit log
+    recategorise = "recategorise"  # a request's category corrected
+    mark_crisis = "mark_crisis"  # a request marked as a crisis triage missed
 
 
 class AuditEntry(SQLModel, table=True):
@@ -487,3 +489,39 @@ class StaffPrompt(SQLModel, table=True):
 
 
 # --- end Scheduled calls (issue 5) ---
+
+
+class SafetyCheck(SQLModel, table=True):
+    """A kind check question put to a resident whose message may mean danger.
+
+    Holds the message until the resident answers: "Ja" turns it into a crisis request
+    (the text goes with it), "Nee" deletes it. Unanswered rows go with the drafts.
+    """
+
+    __tablename__ = "safety_check"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    user_id: int = Field(sa_type=BigInteger)
+    line: str = Field(max_length=32)  # the safety line asked about: suicide | acute
+    text: str = Field(sa_type=Text)
+    asked_at: datetime = Field(default_factory=utcnow, sa_column=_time(index=True))
+
+
+class TriageCorrection(SQLModel, table=True):
+    """A staff correction of triage: training data for the next model.
+
+    ``text`` is the request's question at the time; retention and erasure clear it with
+    the request's other free text, and training skips rows without it.
+    """
+
+    __tablename__ = "triage_correction"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    text: str | None = Field(default=None, sa_type=Text)
+    kind: str = Field(default="hulpvraag", max_length=16)
+    old_category: str = Field(max_length=64)
+    new_category: str = Field(max_length=64)
+    old_urgency: str = Field(max_length=16)
+    new_urgency: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())

@@ -39,6 +39,9 @@ STAFF_CALLBACKS = [
     "hd:consent:{hid}",
     "hd:safety:{hid}",
     "hd:stop:{hid}",
+    "case:cat:{rid}",
+    "case:setcat_a_b:{rid}",
+    "case:miss_crisis:{rid}",
     "case:rfn_voedselbank:{rid}",
     "case:rfc_voedselbank:{rid}",
     "case:rfs_voedselbank:{rid}",
@@ -60,6 +63,7 @@ STAFF_CALLBACKS = [
 # The resident's own buttons and commands: not staff actions, but listed so that every
 # registered handler is in one of the tables.
 RESIDENT_CALLBACKS = ["in:consent:yes", "sat:grade:1:5", "sat:optout:1", "pv:forget:yes"]
+RESIDENT_CALLBACKS += ["risk:yes:0", "risk:no:0"]
 RESIDENT_COMMANDS = ["/start", "/stop", "/help", "/mijngegevens", "/mydata", "/vergeetmij"]
 RESIDENT_COMMANDS += ["/forgetme"]
 # Handlers without a pattern or command, by callback: what they take (where they are tested).

@@ -30,14 +30,15 @@ def test_classify_one_message() -> None:
     result = runner.invoke(make_app(), ["classify", "kan iemand mijn hond uitlaten"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"category", "urgency", "kind", "queue", "alternatives"}
-    assert data["category"] == "huisdier"
+    assert set(data) == {"category", "urgency", "kind", "queue", "alternatives", "risk"}
+    assert (data["category"], data["risk"]) == ("huisdier", "none")
     assert (data["urgency"], data["kind"], data["queue"]) == (
         "normal",
         "hulpvraag",
         "vrijwilligers",
     )
-    assert data["alternatives"][0] == {"category": "huisdier", "score": 1.0}
+    assert data["alternatives"][0]["category"] == "huisdier"
+    assert 0.5 < data["alternatives"][0]["score"] <= 1.0
 
 
 def test_queue_is_null_when_it_depends_on_the_village() -> None:
@@ -48,7 +49,13 @@ def test_queue_is_null_when_it_depends_on_the_village() -> None:
 def test_a_crisis_goes_to_the_crisis_queue_whatever_its_category() -> None:
     result = runner.invoke(make_app(), ["classify", "ik wil niet meer leven"])
     data = json.loads(result.stdout)
-    assert (data["urgency"], data["queue"]) == ("crisis", "coordinatie")
+    assert (data["urgency"], data["queue"], data["risk"]) == ("crisis", "coordinatie", "high")
+
+
+def test_a_possible_risk_is_urgent_and_says_so() -> None:
+    result = runner.invoke(make_app(), ["classify", "niemand zal me missen"])
+    data = json.loads(result.stdout)
+    assert (data["urgency"], data["risk"]) == ("urgent", "possible")
 
 
 def test_classify_reads_stdin_line_by_line() -> None:

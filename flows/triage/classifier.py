@@ -1,9 +1,14 @@
-"""The triage classifier: category, urgency, kind and safety line of a resident message.
+"""The triage classifier: category, urgency, kind, risk and safety line of a message.
 
-Explainable rules, not a model: every category is a list of weighted words and
-phrases in triage.toml, crisis patterns are named rules, and a coordinator can
-read why a message went where it went. Everything is compiled once in
-``Classifier(config)``; ``classify`` is cheap enough to run on every message.
+Two parts that check each other. Explainable rules: every category is a list of
+weighted words and phrases in triage.toml, crisis patterns are named rules, and a
+coordinator can read why a message went where it went. A learned model
+(``triage_model.npz`` beside triage.toml, see ``flows.triage.model``) covers the
+phrasing the rules do not know; the category is a blend of both. Safety is a layer of
+its own, tuned for recall: a crisis rule or a confident model gives risk ``high``; an
+indirect sign ([risk] in triage.toml) or a less confident model gives ``possible``,
+and the resident is asked. Everything is compiled once in ``Classifier(config)``;
+``classify`` is cheap enough to run on every message.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
-from flows.config import FlowConfig
+from flows.config import ConfigError, FlowConfig
 from flows.triage.kinds import KindDetector
 from flows.triage.lexicon import Lexicon
 from flows.triage.matcher import Matcher, Pattern
+from flows.triage.model import MODEL_FILE, Prediction, TextModel
 from flows.triage.negation import negated_positions
 from flows.triage.normalise import tokenize
 from flows.triage.result import Classification, Scored
@@ -26,6 +35,50 @@ logger = logging.getLogger(__name__)
 FALLBACK = "overig"
 Found = dict[int, tuple[int, int]]
 SEVERITY = {"normal": 0, "urgent": 1, "crisis": 2}
+RISK_URGENCY = {"none": "normal", "possible": "urgent", "high": "crisis"}
+# Used when a model file carries no tuned value (an organisation's first model).
+DEFAULT_THRESHOLDS = {
+    "rules_weight": 0.5,
+    "crisis_high": 0.8,
+    "crisis_possible": 0.35,
+    "rule_veto": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class RuleEvidence:
+    """The rules' own verdict on a message.
+
+    Attributes:
+        shares: category shares of the rules' evidence (empty: no proposal of their own).
+        crisis: a crisis rule fired.
+        signs: an indirect sign of danger ([risk] in triage.toml) was found.
+    """
+
+    shares: dict[str, float]
+    crisis: bool
+    signs: bool
+
+
+def shipped_model(config: FlowConfig) -> TextModel | None:
+    """The model that comes with a flows directory, or None when it has none."""
+    return installed_model(config.directory)
+
+
+def installed_model(directory: Path) -> TextModel | None:
+    """The model in ``directory`` (``helpline triage retrain`` installs one in the data
+    directory), or None when there is none.
+
+    Raises:
+        flows.config.ConfigError: the file is there but is no readable model.
+    """
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        return None
+    try:
+        return TextModel.load(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 class Classifier:
@@ -35,15 +88,27 @@ class Classifier:
     ``classify`` then costs tens of microseconds.
     """
 
-    def __init__(self, config: FlowConfig) -> None:
-        """Compiles the triage rules of ``config``.
+    def __init__(
+        self, config: FlowConfig, model: TextModel | Literal["shipped"] | None = "shipped"
+    ) -> None:
+        """Compiles the triage rules of ``config`` and takes its model.
+
+        Args:
+            config: the flows configuration.
+            model: the learned model; by default the one shipped beside triage.toml
+                (rules only when there is none); ``None`` for rules only.
 
         Raises:
             flows.config.ConfigError: triage.toml is missing or names an unknown
-                category, safety line or urgency.
+                category, safety line or urgency; the model file is unreadable or was
+                trained for other categories.
         """
         self._config = config
         self._rules = load_rules(config)
+        self.model = shipped_model(config) if isinstance(model, str) else model
+        if self.model is not None and set(self.model.categories) != set(config.categories):
+            raise ConfigError(f"{MODEL_FILE}: trained for other categories; run retrain")
+        self._thresholds = {**DEFAULT_THRESHOLDS, **(self.model.thresholds if self.model else {})}
         self._lexicon = Lexicon()
         self._patterns: list[Pattern] = []
         self._ids: dict[str, int] = {}
@@ -59,6 +124,9 @@ class Classifier:
         self._rule_groups = {rule.name: groups for rule, groups, _ in self._crisis_rules}
         self._rule_words = frozenset().union(*(g for _, gs, _ in self._crisis_rules for g in gs))
         self._emphasis = self._compile_all(self._rules.emphasis)
+        self._possible = {
+            line: self._compile_all(terms) for line, terms in self._rules.possible.items()
+        }
         markers = self._rules.kinds
         self._kinds = KindDetector(
             follow_up=self._compile_all(markers.follow_up),
@@ -99,9 +167,10 @@ class Classifier:
             return self._classify(text if isinstance(text, str) else "")
         except Exception as exc:  # a resident must always get an answer
             logger.error("classifier failed (%s); falling back", type(exc).__name__)
-            return self._result(FALLBACK, {}, [])
+            return self._result(FALLBACK, [])
 
-    def _classify(self, text: str) -> Classification:
+    def _evidence(self, text: str) -> tuple[Found, dict[str, float], list[Rule]]:
+        """What the rules find: matched terms, category scores and the rules that fired."""
         tokens = tokenize(text, self._rules.negation.breakers)
         found = self._matcher.find(self._lexicon.keys_of(tokens.words))
         negated = negated_positions(tokens.words, tokens.clauses, self._rules.negation)
@@ -110,22 +179,96 @@ class Classifier:
         for rule in fired:
             best = max(rule.categories, key=lambda c: (scores.get(c, 0.0), -self._order[c]))
             scores[best] = scores.get(best, 0.0) + rule.boost
-        ranked = sorted(
-            (c for c, s in scores.items() if s > 0), key=lambda c: (-scores[c], self._order[c])
+        return found, scores, fired
+
+    def rule_evidence(self, text: str) -> RuleEvidence:
+        """What the rules alone say about a message, for training the model beside them."""
+        found, scores, fired = self._evidence(text)
+        return RuleEvidence(
+            shares=self._shares(scores),
+            crisis=any(rule.urgency == "crisis" for rule in fired),
+            signs=any(not terms.isdisjoint(found) for terms in self._possible.values()),
         )
-        category = ranked[0] if ranked and scores[ranked[0]] >= self._rules.min_score else FALLBACK
-        result = self._result(category, scores, fired)
+
+    def _shares(self, scores: dict[str, float]) -> dict[str, float]:
+        positive = {c: s for c, s in scores.items() if s > 0}
+        if not positive or max(positive.values()) < self._rules.min_score:
+            return {}
+        total = sum(positive.values())
+        return {c: s / total for c, s in positive.items()}
+
+    def _classify(self, text: str) -> Classification:
+        found, scores, fired = self._evidence(text)
+        predicted = self.model.predict(text) if self.model is not None else None
+        if predicted is None:
+            ranked = sorted(
+                (c for c, s in scores.items() if s > 0), key=lambda c: (-scores[c], self._order[c])
+            )
+            top = ranked[0] if ranked else None
+            category = top if top and scores[top] >= self._rules.min_score else FALLBACK
+            alternatives = self._alternatives(category, ranked, scores)
+        else:
+            category, alternatives = self._blend(scores, predicted)
+        risk, line = self._risk(fired, found, predicted)
+        result = self._result(category, fired, risk, line)
         kind = self._kinds.kind(text, found, self._config.categories[category].kind)
         return Classification(
             result.category,
             result.urgency,
             kind,
             result.queue,
-            self._alternatives(category, ranked, scores),
+            alternatives,
             result.crisis,
             result.rules,
             result.lines,
+            risk,
         )
+
+    def _blend(
+        self, scores: dict[str, float], predicted: Prediction
+    ) -> tuple[str, tuple[Scored, ...]]:
+        """The category from rules and model together: a weighted sum of their shares.
+
+        The rules count only when they found enough to make a proposal of their own.
+        """
+        weight = self._thresholds["rules_weight"]
+        shares = self._shares(scores)
+        blended = {
+            c: (1 - weight) * p + weight * shares.get(c, 0.0) for c, p in predicted.category.items()
+        }
+        ranked = sorted(blended, key=lambda c: (-blended[c], self._order[c]))
+        return ranked[0], tuple(Scored(c, round(blended[c], 3)) for c in ranked[:3])
+
+    def _risk(
+        self, fired: list[Rule], found: Found, predicted: Prediction | None
+    ) -> tuple[str, str | None]:
+        """The safety layer: ``high``, ``possible`` or ``none``, and its safety line.
+
+        A crisis rule decides ``high`` (its line comes from the rule), unless the model
+        finds the message very unlikely to be a crisis ("ik wil niet dood, alleen minder
+        pijn"): then the resident is asked, with the numbers in the question.
+        """
+        ruled = [rule for rule in fired if rule.urgency == "crisis"]
+        if predicted is None:
+            if ruled:
+                return "high", None
+            crisis, line = 0.0, None
+        else:
+            crisis = predicted.crisis
+            line = max(("suicide", "acute"), key=lambda name: predicted.risk[name])
+        if ruled:
+            if crisis >= self._thresholds["rule_veto"]:
+                return "high", None
+            return "possible", ruled[0].line or "acute"
+        if crisis >= self._thresholds["crisis_high"]:
+            return "high", line
+        signs = [name for name, terms in self._possible.items() if not terms.isdisjoint(found)]
+        if crisis >= self._thresholds["crisis_possible"]:
+            return "possible", line if line in signs or not signs else signs[0]
+        if signs:
+            # Danger now before a wish to die: "acute" is listed first when both apply.
+            return "possible", "acute" if "acute" in signs else signs[0]
+        return "none", None
 
     def explain(self, text: str) -> list[tuple[str, str, float]]:
         """Lists which rule words and phrases were found, for a coordinator tuning rules.
@@ -222,13 +365,22 @@ class Classifier:
             )
         return frozenset(near)
 
-    def _result(self, category: str, scores: dict[str, float], fired: list[Rule]) -> Classification:
-        """Urgency and safety line: the most severe of the rules and the category default."""
+    def _result(
+        self, category: str, fired: list[Rule], risk: str = "none", line: str | None = None
+    ) -> Classification:
+        """Urgency and safety lines: the most severe of the rules, the risk and the category."""
         chosen = self._config.categories[category]
-        urgency = max([chosen.urgency, *(r.urgency for r in fired)], key=SEVERITY.__getitem__)
+        # A crisis rule the model overruled (risk "possible") does not make a crisis.
+        counted = [r for r in fired if risk == "high" or r.urgency != "crisis"]
+        urgency = max(
+            [chosen.urgency, RISK_URGENCY[risk], *(r.urgency for r in counted)],
+            key=SEVERITY.__getitem__,
+        )
         lines: list[str] = []
         if urgency != "normal":
-            found = [r.line for r in sorted(fired, key=lambda r: -SEVERITY[r.urgency]) if r.line]
+            found = [r.line for r in sorted(counted, key=lambda r: -SEVERITY[r.urgency]) if r.line]
+            if line is not None:  # the model's or an overruled rule's line: it leads
+                found.insert(0, line)
             # The category's own line (Veilig Thuis for domestic violence) applies too.
             found.append(self._rules.category_lines.get(category) or "")
             lines = [line for line in dict.fromkeys(found) if line]
@@ -241,6 +393,7 @@ class Classifier:
             crisis=lines[0] if lines else None,
             rules=tuple(r.name for r in fired),
             lines=tuple(lines),
+            risk=risk,
         )
 
     def _alternatives(

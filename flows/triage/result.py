@@ -28,6 +28,9 @@ class Classification:
         rules: names of the crisis/urgent rules that fired (for explanations, never text).
         lines: every safety line that applies, most severe first (``crisis`` is the first):
             a threat with a knife at home is ``("acute", "domestic_violence")``.
+        risk: the safety layer's verdict: ``"high"`` (crisis: numbers and alert at once),
+            ``"possible"`` (ask the resident, mark urgent; ``crisis`` names the line to
+            ask about) or ``"none"``.
     """
 
     category: str
@@ -38,3 +41,4 @@ class Classification:
     crisis: str | None = None
     rules: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
+    risk: str = "none"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flows.config import ConfigError, FlowConfig
@@ -89,6 +89,8 @@ class TriageRules:
     emphasis_bonus: float
     emphasis_window: int
     kinds: KindMarkers
+    # Indirect signs per safety line: enough to ask the resident, not to sound the alarm.
+    possible: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _table(where: str, value: Any) -> Mapping[str, Any]:
@@ -230,6 +232,10 @@ def load_rules(config: FlowConfig) -> TriageRules:
     )
     emphasis = _table("[emphasis]", raw.get("emphasis"))
     kinds = _table("[kinds]", raw.get("kinds"))
+    risk = _table("[risk]", raw.get("risk"))
+    possible = {
+        _line("[risk]", line, config): _terms(f"risk.{line}", terms) for line, terms in risk.items()
+    }
     raw_rules = raw.get("rules", [])
     if not isinstance(raw_rules, list):
         raise ConfigError(f"{_WHERE}: rules must be written as [[rules]] tables")
@@ -252,4 +258,5 @@ def load_rules(config: FlowConfig) -> TriageRules:
             informatie=_terms("kinds.informatie", kinds.get("informatie")),
             requests=_terms("kinds.requests", kinds.get("requests")),
         ),
+        possible=possible,
     )

@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 
 
 def as_json(result: Classification, crisis_queue: str | None = None) -> str:
-    """One result as a JSON object (category, urgency, kind, queue, alternatives).
+    """One result as a JSON object (category, urgency, kind, queue, alternatives, risk).
 
     ``queue`` is where the request goes: the crisis queue for a crisis, else the
-    category's queue, or null when it depends on the village (its wijkteam).
+    category's queue, or null when it depends on the village (its wijkteam). ``risk`` is
+    the safety layer's verdict: ``none``, ``possible`` (the resident is asked) or ``high``.
     """
     queue = crisis_queue if result.urgency == "crisis" and crisis_queue else result.queue
     data: dict[str, Any] = {
@@ -34,6 +35,7 @@ def as_json(result: Classification, crisis_queue: str | None = None) -> str:
         "kind": result.kind,
         "queue": queue,
         "alternatives": [{"category": a.category, "score": a.score} for a in result.alternatives],
+        "risk": result.risk,
     }
     return json.dumps(data, ensure_ascii=False)
 

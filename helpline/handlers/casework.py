@@ -20,6 +20,7 @@ from helpline.access import Actor, actor_for
 from helpline.handlers import referral
 from helpline.handlers.handover import ask_handover_target
 from helpline.handlers.resolve import resolve_case
+from helpline.handlers.triage_correction import correct_triage
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
@@ -45,6 +46,9 @@ _STEP_ACTION = {
     "rel": "release",
     "handover": "handover",
     "ho": "handover",
+    "cat": "recategorise",
+    "setcat": "recategorise",
+    "miss": "mark_crisis",
 }
 
 
@@ -155,6 +159,8 @@ async def _apply(
         return t("ask_handover_target", lang, reference=ref), rows(targets, 1)
     if kind == "ho" and value in config.queues:
         return await ask_handover_target(session, services, actor, request, value)
+    if kind in ("cat", "setcat", "miss"):
+        return await correct_triage(session, services, actor, request, kind, value)
     return t("claim_gone", lang), ()
 
 

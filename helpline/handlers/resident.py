@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from flows import intake
-from flows.conversation import CommandIn, Input, Reply, TextIn
+from flows.conversation import Button, CommandIn, Input, Reply, TextIn
 from flows.texts import moment_text
 from flows.triage import Classification
 from helpline import cases, chatlog
@@ -39,6 +39,17 @@ SAFETY_TEXT = {
 URGENT_TEXT = {"domestic_violence": "urgent_violence"}
 # A further line that applies besides the first (violence at home, acute).
 ALSO_TEXT = {"domestic_violence": "safety_also_violence"}
+# Possible danger: a kind question, with the numbers in the same message.
+CHECK_TEXT = {"suicide": "risk_check_suicide", "acute": "risk_check_acute"}
+
+
+def check_buttons(services: Services, lang: str) -> tuple[tuple[Button, ...], ...]:
+    """ "Ja" and "Nee, dat niet" under the check question (helpline.handlers.safety_check)."""
+    t = services.texts
+    return (
+        (Button(t("btn_risk_yes", lang), "risk:yes:0"),),
+        (Button(t("btn_risk_no", lang), "risk:no:0"),),
+    )
 
 
 def language_of(update: Update, services: Services) -> str:
@@ -103,6 +114,15 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
             )
         elif safety is not None:  # urgent: shown first in the queues
             await _mark_urgent(session, services, row, resident)
+            if safety.risk == "possible" and isinstance(event, TextIn):
+                await repo.ask_safety_check(  # "Ja" escalates it as a crisis
+                    session=session,
+                    chat_id=chat.id,
+                    user_id=user.id,
+                    line=safety.crisis or "suicide",
+                    text=event.text,
+                    now=now,
+                )
         if row is not None and row.flow != "resident":
             # A staff member's own /nieuw draft: an old or forged button in their private
             # chat is not a resident's intake step.
@@ -118,11 +138,14 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
 
 
 def _safety_check(services: Services, event: Input) -> Classification | None:
-    """Safety detection on every text the resident sends, at any step: a crisis, or an
-    urgent message with a safety line of its own (domestic violence: Veilig Thuis)."""
+    """Safety detection on every text the resident sends, at any step: a crisis, a
+    possible danger (the resident is asked), or an urgent message with a safety line of
+    its own (domestic violence: Veilig Thuis)."""
     if not isinstance(event, TextIn):
         return None
     result = services.classifier.classify(event.text)
+    if result.risk != "none":
+        return result
     if result.urgency == "crisis" or (result.urgency == "urgent" and result.crisis in URGENT_TEXT):
         return result
     return None
@@ -147,9 +170,15 @@ async def _mark_urgent(
 
 
 def safety_text(services: Services, result: Classification, lang: str) -> str:
-    """The safety reply: the first line's numbers, and a further line's when it applies."""
+    """The safety reply: the first line's numbers, and a further line's when it applies.
+
+    For a possible danger it is the check question, with the numbers in it.
+    """
     first = result.crisis or "acute"
-    table = SAFETY_TEXT if result.urgency == "crisis" else URGENT_TEXT
+    if result.risk == "possible":
+        table = CHECK_TEXT
+    else:
+        table = SAFETY_TEXT if result.urgency == "crisis" else URGENT_TEXT
     text = services.texts(table.get(first, "crisis_acute"), lang)
     for line in result.lines[1:]:
         if line in ALSO_TEXT:
@@ -162,8 +191,11 @@ async def _send_safety(
 ) -> int | None:
     """Sends the safety reply; returns its message id (for /wis), None when it failed."""
     text = safety_text(context.services, result, lang)
+    markup = None
+    if result.risk == "possible":
+        markup = reply_markup(Reply(text, check_buttons(context.services, lang)))
     try:
-        sent = await context.bot.send_message(chat_id, text)
+        sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError:
         logger.warning("safety reply to chat %s failed", chat_id, exc_info=True)
         return None

@@ -95,6 +95,14 @@ from storage.repository.staff import (
     set_queues,
     staff_queues,
 )
+from storage.repository.triage import (
+    Answered,
+    ask_safety_check,
+    mark_missed_crisis,
+    recategorise,
+    take_safety_check,
+    training_corrections,
+)
 
 __all__ = [
     "Familiarity",
@@ -182,4 +190,12 @@ __all__ += [
     "set_contact_person",
     "set_prompt",
     "take_due_reminders",
+]
+__all__ += [
+    "Answered",
+    "ask_safety_check",
+    "mark_missed_crisis",
+    "recategorise",
+    "take_safety_check",
+    "training_corrections",
 ]

@@ -36,9 +36,11 @@ from storage.models import (
     Request,
     RequestNote,
     Resident,
+    SafetyCheck,
     Satisfaction,
     ScheduledCall,
     Staff,
+    TriageCorrection,
 )
 
 # Tables that are housekeeping, not a record about the person (see holds_data).
@@ -97,6 +99,9 @@ HOLDERS: tuple[Holder, ...] = (
     Holder(IntakeDraft, Link.telegram, "chat_id", delete=True),
     Holder(IntakeDraft, Link.telegram, "user_id", delete=True),
     Holder(IntakeDraft, Link.request, "request_id", delete=True),
+    Holder(SafetyCheck, Link.telegram, "chat_id", delete=True),
+    Holder(SafetyCheck, Link.telegram, "user_id", delete=True),
+    Holder(TriageCorrection, Link.request, "request_id", free_text={"text": None}),
     # Message ids only, pruned after 48 hours: kept on erasure so /wis can still wipe the chat.
     Holder(ChatMessage, Link.telegram, "chat_id"),
     # Kept as they are: no personal columns, and the tallies count them.

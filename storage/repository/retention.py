@@ -29,6 +29,7 @@ from storage.models import (
     Request,
     RequestStatus,
     Resident,
+    SafetyCheck,
 )
 from storage.repository.personal_data import HOLDERS, Link, scrub
 
@@ -134,6 +135,8 @@ async def apply_retention(
         delete(IntakeDraft).where(col(IntakeDraft.updated_at) < cutoffs.drafts)
     )
     result.drafts_deleted = drafts.rowcount or 0
+    # Check questions never answered: the message they hold goes with the drafts.
+    await session.execute(delete(SafetyCheck).where(col(SafetyCheck.asked_at) < cutoffs.drafts))
     # 4. Delivered messages keep their delivery facts, not their text.
     messages: Any = await session.execute(
         update(Outbox)

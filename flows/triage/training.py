@@ -1,0 +1,287 @@
+"""Training the triage model and measuring a classifier on a labelled corpus.
+
+Offline only (``helpline triage retrain``, ``bench/bench_classify.py``); the bot loads the
+fitted arrays and never imports scikit-learn.
+
+The blend weight of rules against model and the two crisis thresholds are chosen by
+cross-validation on the training corpus: every message is scored by a model that did
+not see it. The rules were written with part of that corpus in view, so the blend
+weight is chosen on the messages the rules' author never read (``unseen``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from flows.config import FlowConfig
+from flows.triage.classifier import Classifier, RuleEvidence
+from flows.triage.corpus import CorpusError, Example, read
+from flows.triage.model import RISK_CLASSES, TextModel, features
+
+# Regularisation of both heads (inverse strength), chosen by leaving out one writer's
+# messages at a time (the measure of phrasing nobody in training used).
+C_CATEGORY = 30.0
+C_RISK = 30.0
+FOLDS = 5
+SEED = 20261203
+# At most this share of normal messages may get the crisis reply, and at most this
+# share the check question (both in cross-validation, below the targets of 2 % and 5 %).
+HIGH_ON_NORMAL = 0.01
+POSSIBLE_ON_NORMAL = 0.035
+# A crisis rule whose message the model finds this unlikely asks instead of alarming: in
+# cross-validation no crisis a rule found scored below it, most rule hits on normal
+# messages ("I had suicidal thoughts years ago") did.
+RULE_VETO = 0.3
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How a classifier did on a labelled corpus (counts, so nothing is rounded away)."""
+
+    total: int
+    top1: int
+    top3: int
+    crisis: int
+    crisis_high: int
+    crisis_caught: int  # high or possible
+    normal: int
+    normal_high: int
+    normal_possible: int
+    confusion: Counter[tuple[str, str]]
+
+    def rate(self, part: int, whole: int) -> float:
+        """``part / whole``, 0 for an empty whole."""
+        return part / whole if whole else 0.0
+
+    def summary(self) -> dict[str, float | int]:
+        """The figures as plain numbers (for JSON output and comparisons)."""
+        return {
+            "messages": self.total,
+            "top1": round(self.rate(self.top1, self.total), 4),
+            "top3": round(self.rate(self.top3, self.total), 4),
+            "crisis": self.crisis,
+            "crisis_recall_high": round(self.rate(self.crisis_high, self.crisis), 4),
+            "crisis_recall_caught": round(self.rate(self.crisis_caught, self.crisis), 4),
+            "normal": self.normal,
+            "high_on_normal": round(self.rate(self.normal_high, self.normal), 4),
+            "possible_on_normal": round(self.rate(self.normal_possible, self.normal), 4),
+        }
+
+    def no_worse_than(self, other: Figures) -> bool:
+        """True when no target figure is worse than ``other``'s (crisis first)."""
+        mine, theirs = self.summary(), other.summary()
+        return (
+            mine["crisis_recall_caught"] >= theirs["crisis_recall_caught"]
+            and mine["top1"] >= theirs["top1"]
+            and mine["top3"] >= theirs["top3"]
+            and mine["high_on_normal"] <= max(theirs["high_on_normal"], 0.02)
+            and mine["possible_on_normal"] <= max(theirs["possible_on_normal"], 0.05)
+        )
+
+
+def evaluate(classify: Callable[[str], object], examples: Sequence[Example]) -> Figures:
+    """Runs the classifier over a corpus and counts its hits; never keeps a message."""
+    top1 = top3 = crisis = high = caught = normal = normal_high = normal_possible = 0
+    confusion: Counter[tuple[str, str]] = Counter()
+    for example in examples:
+        result = classify(example.text)
+        category = result.category  # type: ignore[attr-defined]
+        risk = result.risk  # type: ignore[attr-defined]
+        top = [s.category for s in result.alternatives]  # type: ignore[attr-defined]
+        top1 += category == example.category
+        top3 += example.category in top[:3]
+        if category != example.category:
+            confusion[(example.category, category)] += 1
+        if example.urgency == "crisis":
+            crisis += 1
+            high += risk == "high"
+            caught += risk in ("high", "possible")
+        elif example.urgency == "normal":
+            normal += 1
+            normal_high += risk == "high"
+            normal_possible += risk == "possible"
+    return Figures(
+        len(examples),
+        top1,
+        top3,
+        crisis,
+        high,
+        caught,
+        normal,
+        normal_high,
+        normal_possible,
+        confusion,
+    )
+
+
+def fit(
+    examples: Sequence[Example],
+    categories: Sequence[str],
+    rule_evidence: Callable[[str], RuleEvidence],
+    unseen: Sequence[bool] | None = None,
+) -> TextModel:
+    """Trains both heads on ``examples`` and tunes the blend weight and crisis thresholds.
+
+    Args:
+        examples: the training corpus.
+        categories: the category keys, in the configuration's order.
+        rule_evidence: what the rules alone find in a text.
+        unseen: per example, True when the rules' author never read it (the blend
+            weight is tuned on these; all when None).
+    """
+    texts = [e.text for e in examples]
+    vectoriser, matrix = _vectorise(texts)
+    category_y = np.array([categories.index(e.category) for e in examples])
+    risk_y = np.array([RISK_CLASSES.index(e.risk) for e in examples])
+    category_oof, risk_oof = _out_of_fold(matrix, category_y, risk_y, len(categories))
+    evidence = [rule_evidence(text) for text in texts]
+    chosen = np.array(unseen if unseen is not None else [True] * len(examples), dtype=bool)
+    shares = [e.shares for e in evidence]
+    weight = _best_weight(category_oof, category_y, shares, categories, chosen)
+    crisis_p = risk_oof[:, RISK_CLASSES.index("suicide")] + risk_oof[:, RISK_CLASSES.index("acute")]
+    normal = np.array([e.urgency == "normal" for e in examples])
+    ruled = np.array([e.crisis for e in evidence])
+    signs = np.array([e.signs for e in evidence])
+    # The model's thresholds are set on the normal messages the rules leave alone; the
+    # check questions the rules already ask use up part of the allowance.
+    free = crisis_p[normal & ~ruled & ~signs]
+    asked = int((normal & (signs | (ruled & (crisis_p < RULE_VETO)))).sum())
+    total = int(normal.sum())
+    thresholds = {
+        "rule_veto": RULE_VETO,
+        "rules_weight": weight,
+        "crisis_high": _threshold(free, int(HIGH_ON_NORMAL * total), floor=0.5),
+        "crisis_possible": _threshold(free, int(POSSIBLE_ON_NORMAL * total) - asked, floor=0.1),
+    }
+    category_model = _logistic(C_CATEGORY).fit(matrix, category_y)
+    risk_model = _logistic(C_RISK).fit(matrix, risk_y)
+    return TextModel(
+        vocabulary=list(vectoriser.get_feature_names_out()),
+        idf=vectoriser.idf_,
+        categories=list(categories),
+        category_coef=_full(category_model, len(categories)).T,
+        category_bias=_full_bias(category_model, len(categories)),
+        risk_coef=_full(risk_model, len(RISK_CLASSES)).T,
+        risk_bias=_full_bias(risk_model, len(RISK_CLASSES)),
+        thresholds={k: round(float(v), 4) for k, v in thresholds.items()},
+    )
+
+
+def _vectorise(texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectoriser = TfidfVectorizer(
+        analyzer=features, sublinear_tf=True, min_df=2, lowercase=False, dtype=np.float64
+    )
+    return vectoriser, vectoriser.fit_transform(texts)
+
+
+def _logistic(c: float):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=3000, random_state=SEED)
+
+
+def _full(model, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Coefficients with a row for every class, also classes absent from the data."""
+    full = np.zeros((n, model.coef_.shape[1]))
+    full[model.classes_] = model.coef_
+    return full
+
+
+def _full_bias(model, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    full = np.full(n, -30.0)  # a class never seen is never predicted
+    full[model.classes_] = model.intercept_
+    return full
+
+
+def _out_of_fold(matrix, category_y, risk_y, n_categories: int):  # type: ignore[no-untyped-def]
+    """Probabilities for every example from models that did not see it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    category_p = np.zeros((matrix.shape[0], n_categories))
+    risk_p = np.zeros((matrix.shape[0], len(RISK_CLASSES)))
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(matrix, risk_y):
+        category = _logistic(C_CATEGORY).fit(matrix[train], category_y[train])
+        category_p[test] = _proba(category, matrix[test], n_categories)
+        risk = _logistic(C_RISK).fit(matrix[train], risk_y[train])
+        risk_p[test] = _proba(risk, matrix[test], len(RISK_CLASSES))
+    return category_p, risk_p
+
+
+def _proba(model, matrix, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    full = np.zeros((matrix.shape[0], n))
+    full[:, model.classes_] = model.predict_proba(matrix)
+    return full
+
+
+def _best_weight(
+    model_p: np.ndarray,
+    truth: np.ndarray,
+    shares: Sequence[dict[str, float]],
+    categories: Sequence[str],
+    chosen: np.ndarray,
+) -> float:
+    """The rules' weight in the blend that gives the best top-1 on the chosen examples."""
+    rules = np.zeros_like(model_p)
+    for row, share in enumerate(shares):
+        for category, value in share.items():
+            rules[row, categories.index(category)] = value
+    best, best_hits = 0.0, -1
+    for weight in np.linspace(0.0, 0.9, 19):
+        blended = (1 - weight) * model_p + weight * rules
+        hits = int((blended.argmax(axis=1) == truth)[chosen].sum())
+        if hits > best_hits:
+            best, best_hits = float(weight), hits
+    return best
+
+
+def _threshold(scores: np.ndarray, allowed: int, floor: float) -> float:
+    """The lowest threshold (not below ``floor``) that at most ``allowed`` scores reach."""
+    if scores.size == 0:
+        return floor
+    allowed = max(0, allowed)
+    ordered = np.sort(scores)[::-1]
+    above = ordered[allowed] if allowed < ordered.size else 0.0
+    return max(floor, float(above) + 1e-6)
+
+
+TRAINING_DIR = "triage_data"
+# Corpus files the rules were written with in view: not used to weigh rules against model.
+SEEN_BY_RULES = "rules_"
+
+
+def line_corpus(config: FlowConfig) -> tuple[list[Example], list[bool]]:
+    """The training corpus shipped with a flows directory, and which part is unseen."""
+    folder = config.directory / TRAINING_DIR
+    examples: list[Example] = []
+    unseen: list[bool] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        part = read(path, config.categories)
+        examples += part
+        unseen += [not path.name.startswith(SEEN_BY_RULES)] * len(part)
+    return examples, unseen
+
+
+def train_line(config: FlowConfig, extra: Sequence[Example] = ()) -> TextModel:
+    """Trains the model of a flows directory from its corpus plus ``extra`` examples
+    (staff corrections), which count as unseen by the rules.
+
+    Raises:
+        CorpusError: a corpus file is malformed, or there is no corpus.
+    """
+    examples, unseen = line_corpus(config)
+    if not examples:
+        raise CorpusError(f"no training corpus in {config.directory / TRAINING_DIR}")
+    rules = Classifier(config, model=None)
+    return fit(
+        [*examples, *extra],
+        list(config.categories),
+        rules.rule_evidence,
+        [*unseen, *([True] * len(extra))],
+    )

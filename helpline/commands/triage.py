@@ -1,0 +1,131 @@
+"""``helpline triage retrain``: rebuild the triage model with what staff corrected.
+
+Trains on the line's shipped corpus (``triage_data/`` beside triage.toml) plus the
+corrections staff made (a changed category, a missed crisis), measures the model in use
+and the new one on the sealed evaluation set, and installs the new one in the data
+directory only when no figure got worse. It prints figures, never messages::
+
+    helpline triage retrain                      # train, compare, install if not worse
+    helpline triage retrain --dry-run            # train and compare only
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
+
+if TYPE_CHECKING:
+    from flows.config import FlowConfig
+    from flows.triage.corpus import Example
+    from flows.triage.model import TextModel
+    from flows.triage.training import Figures
+    from storage.db import Database
+
+triage_app = typer.Typer(help="The triage classifier's model.", no_args_is_help=True)
+
+# The sealed evaluation set of this repository; an installation names its own with --eval.
+SEALED = Path(__file__).resolve().parents[2] / "tests" / "data" / "triage_sealed"
+ROWS = (
+    ("top1", "top-1 accuracy"),
+    ("top3", "top-3 accuracy"),
+    ("crisis_recall_caught", "crisis caught (high or possible)"),
+    ("crisis_recall_high", "crisis at high confidence"),
+    ("high_on_normal", "crisis reply on normal messages"),
+    ("possible_on_normal", "check question on normal messages"),
+)
+
+
+async def _corrections(db: Database, config: FlowConfig) -> list[Example]:
+    from flows.triage.corpus import Example
+    from storage import repository as repo
+
+    async with db.session() as session:
+        rows = await repo.training_corrections(session=session)
+    return [
+        Example(row.text or "", row.new_category, row.new_urgency, row.kind)
+        for row in rows
+        if row.new_category in config.categories
+    ]
+
+
+def _table(columns: dict[str, Figures]) -> None:
+    names = list(columns)
+    typer.echo(f"{'':36}" + "".join(f"{name:>12}" for name in names))
+    for key, label in ROWS:
+        values = [columns[name].summary()[key] for name in names]
+        typer.echo(f"{label:36}" + "".join(f"{v:>12.3f}" for v in values))
+    first = next(iter(columns.values()))
+    typer.echo(f"({first.total} messages, {first.crisis} crisis, {first.normal} normal)")
+
+
+def _install(model: TextModel, target: Path) -> None:
+    """Writes the model next to its final place, then renames it: never half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".triage-", suffix=".npz")
+    os.close(handle)
+    try:
+        model.save(Path(temporary))
+        os.chmod(temporary, 0o600)  # its words come partly from residents' messages
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        fail(f"cannot write {target}: {exc.strerror or exc}")
+
+
+@triage_app.command("retrain")
+def retrain(
+    evaluation: Annotated[
+        Path | None,
+        typer.Option("--eval", help="The sealed evaluation set (folder of .jsonl or a file)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compare only; install nothing.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the model here instead.")
+    ] = None,
+) -> None:
+    """Retrains the triage model with staff corrections; installs it only if not worse."""
+    # Imported here: the other commands need neither NumPy nor scikit-learn.
+    from flows.triage import Classifier, installed_model
+    from flows.triage.corpus import CorpusError, read_all
+    from flows.triage.model import MODEL_FILE
+    from flows.triage.training import evaluate, train_line
+
+    settings = settings_or_exit()
+    config, _labels = config_or_exit(settings)
+    sealed = evaluation or SEALED
+    if not sealed.exists():
+        fail(f"no evaluation set at {sealed}; give one with --eval")
+    try:
+        held = read_all([sealed], config.categories)
+    except CorpusError as exc:
+        fail(f"evaluation set: {exc}")
+    if not held:
+        fail(f"evaluation set {sealed} holds no messages")
+    corrections = run_with_db(settings, lambda db: _corrections(db, config))
+    try:
+        current_model = installed_model(settings.data_dir) or "shipped"
+        current = Classifier(config, model=current_model)
+        typer.echo(f"training on the corpus plus {len(corrections)} staff corrections ...")
+        model = train_line(config, corrections)
+    except (CorpusError, ValueError) as exc:
+        fail(f"training: {exc}")
+    new = Classifier(config, model=model)
+    before, after = evaluate(current.classify, held), evaluate(new.classify, held)
+    rules = evaluate(Classifier(config, model=None).classify, held)
+    _table({"rules only": rules, "in use": before, "retrained": after})
+    if not after.no_worse_than(before):
+        fail("the retrained model is worse on the evaluation set: nothing installed", 1)
+    if dry_run:
+        typer.echo("dry run: nothing installed")
+        return
+    target = output or settings.data_dir / MODEL_FILE
+    _install(model, target)
+    typer.echo(f"installed {target}; restart the bot to use it")
