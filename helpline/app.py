@@ -70,6 +70,7 @@ from helpline.handlers.privacy import (
     mydata_command,
     privacy_button,
 )
+from helpline.handlers.private_only import private_only
 from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
 from helpline.handlers.report import report_command
@@ -248,13 +249,14 @@ def build_application(
     application.add_handler(CallbackQueryHandler(case_button, pattern=CASE_PATTERN))
     application.add_handler(CallbackQueryHandler(handover_button, pattern=HANDOVER_PATTERN))
     application.add_handler(CallbackQueryHandler(target_button, pattern=TARGET_PATTERN))
-    # Staff commands work in private chats and in queue groups.
+    # Staff commands work in private chats and in queue groups; those whose answer names
+    # residents point to the private chat when sent in a group.
     # A resident mid-intake who types a staff command gets the intake's re-prompt.
     application.add_handler(CommandHandler(MID_INTAKE_COMMANDS, staff_command_mid_intake), group=-1)
-    application.add_handler(CommandHandler(["wachtrij", "queue"], queue_command))
-    application.add_handler(CommandHandler("mijn", mine_command))
+    application.add_handler(CommandHandler(["wachtrij", "queue"], private_only(queue_command)))
+    application.add_handler(CommandHandler("mijn", private_only(mine_command)))
     application.add_handler(CommandHandler("nieuw", new_command))
-    application.add_handler(CommandHandler("log", log_command))
+    application.add_handler(CommandHandler("log", private_only(log_command)))
     application.add_handler(CommandHandler("staf", staff_command))
     application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CommandHandler("rapport", report_command))
@@ -265,10 +267,10 @@ def build_application(
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=APPROVAL_PATTERN))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
     # Follow-up calls (issue 5); a typed answer to a call prompt goes first (group -1).
-    application.add_handler(CommandHandler(PLAN_COMMANDS, plan_command))
-    application.add_handler(CommandHandler(AGENDA_COMMANDS, agenda_command))
+    application.add_handler(CommandHandler(PLAN_COMMANDS, private_only(plan_command)))
+    application.add_handler(CommandHandler(AGENDA_COMMANDS, private_only(agenda_command)))
     application.add_handler(CommandHandler(AVAILABILITY_COMMANDS, availability_command))
-    application.add_handler(CommandHandler(CONTACT_COMMANDS, contact_command))
+    application.add_handler(CommandHandler(CONTACT_COMMANDS, private_only(contact_command)))
     application.add_handler(CallbackQueryHandler(call_button, pattern=CALL_PATTERN))
     application.add_handler(CallbackQueryHandler(alert_button, pattern=ALERT_PATTERN))
     application.add_handler(CallbackQueryHandler(resident_call_button, pattern=RESIDENT_PATTERN))

@@ -259,3 +259,25 @@ async def test_holder_with_too_low_a_role_is_refused(
         assert not any("6009" in r or "Bob" in r for r in replies)
         answers = [a.get("text", "") for a in h.telegram.callback_answers()[-len(presses) :]]
         assert all(answers), "every refused press gets an answer"
+
+
+# Commands whose answer names residents: in a group, only a pointer to the private chat.
+PRIVATE_ONLY_COMMANDS = ["/wachtrij", "/queue", "/mijn", "/agenda", "/log", "/plan", "/audit"]
+PRIVATE_ONLY_COMMANDS += ["/contactpersoon", "/nieuw"]
+
+
+async def test_personal_data_never_goes_to_a_group_chat(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        await setup_case(h)  # Mia's request, claimed by a holder
+        user = FakeUser(id=6003, first_name="Tom")
+        tom = await h.add_staff(user, "wijkteam_drunen", role=StoredRole.coordinator)
+        await tom.say("/wachtrij")  # in private the coordinator sees the queue
+        group = h.group("wijkteam_drunen")
+        before = len(h.telegram.sent(group))
+        for command in PRIVATE_ONLY_COMMANDS:
+            update = h.telegram.text(user, command, chat_id=group, chat_type="group", queue=False)
+            await tom.feed(update)
+        answers = [m.get("text", "") for m in h.telegram.sent(group)[before:]]
+        assert len(answers) == len(PRIVATE_ONLY_COMMANDS), "every command gets an answer"
+        assert all("privé" in a for a in answers), answers
+        assert not any("Mia" in a or "HH-2026" in a for a in answers)
