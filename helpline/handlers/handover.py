@@ -9,6 +9,12 @@ override with a typed reason (``handover_consent``). Without either, nothing is 
 Steps: ``case:ho_<queue>:<request>`` (from the case buttons) → ``hd:to_<staff|any>:<handover>``
 → ``hd:consent|safety|stop:<handover>`` (safety: a typed reason) → a typed note or
 ``hd:nonote:<handover>`` → ``ho:accept|decline:<handover>``.
+
+Each step re-checks, at the moment of the press or the typed text, that the holder may
+hand over and still holds the request (``may_go_on``); a draft its writer no longer
+holds is cancelled. Sending and deciding are conditional updates on that same state, so
+a handover never outlives its holder's claim: once the request is released, closed,
+erased or claimed by someone else, the handover cannot be sent or accepted.
 """
 
 from __future__ import annotations
@@ -28,13 +34,16 @@ from helpline.handlers.handover_consent import (
     consent_step,
     draft_text,
     has_basis,
+    may_go_on,
+    stop_stale_draft,
 )
 from helpline.handlers.referral import finish_referral
 from helpline.render import inline_markup, markup_json
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
-from storage.models import AuditAction, Channel, Direction, Handover, Request
+from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
+from storage.repository.casework import change_draft_handover
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +57,9 @@ async def ask_handover_target(
 ) -> Answer:
     """Starts a draft handover to ``queue`` and asks: anyone there, or a named person?"""
     t, lang = services.texts, services.staff_language
+    # Only the holder hands over: the handover is decided on their claim.
+    if request.status != RequestStatus.claimed or request.claimed_by != actor.id:
+        return t("not_holder", lang), ()
     handover = await repo.create_handover(
         session=session,
         request_id=request.id or 0,
@@ -85,9 +97,12 @@ async def target_button(update: Update, context: HelplineContext) -> None:
         if handover.status != "draft" or partner_step:
             await answer_query(query, t("handover_gone", lang), alert=True)
             return
+        request = await repo.get_request(session=session, request_id=handover.request_id)
         answer: Answer
-        if step == "nonote" and has_basis(handover):
-            answer = await _send_handover(session, services, actor, handover), ()
+        if not may_go_on(actor, request, handover):
+            answer = await stop_stale_draft(session, services, handover)
+        elif step == "nonote" and has_basis(handover):
+            answer = await _send_handover(session, services, actor, handover, None)
         elif step == "nonote":  # a forged or stale press: the basis comes first
             answer = await ask_consent(session, services, handover, first=True)
         elif step in ("consent", "safety", "stop"):
@@ -100,8 +115,10 @@ async def target_button(update: Update, context: HelplineContext) -> None:
                 if member is None or member.id not in {m.id for m in members}:
                     await answer_query(query, t("not_allowed", lang), alert=True)
                     return
-                handover.to_staff_id = member.id
-            if has_basis(handover):
+            values = {"to_staff_id": None if target == "any" else int(target)}
+            if not await change_draft_handover(session=session, handover=handover, values=values):
+                answer = await stop_stale_draft(session, services, handover)
+            elif has_basis(handover):
                 answer = ask_note(services, handover)
             else:
                 answer = await ask_consent(session, services, handover)
@@ -121,22 +138,29 @@ async def note_for_draft(
     handover = await repo.draft_handover(session=session, from_staff_id=actor.id)
     if handover is None:
         return None
+    request = await repo.get_request(session=session, request_id=handover.request_id)
+    if not may_go_on(actor, request, handover):  # the text is not relayed: it was a note
+        return await stop_stale_draft(session, services, handover)
     if not has_basis(handover):
         answer = await draft_text(session, services, handover, text)
         if handover.to_partner is not None and has_basis(handover):  # a referral's reason
             return await finish_referral(session, services, actor, handover)
         return answer
-    handover.note = text[:MAX_NOTE]
-    return await _send_handover(session, services, actor, handover), ()
+    return await _send_handover(session, services, actor, handover, text[:MAX_NOTE])
 
 
 async def _send_handover(
-    session: AsyncSession, services: Services, actor: Actor, handover: Handover
-) -> str:
-    """Makes the handover pending and posts it to the person or the queue's group."""
+    session: AsyncSession, services: Services, actor: Actor, handover: Handover, note: str | None
+) -> Answer:
+    """Makes the handover pending and posts it to the person or the queue's group.
+
+    Sent only while it is still a draft and its request is still held by the sender.
+    """
     t, lang, config = services.texts, services.staff_language, services.config
     assert has_basis(handover)  # callers check: no sharing without consent or a safety reason
-    handover.status = "pending"
+    values = {"status": "pending", "note": note}
+    if not await change_draft_handover(session=session, handover=handover, values=values):
+        return await stop_stale_draft(session, services, handover)
     request = await repo.get_request(session=session, request_id=handover.request_id)
     assert request is not None
     await audit.record(
@@ -189,7 +213,7 @@ async def _send_handover(
             request_id=request.id,
         )
     target = person.name if person else config.queue_label(handover.to_queue, lang)
-    return t("handover_asked", lang, reference=request.reference, queue=target)
+    return t("handover_asked", lang, reference=request.reference, queue=target), ()
 
 
 async def handover_button(update: Update, context: HelplineContext) -> None:
@@ -228,21 +252,30 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             accept=accept,
             now=services.clock(),
         )
-        if decided is None:
-            await answer_query(query, t("handover_gone", lang), alert=True)
-            return
-        await audit.record(
-            session,
-            services,
-            actor_id=actor.id,
-            action=AuditAction.handover_decided,
-            request=request,
-            detail=f"handover={handover_id} decision={decided.status}",
-        )
-        await _tell_about_handover(session, services, actor, request, decided)
+        if decided is not None:
+            await audit.record(
+                session,
+                services,
+                actor_id=actor.id,
+                action=AuditAction.handover_decided,
+                request=request,
+                detail=f"handover={handover_id} decision={decided.status}",
+            )
+            await _tell_about_handover(session, services, actor, request, decided)
+        else:
+            await session.refresh(handover)
+    text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
+    if decided is None and handover.status != "cancelled":
+        await answer_query(query, t("handover_gone", lang), alert=True)
+        return
+    if decided is None:
+        # Voided just now: the request was released, closed or claimed by someone else
+        # since it was handed over. The card loses its buttons.
+        await answer_query(query, t("handover_stale", lang), alert=True)
+        await edit_pressed(query, text + "\n\n" + t("handover_stale", lang))
+        return
     await answer_query(query)
     key = "handover_done_card" if accept else "handover_declined_card"
-    text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
     await edit_pressed(query, text + t(key, lang, staff=actor.staff.name))
     services.dispatcher.kick(context.application)
 

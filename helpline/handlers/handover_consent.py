@@ -11,6 +11,10 @@ holder chooses one of three, explicitly:
 
 The choice is stored on the ``Handover`` row (``consent_basis``, ``consent_reason``,
 ``consent_at``) and its basis in the audit row written when the handover is sent.
+
+Every choice is a conditional update on a draft whose request is still held by the one
+choosing (``repo.change_draft_handover``): a holder who has released the request, or
+whose request was closed or erased, cannot record a basis for sharing any more.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button
+from helpline.access import Actor
 from helpline.services import Services
 from storage import repository as repo
-from storage.models import Handover
+from storage.models import Handover, Request, RequestStatus
+from storage.repository.casework import cancel_draft_handover, change_draft_handover
 
 Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 
@@ -36,6 +42,33 @@ def has_basis(handover: Handover) -> bool:
     if handover.consent_basis == SAFETY:
         return bool(handover.consent_reason) and handover.consent_at is not None
     return False
+
+
+def may_go_on(actor: Actor, request: Request | None, handover: Handover) -> bool:
+    """True while ``actor`` may still work on their draft ``handover`` of ``request``.
+
+    Checked at every step, at the moment of the press: a handover needs the permission
+    and the request still in the holder's hands. A referral's draft needs the right to
+    resolve the request (coordinators may refer a request they do not hold).
+    """
+    if request is None or handover.from_staff_id != actor.id:
+        return False
+    if handover.to_partner is not None:
+        open_ = request.status in (RequestStatus.open, RequestStatus.claimed)
+        return open_ and actor.may("resolve", request)
+    held = request.status == RequestStatus.claimed and request.claimed_by == actor.id
+    return held and actor.may("handover", request)
+
+
+async def stop_stale_draft(session: AsyncSession, services: Services, handover: Handover) -> Answer:
+    """Cancels a draft its writer may no longer finish, and says so."""
+    t, lang = services.texts, services.staff_language
+    cancelled = await cancel_draft_handover(session=session, handover=handover)
+    if not cancelled and handover.status != "cancelled":  # sent meanwhile (a double press)
+        return t("handover_gone", lang), ()
+    request = await repo.get_request(session=session, request_id=handover.request_id)
+    reference = request.reference if request else "?"
+    return t("handover_not_holder", lang, reference=reference), ()
 
 
 async def ask_consent(
@@ -86,17 +119,18 @@ async def consent_step(
     """Applies the holder's choice (consent, safety or stop) and asks what comes next."""
     t, lang = services.texts, services.staff_language
     if step == "stop":
-        handover.status = "cancelled"
+        if not await cancel_draft_handover(session=session, handover=handover):
+            return t("handover_gone", lang), ()
         request = await repo.get_request(session=session, request_id=handover.request_id)
         reference = request.reference if request else "?"
         return t("handover_stopped", lang, reference=reference), ()
     if step == CONSENT:
-        handover.consent_basis, handover.consent_reason = CONSENT, None
-        handover.consent_at = services.clock()
-        return ask_note(services, handover)
-    # Safety: the basis is chosen, the reason still to be typed (has_basis stays False).
-    handover.consent_basis, handover.consent_reason, handover.consent_at = SAFETY, None, None
-    return ask_reason(services, handover)
+        values = {"consent_basis": CONSENT, "consent_reason": None, "consent_at": services.clock()}
+    else:  # safety: the basis is chosen, the reason still to be typed (has_basis stays False)
+        values = {"consent_basis": SAFETY, "consent_reason": None, "consent_at": None}
+    if not await change_draft_handover(session=session, handover=handover, values=values):
+        return await stop_stale_draft(session, services, handover)
+    return ask_note(services, handover) if step == CONSENT else ask_reason(services, handover)
 
 
 async def draft_text(
@@ -110,5 +144,10 @@ async def draft_text(
         return ask_reason(services, handover, "handover_reason_short")
     if len(reason) > MAX_REASON:
         return ask_reason(services, handover, "handover_reason_long")
-    handover.consent_reason, handover.consent_at = reason, services.clock()
+    values = {"consent_reason": reason, "consent_at": services.clock()}
+    held = handover.to_partner is None  # a referral's caller checked the right to resolve
+    if not await change_draft_handover(
+        session=session, handover=handover, values=values, held=held
+    ):
+        return await stop_stale_draft(session, services, handover)
     return ask_note(services, handover)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import ColumnElement, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -127,33 +129,119 @@ async def queue_members(*, session: AsyncSession, queue: str) -> list[Staff]:
     return list(await session.scalars(query))
 
 
+def _held_by_sender() -> ColumnElement[bool]:
+    """The handover's request is still claimed by the one who hands it over.
+
+    A handover is decided on that state: once the request is released, closed, erased or
+    claimed by someone else, the handover no longer speaks for its holder.
+    """
+    return exists().where(
+        col(Request.id) == col(Handover.request_id),
+        col(Request.status) == RequestStatus.claimed,
+        col(Request.claimed_by) == col(Handover.from_staff_id),
+    )
+
+
+async def change_draft_handover(
+    *, session: AsyncSession, handover: Handover, values: Mapping[str, Any], held: bool = True
+) -> bool:
+    """Changes a draft handover (its target, basis, note, or ``status`` to send it).
+
+    Only while it is still a draft and, with ``held``, while its request is still
+    claimed by the one who wrote it; False (nothing changed) otherwise. A referral's
+    draft passes ``held=False``: its resolve permission is checked by the caller.
+    """
+    condition = [col(Handover.id) == handover.id, col(Handover.status) == "draft"]
+    if held:
+        condition.append(_held_by_sender())
+    result = await session.execute(
+        update(Handover)
+        .where(*condition)
+        .values(**values)
+        .returning(col(Handover.id))
+        .execution_options(synchronize_session=False)
+    )
+    changed = result.scalar_one_or_none() is not None
+    await session.refresh(handover)
+    return changed
+
+
+async def cancel_draft_handover(*, session: AsyncSession, handover: Handover) -> bool:
+    """Cancels a handover that is still a draft; False when it was sent or ended meanwhile."""
+    return await change_draft_handover(
+        session=session, handover=handover, values={"status": "cancelled"}, held=False
+    )
+
+
 async def decide_handover(
     *, session: AsyncSession, handover_id: int, staff_id: int, accept: bool, now: datetime
 ) -> Handover | None:
-    """Accepts or declines a pending handover (first decision wins); moves the request on accept."""
+    """Accepts or declines a pending handover (first decision wins); moves the request on accept.
+
+    Only while the request is still claimed by the one who handed it over: a handover of
+    a request released, closed, erased or claimed by someone else since is void, so it is
+    cancelled and None returned. Accepting thus never reopens a closed request nor takes
+    a case away from a new holder. None also when it was decided already.
+    """
     result = await session.execute(
         update(Handover)
-        .where(col(Handover.id) == handover_id, col(Handover.status) == "pending")
+        .where(
+            col(Handover.id) == handover_id,
+            col(Handover.status) == "pending",
+            _held_by_sender(),
+        )
         .values(status="accepted" if accept else "declined", decided_at=now, decided_by=staff_id)
         .returning(col(Handover.id))
+        .execution_options(synchronize_session=False)
     )
     if result.scalar_one_or_none() is None:
+        await _void_handover(session=session, handover_id=handover_id, now=now)
         return None
     handover = await session.get(Handover, handover_id)
     assert handover is not None
     await session.refresh(handover)
     if accept:
-        await session.execute(
+        moved = await session.execute(
             update(Request)
-            .where(col(Request.id) == handover.request_id)
+            .where(
+                col(Request.id) == handover.request_id,
+                col(Request.status) == RequestStatus.claimed,
+                col(Request.claimed_by) == handover.from_staff_id,
+            )
             .values(
                 queue=handover.to_queue,
                 claimed_by=staff_id,
                 claimed_at=now,
                 status=RequestStatus.claimed,
             )
+            .returning(col(Request.id))
         )
+        if moved.scalar_one_or_none() is None:
+            # The request moved on between the two statements (a concurrent release or
+            # close): this transaction holds the handover's row, so it is voided here.
+            await session.execute(
+                update(Handover)
+                .where(col(Handover.id) == handover_id, col(Handover.status) == "accepted")
+                .values(status="cancelled", decided_at=now, decided_by=None)
+                .execution_options(synchronize_session=False)
+            )
+            await session.refresh(handover)
+            return None
     return handover
+
+
+async def _void_handover(*, session: AsyncSession, handover_id: int, now: datetime) -> None:
+    """Cancels a pending handover whose request is no longer held by its sender."""
+    await session.execute(
+        update(Handover)
+        .where(
+            col(Handover.id) == handover_id,
+            col(Handover.status) == "pending",
+            ~_held_by_sender(),
+        )
+        .values(status="cancelled", decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def set_active_request(

@@ -154,6 +154,15 @@ PENDING: tuple[Pending, ...] = (
     Pending(Outbox, Link.telegram, "chat_id", _UNSENT, waiting=_SENDING),
     Pending(Escalation, Link.request, "request_id", {"status": "cancelled"}, stamp="done_at"),
     Pending(Handover, Link.request, "request_id", {"status": "declined"}, stamp="decided_at"),
+    # A draft is a handover still being written: left alone, its holder could finish it.
+    Pending(
+        Handover,
+        Link.request,
+        "request_id",
+        {"status": "cancelled"},
+        waiting=("draft",),
+        stamp="decided_at",
+    ),
     Pending(
         ScheduledCall,
         Link.request,
