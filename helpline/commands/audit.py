@@ -6,13 +6,15 @@ Reading the audit log is itself audited (action ``audit_view``, actor the comman
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from helpline.audit import audit_table, to_csv, to_json, to_text
+from helpline.audit import AuditRow, audit_table, to_csv, to_json, to_text
+from helpline.reporting.cells import safe_fields
 from helpline.reporting.cli_support import fail, run_with_db, settings_or_exit
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from storage.db import Database
@@ -35,6 +37,12 @@ def audit_period(start: str | None, end: str | None, today: date) -> Period:
     last = parse_day(end) if end else today
     first = parse_day(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
     return Period(first, last)
+
+
+def audit_csv(table: Sequence[AuditRow]) -> str:
+    """The rows as CSV, safe to open in a spreadsheet: a staff name or detail that
+    starts like a formula (``=``, ``+``, ``-``, ``@``) gets a leading single quote."""
+    return to_csv([safe_fields(row) for row in table])
 
 
 def audit(
@@ -73,7 +81,7 @@ def audit(
             )
         table = audit_table(rows, zone)
         if fmt is AuditFormat.csv:
-            return to_csv(table)
+            return audit_csv(table)
         if fmt is AuditFormat.json:
             return to_json(table)
         return to_text(table) or f"No audit entries from {period.start} to {period.end}.\n"

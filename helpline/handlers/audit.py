@@ -15,8 +15,8 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from helpline.access import actor_for
-from helpline.audit import audit_table, to_csv, to_text
-from helpline.commands.audit import DEFAULT_DAYS
+from helpline.audit import audit_table, to_text
+from helpline.commands.audit import DEFAULT_DAYS, audit_csv
 from helpline.reporting.periods import Period, PeriodError, parse_day, parse_period
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -85,4 +85,4 @@ async def audit_command(update: Update, context: HelplineContext) -> None:
     await message.reply_text(f"{header}\n\n{body[:MAX_CHARS]}")
     if len(shown) < len(table):
         name = f"audit-{period.start}_{period.end}.csv"
-        await context.bot.send_document(chat.id, to_csv(table).encode(), filename=name)
+        await context.bot.send_document(chat.id, audit_csv(table).encode(), filename=name)

@@ -29,8 +29,14 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 t("not_staff_command" if actor is None else "leads_only", lang)
             )
             return
+        # The text as typed, so that a line break in a name is refused, not folded away.
+        typed = (message.text or "").split(None, 1)
         try:
-            command = parse_staff_command(list(context.args or []), set(services.config.queues))
+            command = parse_staff_command(
+                list(context.args or []),
+                set(services.config.queues),
+                text=typed[1] if len(typed) > 1 else "",
+            )
         except StaffCommandError as exc:
             await message.reply_text(t(exc.key, lang, **exc.values))
             return

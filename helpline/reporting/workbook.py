@@ -2,7 +2,8 @@
 
 Ready to paste into a year report: Dutch headers in bold, frozen header row,
 column widths to fit, counts as numbers, percentages in percent format, and the
-same numbers as the JSON export (including ``<N`` for suppressed cells).
+same numbers as the JSON export (including ``<N`` for suppressed cells). Every row
+goes through ``cells.append_row``, so a name or label is always text, never a formula.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.labels import Labels
+from helpline.reporting.cells import append_row
 from helpline.reporting.model import (
     Breakdown,
     Metric,
@@ -58,7 +60,7 @@ def _fit_columns(sheet: Worksheet) -> None:
 
 def _summary(sheet: Worksheet, report: Report, labels: Labels, min_cell: int | None) -> None:
     column = labels.column
-    sheet.append([column("summary")])
+    append_row(sheet, [column("summary")])
     sheet["A1"].font = _TITLE
     grade = report.metric is Metric.grade
     lines: list[tuple[str, Any]] = [
@@ -75,7 +77,7 @@ def _summary(sheet: Worksheet, report: Report, labels: Labels, min_cell: int | N
         lines.append((column("opted_out"), shown_count(report.opted_out, min_cell)))
     lines.append((column("breakdown"), ", ".join(" x ".join(b.headers) for b in report.breakdowns)))
     for name, value in lines:
-        sheet.append([name, value])
+        append_row(sheet, [name, value])
         sheet.cell(sheet.max_row, 1).font = _BOLD
         value_cell = sheet.cell(sheet.max_row, 2)
         value_cell.alignment = Alignment(horizontal="left")
@@ -84,8 +86,8 @@ def _summary(sheet: Worksheet, report: Report, labels: Labels, min_cell: int | N
         if name == column("average_grade"):
             value_cell.number_format = _AVERAGE
     if min_cell is not None:
-        sheet.append([])
-        sheet.append([column("suppressed", n=min_cell)])
+        append_row(sheet, [])
+        append_row(sheet, [column("suppressed", n=min_cell)])
 
 
 def _breakdown(
@@ -96,7 +98,7 @@ def _breakdown(
     numbers.append(labels.column("percent"))
     if grade:
         numbers.append(labels.column("average"))
-    sheet.append([*breakdown.headers, *numbers])
+    append_row(sheet, [*breakdown.headers, *numbers])
     for cell in sheet[1]:
         cell.font = _BOLD
     sheet.freeze_panes = "A2"
@@ -111,7 +113,7 @@ def _breakdown(
         ]
         if grade:
             values.append(shown_average(row, min_cell))
-        sheet.append(values)
+        append_row(sheet, values)
         line = sheet.max_row
         sheet.cell(line, width + 3).number_format = _PERCENT
         if grade:

@@ -22,6 +22,7 @@ import io
 import json
 from typing import Any
 
+from helpline.reporting.cells import safe_cell
 from helpline.reporting.model import (
     Breakdown,
     Metric,
@@ -100,6 +101,9 @@ def to_json(report: Report, min_cell: int | None = None) -> str:
 def to_csv(report: Report, min_cell: int | None = None) -> str:
     """One breakdown as CSV: the JSON row fields as columns, a header line first.
 
+    A text that a spreadsheet program would run as a formula (a staff name starting
+    with ``=``, say) gets a leading single quote; numbers stay numbers.
+
     Raises:
         SingleBreakdownError: when the report has several breakdowns.
     """
@@ -114,5 +118,6 @@ def to_csv(report: Report, min_cell: int | None = None) -> str:
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in breakdown.rows:
-        writer.writerow(row_dict(row, breakdown.dims, report.metric, min_cell))
+        cells = row_dict(row, breakdown.dims, report.metric, min_cell)
+        writer.writerow({name: safe_cell(value) for name, value in cells.items()})
     return buffer.getvalue()
