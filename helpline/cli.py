@@ -225,10 +225,14 @@ def staff_add(
     ] = None,
 ) -> None:
     """Registers a staff member or volunteer with their queues."""
+    from flows.staff_admin import MAX_NAME, has_control_character
+
     settings = settings_or_exit()
     queues = _queues_or_exit(settings, queue or [])
-    if not name.strip() or len(name) > 120:
-        fail("--name must be 1 to 120 characters")
+    if not name.strip() or len(name) > MAX_NAME:
+        fail(f"--name must be 1 to {MAX_NAME} characters")
+    if has_control_character(name):
+        fail("--name must be one line, without tabs or other control characters")
     if not 0 < telegram_id < MAX_TELEGRAM_ID:
         fail("--telegram-id must be a Telegram user id (a positive number)")
 
@@ -303,6 +307,9 @@ def staff_remove(
 
 def main() -> None:
     """Entry point of the ``helpline`` command."""
+    # The database, its WAL, exports and logs hold residents' personal data: everything
+    # this process creates is for its own user only, whichever command runs.
+    os.umask(0o077)
     try:
         app()
     except Exception as exc:  # a bug still ends in one line; LOG_LEVEL=DEBUG shows where

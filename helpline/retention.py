@@ -65,6 +65,8 @@ async def run_retention(
                 raise RuntimeError("another instance recorded a retention run meanwhile")
     except _DryRun as done:
         return done.result
+    if not await db.wipe_wal():  # what retention removed must not stay in the WAL
+        logger.warning("database busy: removed values stay in the WAL until the next checkpoint")
     logger.info(
         "retention: %d residents anonymised, %d drafts and %d contacts deleted, cleared %s",
         result.residents_anonymised,

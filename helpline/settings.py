@@ -142,10 +142,26 @@ class Settings(BaseSettings):
 _ENV_NAMES = {"data_dir": "HELPLINE_DATA_DIR"}
 
 
+def _env_file(overrides: dict[str, object]) -> str:
+    """The ``.env`` file these settings read, for a message that names it."""
+    chosen = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    return str(chosen[0] if isinstance(chosen, list | tuple) and chosen else chosen)
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Reads the settings, raising ``SettingsError`` with one line naming the bad setting."""
+    """Reads the settings, raising ``SettingsError`` with one line naming the bad setting
+    (or the ``.env`` file, when that cannot be read as text)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:
+        where = f"file {_env_file(overrides)}"
+        raise SettingsError(
+            f"{where}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8"
+        ) from None
+    except OSError as exc:  # e.g. a .env this user may not read
+        raise SettingsError(
+            f"file {exc.filename or _env_file(overrides)}: {exc.strerror or exc}"
+        ) from None
     except pydantic_settings.SettingsError as exc:
         # Raised for a complex value (a dict) that is not valid JSON.
         match = re.search(r'field "(\w+)"', str(exc))

@@ -11,8 +11,11 @@ lock goes to a thread.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import stat
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,25 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database).expanduser()
 
 
+def make_private(path: Path) -> None:
+    """Makes the SQLite file readable by this user only, whatever the umask: its
+    directory, if new, 0700; the file 0600 (created empty if missing; SQLite gives its
+    -wal and -shm files the mode of the database). An existing file of ours that others
+    may read is tightened."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(OSError):  # a file we cannot create or change: SQLite says why
+        os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+        for side in ("", "-wal", "-shm", "-journal"):
+            _tighten(path.with_name(path.name + side))
+
+
+def _tighten(path: Path) -> None:
+    with suppress(FileNotFoundError):
+        info = path.stat()
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            path.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+
+
 def normalise_url(url: str) -> str:
     """Adds the async driver to a plain ``sqlite://`` or ``postgresql://`` URL.
 
@@ -68,6 +90,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed in the file, not left in free space:
+        # erasure must leave no readable copy.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "reset")
@@ -87,7 +112,7 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(path)
         # One connection per process: SQLite has one writer anyway, and waiting for the
         # pool is an async wait, where waiting on the file lock would block a thread.
         # (In memory there is one shared connection anyway: the dialect's StaticPool.)
@@ -130,6 +155,15 @@ class Database:
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
         return sqlite_inline.WalCheckpointer(str(path))
+
+    async def wipe_wal(self) -> bool:
+        """After an erasure: copies the WAL into the database and truncates it to nothing,
+        so the erased values survive in neither. True when done (always on PostgreSQL and
+        in memory); False when readers kept it busy for the whole wait."""
+        path = sqlite_file(self.url) if self.dialect == "sqlite" else None
+        if path is None:
+            return True
+        return await asyncio.to_thread(sqlite_inline.truncate_wal, str(path))
 
     @property
     def dialect(self) -> str:

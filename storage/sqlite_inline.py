@@ -204,5 +204,21 @@ class WalCheckpointer:
         return int(done)
 
 
+def truncate_wal(path: str, timeout: float = DEFAULT_BUSY_TIMEOUT_MS / 1000) -> bool:
+    """Checkpoints the whole WAL into the database file and truncates the WAL to zero
+    bytes (blocking: call it on a thread). Waits up to ``timeout`` for readers of older
+    pages; False when they kept it busy."""
+    connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    try:
+        busy, _frames, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError as error:
+        if is_busy(error):
+            return False
+        raise
+    finally:
+        connection.close()
+    return int(busy) == 0
+
+
 registry.register(f"sqlite.{DRIVER}", __name__, "InlineSQLiteDialect")
 dialect = InlineSQLiteDialect

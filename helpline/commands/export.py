@@ -15,7 +15,14 @@ import typer
 
 from flows.labels import Labels
 from helpline.reporting.build import DIMENSIONS, DimensionError, build_report, parse_breakdowns
-from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
+from helpline.reporting.cli_support import (
+    check_output,
+    config_or_exit,
+    fail,
+    run_with_db,
+    settings_or_exit,
+    write_output,
+)
 from helpline.reporting.model import Metric, Report
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from helpline.reporting.writers import CSV_ONE_BREAKDOWN, to_csv, to_json
@@ -97,6 +104,9 @@ def export(
     metric: Annotated[
         Metric, typer.Option("--metric", help="contacts, or grade (satisfaction).")
     ] = Metric.contacts,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the -o file if it exists.")
+    ] = False,
 ) -> None:
     """Counts contacts (or satisfaction grades) per category, village, month, ..."""
     settings = settings_or_exit()
@@ -115,8 +125,10 @@ def export(
         fail(f"--format {chosen.value} writes a binary file; give -o FILE")
     if chosen is ExportFormat.csv and len(breakdowns) > 1:
         fail(CSV_ONE_BREAKDOWN)
+    if output is not None and not to_stdout:
+        check_output(settings, output, force=force)
 
-    async def work(db: Database) -> Report:
+    async def work(db: Database) -> tuple[Report, bytes, str | None]:
         report = await build_report(
             db=db,
             config=config,
@@ -126,30 +138,41 @@ def export(
             zone=zone,
             metric=metric,
         )
-        async with db.session() as session:
-            await record_audit(
-                session=session,
-                actor_staff_id=None,
-                action=AuditAction.export,
-                detail=(
-                    f"via=cli format={chosen.value} from={period.start} to={period.end} "
-                    f"metric={metric.value} total={report.total}"
-                ),
-                now=datetime.now(UTC),
-            )
-        return report
+        data = render(report, chosen, labels, min_cell)
+        detail = (
+            f"via=cli format={chosen.value} from={period.start} to={period.end} "
+            f"metric={metric.value} total={report.total}"
+        )
+        problem: str | None = None
+        written = False
+        try:
+            async with db.session() as session:
+                if output is not None and not to_stdout:
+                    # Written inside the audit's transaction: the row says whether the
+                    # file was made, and a file whose row failed to commit is removed.
+                    problem = write_output(output, data, force=force)
+                    written = problem is None
+                    detail += f" output=file outcome={'written' if written else 'failed'}"
+                await record_audit(
+                    session=session,
+                    actor_staff_id=None,
+                    action=AuditAction.export,
+                    detail=detail,
+                    now=datetime.now(UTC),
+                )
+        except BaseException:
+            if written and output is not None:
+                output.unlink(missing_ok=True)
+            raise
+        return report, data, problem
 
-    report = run_with_db(settings, work)
-    data = render(report, chosen, labels, min_cell)
+    report, data, problem = run_with_db(settings, work)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    assert output is not None
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+    if problem is not None:
+        fail(f"cannot write {output}: {problem}")
     typer.echo(
         f"Wrote {output} ({chosen.value}): {period.start} to {period.end}, "
         f"{report.total} {metric.value}.",

@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.privacy import RefError, chunk_lines, export_lines, parse_ref, to_json
 from flows.texts import Texts
-from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
+from helpline.reporting.cli_support import (
+    check_output,
+    config_or_exit,
+    fail,
+    run_with_db,
+    settings_or_exit,
+    write_output,
+)
 from helpline.retention import run_retention
 from storage import repository as repo
 from storage.db import Database
@@ -83,37 +90,53 @@ def export_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the JSON document instead of the text.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the -o file if it exists.")
+    ] = False,
 ) -> None:
     """Everything stored about one resident: readable text, and the JSON document."""
     settings = settings_or_exit()
     config, _ = config_or_exit(settings)
     texts = Texts(config)
+    if output is not None:
+        check_output(settings, output, force=force)
 
-    async def work(db: Database) -> dict[str, object]:
-        async with db.session() as session:
-            person = await _resident(session, resident, config.organisation.reference_prefix)
-            subject = await privacy_repo.subject_of(session=session, resident=person)
-            export = await privacy_repo.collect(session=session, subject=subject, now=_now())
-            await record_audit(
-                session=session,
-                actor_staff_id=None,
-                action=AuditAction.privacy_export,
-                resident_id=person.id,
-                detail=f"by=cli output={'file' if output else 'stdout'}",
-                now=_now(),
-            )
-            return export
+    async def work(db: Database) -> tuple[dict[str, object], str | None]:
+        problem: str | None = None
+        written = False
+        try:
+            async with db.session() as session:
+                person = await _resident(session, resident, config.organisation.reference_prefix)
+                subject = await privacy_repo.subject_of(session=session, resident=person)
+                export = await privacy_repo.collect(session=session, subject=subject, now=_now())
+                detail = "by=cli output=stdout"
+                if output is not None:
+                    # Written inside the audit's transaction: the row says whether the
+                    # file was made, and a file whose row failed to commit is removed.
+                    problem = write_output(output, to_json(export).encode(), force=force)
+                    written = problem is None
+                    detail = f"by=cli output=file outcome={'written' if written else 'failed'}"
+                await record_audit(
+                    session=session,
+                    actor_staff_id=None,
+                    action=AuditAction.privacy_export,
+                    resident_id=person.id,
+                    detail=detail,
+                    now=_now(),
+                )
+                return export, problem
+        except BaseException:
+            if written and output is not None:
+                output.unlink(missing_ok=True)
+            raise
 
     try:
-        export = run_with_db(settings, work)
+        export, problem = run_with_db(settings, work)
     except _Refusal as exc:
         fail(str(exc), code=1)
+    if problem is not None:
+        fail(f"cannot write {output}: {problem}")
     document = to_json(export)
-    if output is not None:
-        try:
-            output.write_text(document, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
     if as_json:
         sys.stdout.write(document)
         return
@@ -191,7 +214,7 @@ def erase_command(
         if not typer.confirm(f"Erase {summary}? This cannot be undone", default=False):
             fail("nothing erased", code=1)
 
-    async def work(db: Database) -> None:
+    async def work(db: Database) -> bool:
         async with db.session() as session:
             person = await session.get(Resident, resident_id)
             if person is None or person.anonymised_at is not None:
@@ -212,13 +235,20 @@ def erase_command(
                 detail=f"by=cli requests={len(subject.request_ids)} open={len(still_open)}",
                 now=_now(),
             )
+        return await db.wipe_wal()
 
     try:
-        run_with_db(settings, work)
+        wiped = run_with_db(settings, work)
     except _Refusal as exc:
         fail(str(exc), code=1)
     stopped = f"; stopped: {', '.join(open_refs)}" if open_refs else ""
     typer.echo(f"Erased {summary}{stopped}. Anonymous tallies stay.")
+    if not wiped:
+        typer.echo(
+            "helpline: the database was busy: the erased values stay in its WAL file until "
+            "the bot's next checkpoint; run the command again with the bot stopped to be sure",
+            err=True,
+        )
 
 
 @privacy_app.command("requests")

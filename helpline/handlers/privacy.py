@@ -19,7 +19,12 @@ from telegram.error import TelegramError
 from flows.conversation import Button, parse_callback
 from flows.privacy import MAX_MESSAGES, chunk_lines, export_lines, to_json
 from helpline.access import actor_for
-from helpline.handlers.privacy_approval import ask_coordinator, decide, erase_subject
+from helpline.handlers.privacy_approval import (
+    ask_coordinator,
+    decide,
+    erase_subject,
+    wipe_erased,
+)
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext, Services
@@ -198,6 +203,8 @@ async def _forget_answer(update: Update, context: HelplineContext, *, confirmed:
         else:
             await erase_subject(session, services, subject, actor_staff_id=None, source="telegram")
             reply = t("pv_erased", lang)
+    if reply == t("pv_erased", lang):
+        await wipe_erased(services)
     await context.bot.send_message(message.chat.id, reply)
     services.dispatcher.kick(context.application)
 

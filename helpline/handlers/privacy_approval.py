@@ -88,6 +88,12 @@ async def erase_subject(
     logger.info("resident %s erased (%s)", subject.resident_id, sorted(erasure.cleared))
 
 
+async def wipe_erased(services: Services) -> None:
+    """After an erasure's commit: the database's WAL file keeps no copy of what went."""
+    if not await services.db.wipe_wal():
+        logger.warning("database busy: erased values stay in the WAL until the next checkpoint")
+
+
 async def decide(
     update: Update, context: HelplineContext, erasure_id: int, *, approve: bool
 ) -> None:
@@ -123,6 +129,8 @@ async def decide(
                 purpose="erasure",
                 now=now,
             )
+    if approve:
+        await wipe_erased(services)
     verdict = "pv_approved_by" if approve else "pv_refused_by"
     await answer_query(query)
     await _mark(query, t(verdict, lang, staff=name))

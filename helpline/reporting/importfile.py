@@ -94,6 +94,7 @@ def read_xlsx(path: Path) -> RawTable:
     try:
         if not workbook.worksheets:
             raise ImportFileError("the workbook has no sheets")
+        _refuse_unsaved_formulas(workbook.worksheets[0])
         return _table(workbook.worksheets[0].iter_rows(values_only=True))
     except ImportFileError:
         raise
@@ -101,6 +102,36 @@ def read_xlsx(path: Path) -> RawTable:
         raise ImportFileError(f"not a valid XLSX file ({type(exc).__name__})") from None
     finally:
         workbook.close()
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _refuse_unsaved_formulas(sheet: Any) -> None:
+    """A formula cell without a saved result would read as empty, silently dropping
+    what the formula shows (a workbook written by a program, never opened in Excel):
+    refuse the file, naming the first such cell."""
+    from xml.etree.ElementTree import iterparse
+
+    # openpyxl gives only the saved result of a formula, so the sheet's XML is read
+    # once more, streaming, for formulas that have none.
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source):
+            if element.tag == f"{_SHEET_NS}c":
+                if element.find(f"{_SHEET_NS}f") is not None and _no_result(element):
+                    raise ImportFileError(
+                        f"sheet {sheet.title!r}, cell {element.get('r', '?')}: a formula "
+                        "without a saved value; open the file in Excel, save it, and "
+                        "import it again"
+                    )
+            elif element.tag == f"{_SHEET_NS}row":
+                element.clear()
+
+
+def _no_result(cell: Any) -> bool:
+    value = cell.find(f"{_SHEET_NS}v")
+    # An empty <v/> is a result only for a formula that returns text (t="str").
+    return value is None or (not value.text and cell.get("t") != "str")
 
 
 def read_table(path: Path) -> RawTable:
