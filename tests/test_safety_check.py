@@ -15,8 +15,9 @@ from tests.bot_harness import Harness, running_app
 from tests.intake_steps import TO_STEP, walk
 
 NOOR = FakeUser(id=4101, first_name="Noor")
-# Indirect: no crisis rule knows it, the [risk] signs do.
-MAYBE = "ik heb al mijn spullen weggegeven, niemand zal me missen"
+# Indirect, and not certain: the classifier asks. (If a retrained model decides otherwise,
+# test_the_message_is_a_possible_risk says so first; pick another such message.)
+MAYBE = "I feel like such a burden to everyone"
 
 
 async def rows(db: Database, model: type) -> list:
@@ -42,6 +43,7 @@ async def test_the_message_is_a_possible_risk(db: Database, tmp_path: Path) -> N
     async with running_app(db, tmp_path) as h:
         result = h.services.classifier.classify(MAYBE)
         assert (result.risk, result.crisis, result.urgency) == ("possible", "suicide", "urgent")
+        assert result.rules == (), "no crisis rule: the model asks on its own"
 
 
 async def test_yes_escalates_as_a_crisis_once(db: Database, tmp_path: Path) -> None:

@@ -1,4 +1,9 @@
-"""The triage classifier: categories, crisis detection, negation, kinds and bad input."""
+"""The triage classifier: categories, crisis detection, negation, kinds and bad input.
+
+Most tests ask the whole classifier (rules and model). Tests of the rules' own mechanics
+(alternatives as shares of rule evidence, negation, the "overig" fallback) ask the rules
+alone, as a line without a model would.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,15 @@ def classifier() -> Classifier:
 
 def classify(text: str) -> Classification:
     return classifier().classify(text)
+
+
+@cache
+def rules_only() -> Classifier:
+    return Classifier(CONFIG, model=None)
+
+
+def by_rules(text: str) -> Classification:
+    return rules_only().classify(text)
 
 
 def assert_valid(result: Classification) -> None:
@@ -85,7 +99,7 @@ def test_queue_is_category_default_or_village() -> None:
 
 
 def test_alternatives_best_first_and_chosen_first() -> None:
-    result = classify("ik heb hulp nodig met boodschappen en de hond uitlaten en de tuin")
+    result = by_rules("ik heb hulp nodig met boodschappen en de hond uitlaten en de tuin")
     scores = [a.score for a in result.alternatives]
     assert len(result.alternatives) == 3
     assert scores == sorted(scores, reverse=True)
@@ -163,7 +177,8 @@ def test_crisis_is_detected_with_line_and_fitting_category(
 ) -> None:
     result = classify(text)
     assert_valid(result)
-    assert (result.urgency, result.crisis, result.category) == ("crisis", line, category)
+    assert (result.urgency, result.crisis, result.risk) == ("crisis", line, "high")
+    assert by_rules(text).category == category
 
 
 @pytest.mark.parametrize("text", URGENT)
@@ -221,7 +236,7 @@ def test_crisis_in_a_long_message_is_not_hidden() -> None:
     ],
 )
 def test_negated_words_do_not_count(text: str, category: str) -> None:
-    assert classify(text).category == category
+    assert by_rules(text).category == category
 
 
 @pytest.mark.parametrize(
@@ -235,6 +250,13 @@ def test_negated_words_do_not_count(text: str, category: str) -> None:
 )
 def test_inability_or_lack_is_the_need_not_a_negation(text: str, categories: set[str]) -> None:
     assert classify(text).category in categories
+
+
+def test_a_crisis_rule_is_never_silenced_by_the_model() -> None:
+    # "Years ago" makes the model doubt; the rule still makes the line ask.
+    result = classify("I had suicidal thoughts a few years ago, I'm doing fine now")
+    assert result.risk in ("possible", "high")
+    assert result.crisis == "suicide"
 
 
 def test_negation_never_cancels_a_crisis_phrase() -> None:
@@ -302,9 +324,10 @@ def test_bad_input_gives_a_valid_result(text: str) -> None:
 
 def test_nothing_recognisable_is_overig() -> None:
     for text in ("", "😀", "asdfghjkl", "12345", "<b></b>"):
-        result = classify(text)
+        result = by_rules(text)
         assert (result.category, result.urgency) == ("overig", "normal")
         assert result.alternatives == (Scored("overig", 1.0),)
+        assert classify(text).risk == "none"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -52,12 +52,19 @@ class RuleEvidence:
     Attributes:
         shares: category shares of the rules' evidence (empty: no proposal of their own).
         crisis: a crisis rule fired.
-        signs: an indirect sign of danger ([risk] in triage.toml) was found.
+        markers: what the model is shown of the rules' findings (``rule_markers``).
     """
 
     shares: dict[str, float]
     crisis: bool
-    signs: bool
+    markers: tuple[str, ...]
+
+
+def rule_markers(fired: Iterable[Rule], signs: Iterable[str]) -> tuple[str, ...]:
+    """The rules' findings as model features: each rule that fired, its urgency, and each
+    safety line an indirect sign points to."""
+    found = [f"x:rule:{rule.name}" for rule in fired] + [f"x:{rule.urgency}" for rule in fired]
+    return tuple(dict.fromkeys([*found, *(f"x:sign:{line}" for line in signs)]))
 
 
 def shipped_model(config: FlowConfig) -> TextModel | None:
@@ -187,8 +194,12 @@ class Classifier:
         return RuleEvidence(
             shares=self._shares(scores),
             crisis=any(rule.urgency == "crisis" for rule in fired),
-            signs=any(not terms.isdisjoint(found) for terms in self._possible.values()),
+            markers=rule_markers(fired, self._signs(found)),
         )
+
+    def _signs(self, found: Found) -> list[str]:
+        """The safety lines whose indirect signs ([risk] in triage.toml) the message has."""
+        return [line for line, terms in self._possible.items() if not terms.isdisjoint(found)]
 
     def _shares(self, scores: dict[str, float]) -> dict[str, float]:
         positive = {c: s for c, s in scores.items() if s > 0}
@@ -199,7 +210,10 @@ class Classifier:
 
     def _classify(self, text: str) -> Classification:
         found, scores, fired = self._evidence(text)
-        predicted = self.model.predict(text) if self.model is not None else None
+        signs = self._signs(found)
+        predicted = (
+            self.model.predict(text, rule_markers(fired, signs)) if self.model is not None else None
+        )
         if predicted is None:
             ranked = sorted(
                 (c for c, s in scores.items() if s > 0), key=lambda c: (-scores[c], self._order[c])
@@ -209,7 +223,7 @@ class Classifier:
             alternatives = self._alternatives(category, ranked, scores)
         else:
             category, alternatives = self._blend(scores, predicted)
-        risk, line = self._risk(fired, found, predicted)
+        risk, line = self._risk(fired, signs, predicted)
         result = self._result(category, fired, risk, line)
         kind = self._kinds.kind(text, found, self._config.categories[category].kind)
         return Classification(
@@ -240,34 +254,33 @@ class Classifier:
         return ranked[0], tuple(Scored(c, round(blended[c], 3)) for c in ranked[:3])
 
     def _risk(
-        self, fired: list[Rule], found: Found, predicted: Prediction | None
+        self, fired: list[Rule], signs: list[str], predicted: Prediction | None
     ) -> tuple[str, str | None]:
         """The safety layer: ``high``, ``possible`` or ``none``, and its safety line.
 
-        A crisis rule decides ``high`` (its line comes from the rule), unless the model
-        finds the message very unlikely to be a crisis ("ik wil niet dood, alleen minder
-        pijn"): then the resident is asked, with the numbers in the question.
+        With a model, the model decides, having seen what the rules found. A crisis rule
+        still always counts: it gives ``high`` (its line from the rule), or ``possible``
+        when the model finds the message very unlikely to be a crisis ("I had suicidal
+        thoughts years ago, I'm fine now"), so the resident is asked, never ignored.
+        Without a model, a crisis rule gives ``high`` and an indirect sign ``possible``.
         """
         ruled = [rule for rule in fired if rule.urgency == "crisis"]
         if predicted is None:
             if ruled:
                 return "high", None
-            crisis, line = 0.0, None
-        else:
-            crisis = predicted.crisis
-            line = max(("suicide", "acute"), key=lambda name: predicted.risk[name])
+            if signs:  # danger now before a wish to die: "acute" is asked about first
+                return "possible", "acute" if "acute" in signs else signs[0]
+            return "none", None
+        crisis = predicted.crisis
         if ruled:
             if crisis >= self._thresholds["rule_veto"]:
                 return "high", None
             return "possible", ruled[0].line or "acute"
+        line = max(("suicide", "acute"), key=lambda name: predicted.risk[name])
         if crisis >= self._thresholds["crisis_high"]:
             return "high", line
-        signs = [name for name, terms in self._possible.items() if not terms.isdisjoint(found)]
         if crisis >= self._thresholds["crisis_possible"]:
-            return "possible", line if line in signs or not signs else signs[0]
-        if signs:
-            # Danger now before a wish to die: "acute" is listed first when both apply.
-            return "possible", "acute" if "acute" in signs else signs[0]
+            return "possible", line
         return "none", None
 
     def explain(self, text: str) -> list[tuple[str, str, float]]:

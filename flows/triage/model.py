@@ -6,7 +6,9 @@ trained offline (``flows.triage.training``) from the line's corpus and stored as
 arrays in ``triage_model.npz`` beside triage.toml: no pickle, nothing fetched at run
 time, loaded in milliseconds. Inference is a sparse dot product in NumPy.
 
-Two heads share the features:
+Besides the words, the model sees what the rules found (``rule_markers``: a crisis rule
+that fired, an indirect sign of danger from [risk] in triage.toml), so it learns how far
+to trust them. Two heads share the features:
 
 * ``category``: the 18 question categories;
 * ``risk``: ``none``, ``domestic_violence`` (urgent), ``suicide`` and ``acute`` (crisis),
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -31,9 +34,31 @@ RISK_CLASSES = ("none", "domestic_violence", "suicide", "acute")
 CRISIS_LINES = ("suicide", "acute")
 
 _WORDS = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
+# A long message is also read in parts of about this many words: one sentence about
+# ending one's life must not drown in a page about the garden.
+WINDOW_WORDS = 40
 CHAR_RANGE = (3, 5)
 # Enough words for any resident message; a pasted letter says what it is about early on.
 MAX_WORDS = 300
+# Above this many cached words the cache starts afresh, so memory stays bounded.
+WORD_CACHE_LIMIT = 100_000
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of a message, runs of a letter shortened ("hellllp" -> "help")."""
+    return [single(w) for w in _WORDS.findall(fold(text[:MAX_CHARS]))][:MAX_WORDS]
+
+
+def word_features(word: str) -> list[str]:
+    """The features of one word: itself and its 3-5 letter pieces (with word edges)."""
+    out = [f"w:{word}"]
+    padded = f" {word} "
+    size = len(padded)
+    low, high = CHAR_RANGE
+    for n in range(low, min(high, size) + 1):
+        out += [padded[i : i + n] for i in range(size - n + 1)]
+    return out
 
 
 def features(text: str) -> list[str]:
@@ -42,15 +67,10 @@ def features(text: str) -> list[str]:
     Letter pieces make a misspelt or dialect word ("boodschapen", "efkes") share most of
     its features with the word the model knows. Used identically at training and run time.
     """
-    words = [single(w) for w in _WORDS.findall(fold(text[:MAX_CHARS]))][:MAX_WORDS]
-    out = [f"w:{w}" for w in words]
-    out += [f"b:{a}_{b}" for a, b in pairwise(words)]
-    low, high = CHAR_RANGE
+    words = words_of(text)
+    out = [f"b:{a}_{b}" for a, b in pairwise(words)]
     for word in words:
-        padded = f" {word} "
-        size = len(padded)
-        for n in range(low, min(high, size) + 1):
-            out += [padded[i : i + n] for i in range(size - n + 1)]
+        out += word_features(word)
     return out
 
 
@@ -90,31 +110,62 @@ class TextModel:
         self.risk_coef = np.asarray(risk_coef, dtype=np.float64)
         self.risk_bias = np.asarray(risk_bias, dtype=np.float64)
         self.thresholds = dict(thresholds)
+        # Both heads in one matrix: one gather and one product per message.
+        self._coef = np.hstack([self.category_coef, self.risk_coef])
+        self._bias = np.concatenate([self.category_bias, self.risk_bias])
+        # Residents repeat their words: each word is shortened and looked up once.
+        self._words: dict[str, tuple[str, tuple[int, ...]]] = {}
 
-    def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _word(self, raw: str) -> tuple[str, tuple[int, ...]]:
+        """A folded word's shortened form and its feature rows (cached)."""
+        known = self._words.get(raw)
+        if known is None:
+            if len(self._words) >= WORD_CACHE_LIMIT:
+                self._words.clear()
+            word = single(raw)
+            found = (self.vocabulary.get(term) for term in word_features(word))
+            known = self._words[raw] = (word, tuple(i for i in found if i is not None))
+        return known
+
+    def _vector(self, text: str, markers: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature rows and their tf-idf values (sublinear tf, l2-normalised)."""
-        counts: dict[int, int] = {}
         vocabulary = self.vocabulary
-        for term in features(text):
-            index = vocabulary.get(term)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        if not counts:
+        looked_up = [self._word(raw) for raw in _WORDS.findall(fold(text[:MAX_CHARS]))]
+        looked_up = looked_up[:MAX_WORDS]
+        words = [word for word, _ in looked_up]
+        found = [i for _, rows in looked_up for i in rows]
+        found += [
+            i
+            for term in (*(f"b:{a}_{b}" for a, b in pairwise(words)), *markers)
+            if (i := vocabulary.get(term)) is not None
+        ]
+        if not found:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
-        rows = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), float, len(counts))
-        values = tf * self.idf[rows]
+        rows, counts = np.unique(np.array(found, dtype=np.intp), return_counts=True)
+        values = (1.0 + np.log(counts)) * self.idf[rows]
         norm = math.sqrt(float(values @ values))
         return rows, values / norm if norm else values
 
-    def predict(self, text: str) -> Prediction:
-        """Category and risk probabilities for one message."""
-        rows, values = self._vector(text)
-        category = _softmax(values @ self.category_coef[rows] + self.category_bias)
-        risk = _softmax(values @ self.risk_coef[rows] + self.risk_bias)
+    def predict(self, text: str, markers: Sequence[str] = ()) -> Prediction:
+        """Category and risk probabilities for one message.
+
+        Args:
+            text: the message.
+            markers: what the rules found in it (``flows.triage.classifier.rule_markers``).
+        """
+        rows, values = self._vector(text, markers)
+        split = len(self.categories)
+        scores = (values @ self._coef[rows] + self._bias).tolist()
+        category, risk = _softmax(scores[:split]), _softmax(scores[split:])
+        for part in _windows(text):  # long messages only: the most dangerous part counts
+            part_rows, part_values = self._vector(part, markers)
+            part_scores = (part_values @ self._coef[part_rows] + self._bias).tolist()
+            part_risk = _softmax(part_scores[split:])
+            if part_risk[2] + part_risk[3] > risk[2] + risk[3]:
+                risk = part_risk
         return Prediction(
-            dict(zip(self.categories, category.tolist(), strict=True)),
-            dict(zip(RISK_CLASSES, risk.tolist(), strict=True)),
+            dict(zip(self.categories, category, strict=True)),
+            dict(zip(RISK_CLASSES, risk, strict=True)),
         )
 
     def save(self, path: Path) -> None:
@@ -167,6 +218,28 @@ class TextModel:
             raise ValueError(f"{path.name}: not a readable triage model ({exc})") from None
 
 
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = np.exp(scores - scores.max())
-    return shifted / shifted.sum()
+def _windows(text: str) -> list[str]:
+    """Consecutive sentences of a long message, grouped into parts of about
+    ``WINDOW_WORDS`` words; empty for a message that short (nearly all of them)."""
+    if len(_WORDS.findall(text[:MAX_CHARS])) <= WINDOW_WORDS:
+        return []
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for sentence in _SENTENCE_END.split(text[:MAX_CHARS]):
+        words = len(_WORDS.findall(sentence))
+        if current and size + words > WINDOW_WORDS:
+            parts.append(" ".join(current))
+            current, size = [], 0
+        current.append(sentence)
+        size += words
+    if current:
+        parts.append(" ".join(current))
+    return parts if len(parts) > 1 else []
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    shifted = [math.exp(score - top) for score in scores]
+    total = sum(shifted)
+    return [value / total for value in shifted]

@@ -111,8 +111,7 @@ def retrain(
         fail(f"evaluation set {sealed} holds no messages")
     corrections = run_with_db(settings, lambda db: _corrections(db, config))
     try:
-        current_model = installed_model(settings.data_dir) or "shipped"
-        current = Classifier(config, model=current_model)
+        current = Classifier(config, model=installed_model(settings.data_dir) or "shipped")
         typer.echo(f"training on the corpus plus {len(corrections)} staff corrections ...")
         model = train_line(config, corrections)
     except (CorpusError, ValueError) as exc:
