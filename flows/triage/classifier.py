@@ -13,6 +13,7 @@ and the resident is asked. Everything is compiled once in ``Classifier(config)``
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections.abc import Iterable
@@ -250,8 +251,9 @@ class Classifier:
         blended = {
             c: (1 - weight) * p + weight * shares.get(c, 0.0) for c, p in predicted.category.items()
         }
-        ranked = sorted(blended, key=lambda c: (-blended[c], self._order[c]))
-        return ranked[0], tuple(Scored(c, round(blended[c], 3)) for c in ranked[:3])
+        # Best first; on a tie the category listed first in categories.toml.
+        ranked = heapq.nlargest(3, blended, key=blended.__getitem__)
+        return ranked[0], tuple(Scored(c, round(blended[c], 3)) for c in ranked)
 
     def _risk(
         self, fired: list[Rule], signs: list[str], predicted: Prediction | None

@@ -17,6 +17,7 @@ to trust them. Two heads share the features:
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Sequence
@@ -141,7 +142,11 @@ class TextModel:
         ]
         if not found:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
-        rows, counts = np.unique(np.array(found, dtype=np.intp), return_counts=True)
+        ordered = np.array(found, dtype=np.intp)
+        ordered.sort()
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        rows = ordered[starts]
+        counts = np.diff(np.append(starts, ordered.size))
         values = (1.0 + np.log(counts)) * self.idf[rows]
         norm = math.sqrt(float(values @ values))
         return rows, values / norm if norm else values
@@ -169,23 +174,29 @@ class TextModel:
         )
 
     def save(self, path: Path) -> None:
-        """Writes the model as plain arrays (``np.load`` reads it back without pickle)."""
+        """Writes the model to ``path`` (see ``dumps``)."""
+        path.write_bytes(self.dumps())
+
+    def dumps(self) -> bytes:
+        """The model as a compressed archive of plain arrays (no pickle: ``load`` reads it
+        with ``allow_pickle=False``)."""
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         keys = sorted(self.thresholds)
-        with path.open("wb") as fh:
-            np.savez_compressed(
-                fh,
-                format=np.array([FORMAT]),
-                vocabulary=np.array(vocabulary, dtype=np.str_),
-                idf=self.idf.astype(np.float32),
-                categories=np.array(self.categories, dtype=np.str_),
-                category_coef=self.category_coef.astype(np.float32),
-                category_bias=self.category_bias.astype(np.float32),
-                risk_coef=self.risk_coef.astype(np.float32),
-                risk_bias=self.risk_bias.astype(np.float32),
-                threshold_names=np.array(keys, dtype=np.str_),
-                threshold_values=np.array([self.thresholds[k] for k in keys]),
-            )
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            format=np.array([FORMAT]),
+            vocabulary=np.array(vocabulary, dtype=np.str_),
+            idf=self.idf.astype(np.float32),
+            categories=np.array(self.categories, dtype=np.str_),
+            category_coef=self.category_coef.astype(np.float32),
+            category_bias=self.category_bias.astype(np.float32),
+            risk_coef=self.risk_coef.astype(np.float32),
+            risk_bias=self.risk_bias.astype(np.float32),
+            threshold_names=np.array(keys, dtype=np.str_),
+            threshold_values=np.array([self.thresholds[k] for k in keys]),
+        )
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: Path) -> TextModel:
@@ -221,7 +232,8 @@ class TextModel:
 def _windows(text: str) -> list[str]:
     """Consecutive sentences of a long message, grouped into parts of about
     ``WINDOW_WORDS`` words; empty for a message that short (nearly all of them)."""
-    if len(_WORDS.findall(text[:MAX_CHARS])) <= WINDOW_WORDS:
+    # More words than the window need at least a letter and a separator each.
+    if len(text) <= 2 * WINDOW_WORDS or len(_WORDS.findall(text[:MAX_CHARS])) <= WINDOW_WORDS:
         return []
     parts: list[str] = []
     current: list[str] = []

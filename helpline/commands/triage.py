@@ -11,14 +11,19 @@ directory only when no figure got worse. It prints figures, never messages::
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
+from helpline.reporting.cli_support import (
+    check_output,
+    config_or_exit,
+    fail,
+    run_with_db,
+    settings_or_exit,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from flows.config import FlowConfig
@@ -64,18 +69,13 @@ def _table(columns: dict[str, Figures]) -> None:
     typer.echo(f"({first.total} messages, {first.crisis} crisis, {first.normal} normal)")
 
 
-def _install(model: TextModel, target: Path) -> None:
-    """Writes the model next to its final place, then renames it: never half a file."""
+def _install(model: TextModel, target: Path, *, force: bool) -> None:
+    """Writes the model whole or not at all, readable by this user only: its words come
+    partly from residents' messages (staff corrections)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".triage-", suffix=".npz")
-    os.close(handle)
-    try:
-        model.save(Path(temporary))
-        os.chmod(temporary, 0o600)  # its words come partly from residents' messages
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        fail(f"cannot write {target}: {exc.strerror or exc}")
+    problem = write_output(target, model.dumps(), force=force)
+    if problem is not None:
+        fail(f"cannot write {target}: {problem}")
 
 
 @triage_app.command("retrain")
@@ -90,6 +90,9 @@ def retrain(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the model here instead.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing --output file.")
+    ] = False,
 ) -> None:
     """Retrains the triage model with staff corrections; installs it only if not worse."""
     # Imported here: the other commands need neither NumPy nor scikit-learn.
@@ -100,6 +103,8 @@ def retrain(
 
     settings = settings_or_exit()
     config, _labels = config_or_exit(settings)
+    if output is not None:
+        check_output(settings, output, force=force)
     sealed = evaluation or SEALED
     if not sealed.exists():
         fail(f"no evaluation set at {sealed}; give one with --eval")
@@ -125,6 +130,7 @@ def retrain(
     if dry_run:
         typer.echo("dry run: nothing installed")
         return
+    # The installed model is replaced on purpose: the new one is no worse.
     target = output or settings.data_dir / MODEL_FILE
-    _install(model, target)
+    _install(model, target, force=force or output is None)
     typer.echo(f"installed {target}; restart the bot to use it")
