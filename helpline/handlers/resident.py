@@ -7,6 +7,7 @@ commit, then send. A crisis reply goes out first, before anything else happens.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -80,8 +81,19 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     if safety is not None:
         sent = await _send_safety(context, chat.id, safety, language_of(update, services))
         safety_sent = [sent] if sent is not None else []
-    elif await remark_reply(update, context):  # a remark for the satisfaction survey
-        await _remember_incoming(services, chat.id, seen)
+    asking = safety is not None and safety.risk == "possible"
+    # A remark for the satisfaction survey is kept, also when the line asks about it.
+    if (safety is None or asking) and await remark_reply(update, context):
+        async with services.db.session() as session:
+            now = services.clock()
+            await chatlog.remember_in(
+                session, chat_id=chat.id, message_ids=seen, outgoing=False, now=now
+            )
+            await chatlog.remember_in(
+                session, chat_id=chat.id, message_ids=safety_sent, outgoing=True, now=now
+            )
+            if asking and safety is not None and isinstance(event, TextIn):
+                await _ask(session, chat.id, user.id, safety, event.text, now)
         return
 
     replies: tuple[Reply, ...]
@@ -114,15 +126,8 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
             )
         elif safety is not None:  # urgent: shown first in the queues
             await _mark_urgent(session, services, row, resident)
-            if safety.risk == "possible" and isinstance(event, TextIn):
-                await repo.ask_safety_check(  # "Ja" escalates it as a crisis
-                    session=session,
-                    chat_id=chat.id,
-                    user_id=user.id,
-                    line=safety.crisis or "suicide",
-                    text=event.text,
-                    now=now,
-                )
+            if asking and isinstance(event, TextIn):
+                await _ask(session, chat.id, user.id, safety, event.text, now)
         if row is not None and row.flow != "resident":
             # A staff member's own /nieuw draft: an old or forged button in their private
             # chat is not a resident's intake step.
@@ -149,6 +154,21 @@ def _safety_check(services: Services, event: Input) -> Classification | None:
     if result.urgency == "crisis" or (result.urgency == "urgent" and result.crisis in URGENT_TEXT):
         return result
     return None
+
+
+async def _ask(
+    session: AsyncSession,
+    chat_id: int,
+    user_id: int,
+    result: Classification,
+    text: str,
+    now: datetime,
+) -> None:
+    """Keeps the message behind a check question: "Ja" escalates it as a crisis."""
+    line = result.crisis or "suicide"
+    await repo.ask_safety_check(
+        session=session, chat_id=chat_id, user_id=user_id, line=line, text=text, now=now
+    )
 
 
 async def _mark_urgent(
