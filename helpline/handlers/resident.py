@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from flows import intake
-from flows.conversation import Button, CommandIn, Input, Reply, TextIn
+from flows.conversation import CommandIn, Input, Reply, TextIn
 from flows.texts import moment_text
 from flows.triage import Classification
 from helpline import cases, chatlog
@@ -22,6 +22,7 @@ from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input
 from helpline.safe_send import answer_query, send_retrying
+from helpline.safety_replies import check_buttons, has_urgent_text, safety_text
 from helpline.services import HelplineContext, Services
 from storage import repository as repo
 from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
@@ -29,28 +30,6 @@ from storage.models import Channel, Direction, IntakeDraft, Request, RequestStat
 logger = logging.getLogger(__name__)
 
 MAX_FORWARD = 3500  # characters of a resident's message forwarded to the holder
-
-# The safety reply of each safety line (organisation.toml [safety]) in a crisis.
-SAFETY_TEXT = {
-    "acute": "crisis_acute",
-    "suicide": "crisis_suicide",
-    "domestic_violence": "crisis_violence",
-}
-# Urgent, not acute: the line still gets its number at once (Veilig Thuis).
-URGENT_TEXT = {"domestic_violence": "urgent_violence"}
-# A further line that applies besides the first (violence at home, acute).
-ALSO_TEXT = {"domestic_violence": "safety_also_violence"}
-# Possible danger: a kind question, with the numbers in the same message.
-CHECK_TEXT = {"suicide": "risk_check_suicide", "acute": "risk_check_acute"}
-
-
-def check_buttons(services: Services, lang: str) -> tuple[tuple[Button, ...], ...]:
-    """ "Ja" and "Nee, dat niet" under the check question (helpline.handlers.safety_check)."""
-    t = services.texts
-    return (
-        (Button(t("btn_risk_yes", lang), "risk:yes:0"),),
-        (Button(t("btn_risk_no", lang), "risk:no:0"),),
-    )
 
 
 def language_of(update: Update, services: Services) -> str:
@@ -151,7 +130,7 @@ def _safety_check(services: Services, event: Input) -> Classification | None:
     result = services.classifier.classify(event.text)
     if result.risk != "none":
         return result
-    if result.urgency == "crisis" or (result.urgency == "urgent" and result.crisis in URGENT_TEXT):
+    if result.urgency == "crisis" or (result.urgency == "urgent" and has_urgent_text(result)):
         return result
     return None
 
@@ -189,31 +168,14 @@ async def _mark_urgent(
             await cases.schedule_escalations(session, services, request)
 
 
-def safety_text(services: Services, result: Classification, lang: str) -> str:
-    """The safety reply: the first line's numbers, and a further line's when it applies.
-
-    For a possible danger it is the check question, with the numbers in it.
-    """
-    first = result.crisis or "acute"
-    if result.risk == "possible":
-        table = CHECK_TEXT
-    else:
-        table = SAFETY_TEXT if result.urgency == "crisis" else URGENT_TEXT
-    text = services.texts(table.get(first, "crisis_acute"), lang)
-    for line in result.lines[1:]:
-        if line in ALSO_TEXT:
-            text += "\n\n" + services.texts(ALSO_TEXT[line], lang)
-    return text
-
-
 async def _send_safety(
     context: HelplineContext, chat_id: int, result: Classification, lang: str
 ) -> int | None:
     """Sends the safety reply; returns its message id (for /wis), None when it failed."""
-    text = safety_text(context.services, result, lang)
+    text = safety_text(context.services.texts, result, lang)
     markup = None
     if result.risk == "possible":
-        markup = reply_markup(Reply(text, check_buttons(context.services, lang)))
+        markup = reply_markup(Reply(text, check_buttons(context.services.texts, lang)))
     try:
         sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError:

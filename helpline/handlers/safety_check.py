@@ -18,8 +18,9 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from helpline import cases
-from helpline.handlers.resident import language_of, safety_text
+from helpline.handlers.resident import language_of
 from helpline.safe_send import answer_query
+from helpline.safety_replies import safety_text
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Resident
@@ -75,7 +76,7 @@ async def safety_check_button(update: Update, context: HelplineContext) -> None:
             )
             if draft is None:  # no intake will log this contact
                 await cases.log_resident_message(session, services, request)
-    text = safety_text(services, crisis, lang) if yes else t("risk_no", lang)
+    text = safety_text(t, crisis, lang) if yes else t("risk_no", lang)
     try:
         await query.edit_message_reply_markup(None)  # the question is answered
     except TelegramError:
