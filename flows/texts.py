@@ -2,10 +2,49 @@
 
 from __future__ import annotations
 
+import string
 from datetime import datetime
 from typing import Any
 
 from flows.config import FlowConfig
+
+# Marks that end a sentence. A value that already ends in one (an organisation called
+# "HeusdenHelpt!", a first name typed as "Anna.") takes the place of the template's own
+# full stop, so "Dit is {org_name}." never reads "Dit is HeusdenHelpt!.".
+SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+class _Filler(string.Formatter):
+    """``str.format`` that drops a template's full stop right after a value ending a sentence."""
+
+    def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
+        """``format_string`` with its fields filled in, without a doubled sentence mark."""
+        parts: list[str] = []
+        value = ""
+        for literal, field, spec, conversion in self.parse(format_string):
+            # A single "." is the template's full stop; ".." or "..." is an ellipsis, kept.
+            if value.endswith(SENTENCE_ENDS) and literal[:1] == "." and literal[1:2] != ".":
+                literal = literal[1:]
+            parts.append(literal)
+            value = ""
+            if field is None:
+                continue
+            obj, _ = self.get_field(field, args, kwargs)
+            if conversion:
+                obj = self.convert_field(obj, conversion)
+            if spec and "{" in spec:
+                spec = self.vformat(spec, args, kwargs)
+            value = self.format_field(obj, spec or "")
+            parts.append(value)
+        return "".join(parts)
+
+
+_FILLER = _Filler()
+
+
+def fill(template: str, **values: Any) -> str:
+    """``template.format(**values)``, but never "HeusdenHelpt!." or "Anna.." after a value."""
+    return _FILLER.vformat(template, (), values)
 
 
 class Texts:
@@ -21,7 +60,7 @@ class Texts:
         if entry is None:
             raise KeyError(f"texts.toml has no [{key}]")
         template = entry.get(lang) or entry["nl"]
-        return template.format(**self._org, **values)
+        return fill(template, **self._org, **values)
 
 
 def moment_text(texts: Texts, lang: str, local: datetime) -> str:

@@ -20,6 +20,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -76,6 +77,13 @@ from helpline.handlers.relay import staff_private
 from helpline.handlers.report import report_command
 from helpline.handlers.resident import on_resident_update
 from helpline.handlers.safety_check import SAFETY_CHECK_PATTERN, safety_check_button
+from helpline.handlers.setup import (
+    LINK_COMMAND,
+    first_admin_start,
+    link_command,
+    refresh_queue_groups,
+    refresh_queue_groups_hook,
+)
 from helpline.handlers.staff import CLAIM_PATTERN, claim_button
 from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
@@ -241,6 +249,14 @@ def build_application(
     application.bot_data[SERVICES_KEY] = services
 
     private = filters.ChatType.PRIVATE
+    # First run: the linked queue groups are fresh before any handler sends to a group
+    # (group -4), and /start <code> registers the first admin before the intake sees it.
+    application.add_handler(TypeHandler(Update, refresh_queue_groups), group=-4)
+    application.add_handler(CommandHandler("start", first_admin_start, private), group=-3)
+    if not any(
+        getattr(h, "func", None) is refresh_queue_groups_hook for h in services.dispatcher.hooks
+    ):
+        services.dispatcher.hooks.insert(0, partial(refresh_queue_groups_hook, services))
     # Order matters: the claim button is matched before the resident's catch-all.
     # Before every button: an id no row can have (the patterns allow 12 digits, the
     # database's integers end at 2**31 - 1, and PostgreSQL refuses a bigger one).
@@ -253,11 +269,13 @@ def build_application(
     # residents point to the private chat when sent in a group.
     # A resident mid-intake who types a staff command gets the intake's re-prompt.
     application.add_handler(CommandHandler(MID_INTAKE_COMMANDS, staff_command_mid_intake), group=-1)
+    application.add_handler(CommandHandler(LINK_COMMAND, staff_command_mid_intake), group=-1)
     application.add_handler(CommandHandler(["wachtrij", "queue"], private_only(queue_command)))
     application.add_handler(CommandHandler("mijn", private_only(mine_command)))
     application.add_handler(CommandHandler("nieuw", new_command))
     application.add_handler(CommandHandler("log", private_only(log_command)))
     application.add_handler(CommandHandler("staf", staff_command))
+    application.add_handler(CommandHandler(LINK_COMMAND, link_command))  # in a queue group
     application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CommandHandler("rapport", report_command))
     # Issue 7: a resident's own data (before the private catch-all, which would start an intake).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import col
 
+from helpline.cases import queue_chats
 from helpline.services import Services
 from storage import repository as repo
 from storage.models import Outbox, Resident
@@ -57,9 +58,9 @@ async def group_unreachable(services: Services, row: Outbox) -> None:
 
     Without this the request would wait unseen; it is still in ``/wachtrij``.
     """
-    queues = {chat: queue for queue, chat in services.settings.queue_chats.items()}
+    queues = {chat: queue for queue, chat in queue_chats(services).items()}
     queue = queues.get(row.chat_id)
-    coordination = services.settings.queue_chats.get(services.config.crisis_queue)
+    coordination = queue_chats(services).get(services.config.crisis_queue)
     if queue is None or coordination is None or coordination == row.chat_id:
         return  # nobody else to tell (the coordinators' own group is the one refusing)
     async with services.db.session() as session:
@@ -89,7 +90,7 @@ async def reminders_uncertain(services: Services, request_ids: list[int | None])
     They are at most once (never sent twice), so instead of silence the coordinators'
     group gets the references, to look at in the agenda or to call the caller.
     """
-    coordination = services.settings.queue_chats.get(services.config.crisis_queue)
+    coordination = queue_chats(services).get(services.config.crisis_queue)
     if coordination is None:
         return
     async with services.db.session() as session:

@@ -15,6 +15,7 @@ from flows.phone_intake import StaffDraft
 from flows.routing import route
 from flows.triage import Classification
 from helpline.access import Actor
+from helpline.queue_groups import queue_groups
 from helpline.render import markup_json
 from helpline.services import Services
 from storage import repository as repo
@@ -115,9 +116,18 @@ async def case_view(
     )
 
 
+def queue_chats(services: Services) -> dict[str, int]:
+    """Every queue's group chat: those linked with ``/koppel`` (``helpline.queue_groups``),
+    and the QUEUE_CHATS setting, which wins where it names a queue."""
+    return queue_groups(services.db).linked | services.settings.queue_chats
+
+
 def queue_chat(services: Services, queue: str) -> int | None:
-    """The group chat of a queue; the triage queue's group when it has none."""
-    chats = services.settings.queue_chats
+    """The group chat of a queue; the triage queue's group when it has none.
+
+    Everything sent to a queue's group finds the chat here.
+    """
+    chats = queue_chats(services)
     return chats.get(queue) or chats.get(services.config.triage_queue)
 
 

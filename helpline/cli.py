@@ -1,4 +1,4 @@
-"""The ``helpline`` command: run, demo, db upgrade, staff add|list|remove, classify, export, import.
+"""The ``helpline`` command: run, setup, demo, db upgrade, staff, classify, export, import.
 
 Every failure a person can cause (a bad setting, an unknown queue, a duplicate
 staff member) ends with one line on stderr and a non-zero exit code.
@@ -10,13 +10,15 @@ import asyncio
 import logging
 import os
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
 
 from flows.config import ConfigError, FlowConfig, load_config
 from helpline.audit import role_detail
@@ -34,7 +36,80 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditAction, Role
 
-app = typer.Typer(help="HeusdenHelpt!-style help line bot for Telegram.", no_args_is_help=True)
+try:  # recent typer releases bundle their own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - an older typer on plain click
+    from click.exceptions import UsageError  # type: ignore[no-redef]
+
+
+def usage_problem(exc: UsageError, command_path: str) -> str:
+    """One line for a usage error: what is wrong, and where the command's help is.
+
+    Args:
+        exc: the error click raised while reading the command line.
+        command_path: the command the arguments named (``helpline staff add``), for the
+            errors that do not know it themselves.
+    """
+    lines = [line.strip() for line in exc.format_message().splitlines() if line.strip()]
+    message = " ".join(lines).rstrip(".") or "wrong usage"
+    if message[1:2].islower():  # "Missing option" -> "missing option", as our own lines read
+        message = message[0].lower() + message[1:]
+    if exc.ctx is not None:
+        command_path = exc.ctx.command_path
+    return f"{message} (see {command_path} --help)"
+
+
+def named_command_path(ctx: Any, tokens: list[str]) -> str:
+    """``helpline staff add``: the command that ``tokens`` name, as far as they name one."""
+    path, command = [ctx.command_path], ctx.command
+    for token in tokens:
+        get_command = getattr(command, "get_command", None)
+        sub = get_command(ctx, token) if get_command is not None else None
+        if sub is None:
+            break
+        path.append(token)
+        command = sub
+    return " ".join(path)
+
+
+@contextmanager
+def one_line_usage_errors(command_path: Callable[[], str]) -> Iterator[None]:
+    """Turns a usage error (a bad value, a missing option, an unknown command) into one
+    line pointing to the command's --help, exit code 2, instead of typer's boxed usage."""
+    try:
+        yield
+    except UsageError as exc:
+        # Without arguments a group shows its help on purpose; that stays as it is.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        fail(usage_problem(exc, command_path()), code=2)
+
+
+class HelplineGroup(TyperGroup):
+    """The ``helpline`` command group. Sub-commands are parsed inside ``invoke``, so
+    catching there covers every command, including those of the sub-groups."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Parses the group's own options; a mistake in them is one line."""
+        with one_line_usage_errors(lambda: info_name or "helpline"):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Runs the chosen command; a usage mistake in it is one line."""
+        # Read before the group consumes them: some parser errors do not say which
+        # command they are about, and these name it.
+        tokens = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        with one_line_usage_errors(lambda: named_command_path(ctx, tokens)):
+            return super().invoke(ctx)
+
+
+app = typer.Typer(
+    cls=HelplineGroup,
+    help="HeusdenHelpt!-style help line bot for Telegram.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff members and their queues.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -86,15 +161,20 @@ def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
     return f"database {where}: {reason.strip().splitlines()[0] if reason.strip() else exc}"
 
 
-def require_crisis_group(settings: Settings, config: FlowConfig) -> None:
-    """Serving Telegram needs the coordinators' group: crisis alerts, and the cards of
-    queues without a group of their own, go there. Without it they would go nowhere."""
-    for queue in dict.fromkeys((config.crisis_queue, config.triage_queue)):
-        if queue not in settings.queue_chats:
-            fail(
-                f"setting QUEUE_CHATS: give the Telegram group of the {queue!r} queue "
-                "(crisis alerts, and cards of queues without a group, go there)"
-            )
+def first_run_notice(settings: Settings, config: FlowConfig) -> None:
+    """Serving Telegram on a line not set up yet: prints the guide of ``helpline setup``
+    (with a first-admin code when there is no admin) instead of refusing to start.
+
+    A line whose QUEUE_CHATS names the coordinators' group was set up by hand: nothing
+    to read or print. Otherwise the groups linked with /koppel count too.
+    """
+    from helpline.first_run import essential_queues, run_notice, setup_state
+
+    if all(queue in settings.queue_chats for queue in essential_queues(config)):
+        return
+    state = _with_db(settings, lambda db: setup_state(db, settings, config, now=datetime.now(UTC)))
+    if not state.complete:
+        typer.echo("\n".join(run_notice(state)))
 
 
 def check_configuration(settings: Settings) -> None:
@@ -145,7 +225,7 @@ def run(
         fail(f"configuration: {exc}")
     except OSError as exc:  # e.g. the data directory cannot be made
         fail(database_problem(settings, exc))
-    require_crisis_group(settings, application.bot_data[SERVICES_KEY].config)
+    first_run_notice(settings, application.bot_data[SERVICES_KEY].config)
     if webhook and (settings.webhook_url is None or settings.webhook_secret is None):
         fail("--webhook needs the settings WEBHOOK_URL and WEBHOOK_SECRET")
     # Start-up failures (token refused, Bot API unreachable, database down) are one line.
@@ -202,6 +282,26 @@ def db_upgrade() -> None:
     settings = settings_or_exit()
     _with_db(settings, lambda db: asyncio.sleep(0))
     typer.echo("Database is up to date.")
+
+
+@app.command()
+def setup() -> None:
+    """Guides the first set-up step by step: bot token, first admin, queue groups, staff."""
+    from helpline.first_run import guide, setup_state, token_guide
+
+    settings = settings_or_exit()
+    check_configuration(settings)
+    if settings.token is None:
+        typer.echo("\n".join(token_guide()))
+        return
+    config = load_config(settings.flows_dir)
+    state = _with_db(settings, lambda db: setup_state(db, settings, config, now=datetime.now(UTC)))
+    header = (
+        "The line is set up (an admin, and the coordinators' group). For reference:"
+        if state.complete
+        else "Setting up the help line, step by step:"
+    )
+    typer.echo("\n".join([header, "", *guide(state)]))
 
 
 def _queues_or_exit(settings: Settings, queues: list[str]) -> list[str]:
@@ -303,6 +403,83 @@ def staff_remove(
     if not _with_db(settings, work):
         fail(f"no active staff member with Telegram id {telegram_id}", code=1)
     typer.echo(f"Removed staff member {telegram_id}.")
+
+
+def _valid_name_or_exit(name: str) -> str:
+    """The name, stripped; or one line saying what is wrong with it (as ``staff add``)."""
+    from flows.staff_admin import MAX_NAME, has_control_character
+
+    if not name.strip() or len(name) > MAX_NAME:
+        fail(f"--name must be 1 to {MAX_NAME} characters")
+    if has_control_character(name):
+        fail("--name must be one line, without tabs or other control characters")
+    return name.strip()
+
+
+@staff_app.command("edit")
+def staff_edit(
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    role: Annotated[Role | None, typer.Option("--role", help="New role.")] = None,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option("--queue", help="Replaces their queues (repeatable)."),
+    ] = None,
+    add_queue: Annotated[
+        list[str] | None, typer.Option("--add-queue", help="A queue to add (repeatable).")
+    ] = None,
+    remove_queue: Annotated[
+        list[str] | None,
+        typer.Option("--remove-queue", help="A queue to remove (repeatable)."),
+    ] = None,
+) -> None:
+    """Changes a staff member's name, role or queues (a running bot notices at once)."""
+    settings = settings_or_exit()
+    if not 0 < telegram_id < MAX_TELEGRAM_ID:
+        fail("--telegram-id must be a Telegram user id (a positive number)")
+    if queue is not None and (add_queue or remove_queue):
+        fail("give --queue (all their queues), or --add-queue/--remove-queue, not both")
+    if name is None and role is None and not (queue or add_queue or remove_queue):
+        fail("nothing to change: give --name, --role, --queue, --add-queue or --remove-queue")
+    new_name = None if name is None else _valid_name_or_exit(name)
+    queues = None if queue is None else _queues_or_exit(settings, queue)
+    adding = _queues_or_exit(settings, add_queue or [])
+    removing = _queues_or_exit(settings, remove_queue or [])
+    both = sorted(set(adding) & set(removing))
+    if both:
+        fail(f"queue {both[0]!r} is both added and removed")
+
+    async def work(db: Database) -> repo.StaffChange | None:
+        async with db.session() as session:
+            change = await repo.edit_staff(
+                session=session,
+                telegram_user_id=telegram_id,
+                name=new_name,
+                role=role,
+                queues=queues,
+                add_queues=adding,
+                remove_queues=removing,
+            )
+            if change is not None and change.changed:
+                await repo.record_audit(
+                    session=session,
+                    actor_staff_id=None,
+                    action=AuditAction.role_change,
+                    detail=role_detail(change.staff_id, str(change.role), change.queues),
+                    now=datetime.now(UTC),
+                )
+            return change
+
+    change = _with_db(settings, work)
+    if change is None:
+        fail(f"no active staff member with Telegram id {telegram_id}", code=1)
+    if not change.changed:
+        typer.echo(f"Nothing changed for {telegram_id}: it was already so.")
+        return
+    typer.echo(
+        f"Changed {telegram_id}: {change.name} ({change.role!s}), "
+        f"queues: {', '.join(change.queues) or 'none'}."
+    )
 
 
 def main() -> None:

@@ -335,6 +335,7 @@ class AuditAction(StrEnum):
     audit_view = "audit_view"  # someone read the audit log
     recategorise = "recategorise"  # a request's category corrected
     mark_crisis = "mark_crisis"  # a request marked as a crisis triage missed
+    queue_link = "queue_link"  # a Telegram group linked to a queue with /koppel
 
 
 class AuditEntry(SQLModel, table=True):
@@ -525,3 +526,36 @@ class TriageCorrection(SQLModel, table=True):
     old_urgency: str = Field(max_length=16)
     new_urgency: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+# --- First run: queue groups linked from Telegram, and the first admin's one-time code ---
+
+
+class QueueChat(SQLModel, table=True):
+    """The Telegram group of a queue, linked by an admin or coordinator with ``/koppel``.
+
+    A row, not process memory: a standby instance that takes over sends to the same
+    groups. The QUEUE_CHATS setting, where it names a queue, wins over this row.
+    """
+
+    __tablename__ = "queue_chat"
+    queue: str = Field(primary_key=True, max_length=64)
+    chat_id: int = Field(sa_type=BigInteger)
+    linked_by: int | None = Field(default=None, foreign_key="staff.id")
+    linked_at: datetime = Field(sa_column=_time())
+
+
+class SetupCode(SQLModel, table=True):
+    """A one-time code that makes its sender the first admin (``/start <code>``).
+
+    Only a hash is kept: the code itself is shown once, on the console. It works once,
+    until ``expires_at``, and only while there is no admin.
+    """
+
+    __tablename__ = "setup_code"
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_time())
+    expires_at: datetime = Field(sa_column=_time())
+    used_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    used_by: int | None = Field(default=None, sa_type=BigInteger)  # a Telegram user id

@@ -72,6 +72,7 @@ OTHER_HANDLERS = {
     "_stale_button": "any other button data: answered, nothing done (test_fuzz_updates)",
     "_private_update": "private messages: the staff relay, else the resident (test_casework)",
     "prompt_input": "a staff member's typed answer to an open call prompt (test_calls_handlers)",
+    "refresh_queue_groups": "every update: re-reads the linked queue groups (test_setup)",
 }
 STAFF_COMMANDS = [
     "/wachtrij",
@@ -86,6 +87,7 @@ STAFF_COMMANDS = [
     "/agenda",
     "/beschikbaar",
     "/contactpersoon",
+    "/koppel coordinatie",
 ]
 
 
@@ -226,6 +228,7 @@ ROLE_REFUSALS = [
     ("staff holder", StoredRole.staff, ["cal:do:{rid}:other", "cal:close:{rid}"]),
 ]
 LEADS_ONLY = ["/staf list", "/staf add 6009 admin - Bob", "/audit", "/rapport 2026"]
+LEADS_ONLY += ["/koppel coordinatie"]
 
 
 @pytest.mark.parametrize(

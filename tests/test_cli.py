@@ -249,20 +249,6 @@ def test_an_unexpected_error_is_one_line(
     )
 
 
-@pytest.mark.parametrize("chats", ["{}", '{"wijkteam_drunen": -1001}'])
-def test_serving_telegram_needs_the_coordinators_group(
-    env: Path, monkeypatch: pytest.MonkeyPatch, chats: str
-) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abcdef")
-    monkeypatch.setenv("QUEUE_CHATS", chats)
-    result = runner.invoke(app, ["run"])
-    assert result.exit_code == 2
-    assert result.output.strip() == (
-        "helpline: setting QUEUE_CHATS: give the Telegram group of the 'coordinatie' queue "
-        "(crisis alerts, and cards of queues without a group, go there)"
-    )
-
-
 def test_run_exempts_the_startup_objects_from_gc_scans(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

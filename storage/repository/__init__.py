@@ -84,6 +84,16 @@ from storage.repository.residents import (
     get_resident_by_telegram_id,
     upsert_telegram_resident,
 )
+from storage.repository.setup import (  # first run and staff changes
+    StaffChange,
+    admin_exists,
+    edit_staff,
+    issue_setup_code,
+    link_queue_chat,
+    linked_queue_chats,
+    redeem_setup_code,
+    setup_code_waiting,
+)
 from storage.repository.staff import (
     StaffExistsError,
     active_staff_ids,
@@ -198,4 +208,15 @@ __all__ += [
     "recategorise",
     "take_safety_check",
     "training_corrections",
+]
+# First run and staff changes
+__all__ += [
+    "StaffChange",
+    "admin_exists",
+    "edit_staff",
+    "issue_setup_code",
+    "link_queue_chat",
+    "linked_queue_chats",
+    "redeem_setup_code",
+    "setup_code_waiting",
 ]
