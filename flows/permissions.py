@@ -60,7 +60,7 @@ ACTIONS: dict[str, Rule] = {
     "phone_intake": Rule(_WORKERS, frozenset(), _WORKERS),
     "manage_staff": Rule(_LEADS, frozenset(), _LEADS),
     "report": Rule(_LEADS, frozenset(), _LEADS),
-    # Follow-up calls (issue 5): "holder" of a call is its assignee.
+    # Follow-up calls: "holder" of a call is its assignee.
     "plan_call": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
     "call_outcome": Rule(_LEADS, frozenset({Relation.holder}), _ALL),
     "close_call_alert": Rule(_LEADS, frozenset(), _LEADS),

@@ -146,7 +146,7 @@ def build_services(
         services.dispatcher.hooks.append(checkpointer)
     services.dispatcher.on_blocked = partial(chat_blocked, services)
     services.dispatcher.on_given_up = partial(reminders_uncertain, services)
-    # Follow-up calls (issue 5): reminders, 403 on a reminder, wake-up at the next due time.
+    # Follow-up calls: reminders, 403 on a reminder, wake-up at the next due time.
     call_config(services)  # a malformed [calls] table stops the start with one line
     services.dispatcher.hooks.append(partial(run_reminders, services))
     services.dispatcher.blocked_hooks.append(partial(reminder_blocked, services))
@@ -160,7 +160,7 @@ def freeze_startup_objects() -> int:
     The configuration, the classifier's word lists and SQLAlchemy's mappers are about
     150,000 objects that live as long as the process. Each full collection walked all of
     them: a pause of about 90 ms, in which no update is handled. Called once, by
-    ``helpline run``, after the application is built (bench/RESULTS-perf.md).
+    ``helpline run``, after the application is built.
     """
     gc.collect()
     gc.freeze()
@@ -278,13 +278,13 @@ def build_application(
     application.add_handler(CommandHandler(LINK_COMMAND, link_command))  # in a queue group
     application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CommandHandler("rapport", report_command))
-    # Issue 7: a resident's own data (before the private catch-all, which would start an intake).
+    # A resident's own data (before the private catch-all, which would start an intake).
     application.add_handler(CommandHandler(MYDATA_COMMANDS, mydata_command))
     application.add_handler(CommandHandler(FORGET_COMMANDS, forget_command))
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=FORGET_PATTERN))
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=APPROVAL_PATTERN))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
-    # Follow-up calls (issue 5); a typed answer to a call prompt goes first (group -1).
+    # Follow-up calls; a typed answer to a call prompt goes first (group -1).
     application.add_handler(CommandHandler(PLAN_COMMANDS, private_only(plan_command)))
     application.add_handler(CommandHandler(AGENDA_COMMANDS, private_only(agenda_command)))
     application.add_handler(CommandHandler(AVAILABILITY_COMMANDS, availability_command))

@@ -118,7 +118,7 @@ app.command("classify")(classify)
 app.command("audit")(audit)
 app.command("export")(export)
 app.add_typer(import_app, name="import")
-app.add_typer(privacy_app, name="privacy")  # issue 7: access, erasure, retention
+app.add_typer(privacy_app, name="privacy")  # access, erasure, retention
 app.add_typer(triage_app, name="triage")
 
 if TYPE_CHECKING:

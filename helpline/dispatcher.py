@@ -171,8 +171,8 @@ class Dispatcher:
 
         What Telegram accepted is marked sent before any wait and when the chat is done,
         never only at the end of the whole batch: a crash resends what was accepted but not
-        yet marked, so that window must stay one send long, not a batch of paced chats
-        (tests/test_crash_safety.py). Returns how many rows Telegram accepted.
+        yet marked, so that window must stay one send long, not a batch of paced chats.
+        Returns how many rows Telegram accepted.
         """
         sent: list[tuple[Outbox, int]] = []
         recorded = 0

@@ -96,7 +96,7 @@ class Resident(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     blocked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     anonymised_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
-    # Scheduled calls (issue 5): the resident's named contact person for the
+    # Scheduled calls: the resident's named contact person for the
     # telefooncirkel (alerted after repeated misses), and their wish for call reminders.
     contact_person_name: str | None = Field(default=None, max_length=120)
     contact_person_chat_id: int | None = Field(default=None, sa_type=BigInteger)
@@ -240,7 +240,7 @@ class Handover(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     decided_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     decided_by: int | None = Field(default=None, foreign_key="staff.id")
-    # Issue 7 (audit helper): the basis for sharing with another team — the resident's
+    # The basis for sharing with another team — the resident's
     # consent, or a safety override with the holder's typed reason (free text: retention).
     consent_basis: str | None = Field(default=None, max_length=16)  # consent | safety
     consent_reason: str | None = Field(default=None, sa_type=Text)
@@ -279,7 +279,7 @@ class Satisfaction(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_time(index=True))
 
 
-# --- Privacy (issue 7) ---
+# --- Privacy ---
 class ErasureRequest(SQLModel, table=True):
     """A resident's wish to be forgotten; with open requests it waits for a coordinator.
 
@@ -304,7 +304,7 @@ class JobRun(SQLModel, table=True):
     last_run_at: datetime = Field(sa_column=_time())
 
 
-# --- end Privacy (issue 7) ---
+# --- end Privacy ---
 
 
 # Unique residents of a period: one index seek per resident (EXISTS) instead of
@@ -316,7 +316,7 @@ Index(
 )
 
 
-# --- Audit (issue 7) ---------------------------------------------------------------
+# --- Audit ---------------------------------------------------------------------------
 
 
 class AuditAction(StrEnum):
@@ -373,7 +373,7 @@ class ChatMessage(SQLModel, table=True):
     sent_at: datetime = Field(sa_column=_time(index=True))
 
 
-# --- Scheduled calls (issue 5) ---------------------------------------------------------
+# --- Scheduled calls -------------------------------------------------------------------
 class CallStatus(StrEnum):
     """Where a scheduled call stands; only ``scheduled`` calls are reminded."""
 
@@ -489,7 +489,7 @@ class StaffPrompt(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
-# --- end Scheduled calls (issue 5) ---
+# --- end Scheduled calls ---
 
 
 class SafetyCheck(SQLModel, table=True):

@@ -175,7 +175,7 @@ class WalCheckpointer:
 
     SQLite checkpoints by itself when a commit finds the WAL past 1,000 pages, inside
     that commit: here on the event loop, with an fsync, and every update in flight
-    waited for it (tens of milliseconds, bench/RESULTS-perf.md). ``Database.
+    waited for it (tens of milliseconds). ``Database.
     checkpoint_off_the_loop`` turns that off for the bot's connection; this runs a
     PASSIVE checkpoint instead, on a connection of its own, from the dispatcher's tick.
     A passive checkpoint copies what no reader still needs and never waits for, or

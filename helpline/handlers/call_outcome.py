@@ -61,7 +61,7 @@ async def outcome_press(update: Update, context: HelplineContext, press: cb.Call
         if press.step == "tel":
             resident = await session.get(Resident, request.resident_id or 0)
             number = display_phone(resident.phone) if resident and resident.phone else None
-            await audit.record(  # a resident's number shown to staff (issue 7)
+            await audit.record(  # a resident's number shown to staff
                 session,
                 services,
                 actor_id=actor.id,

@@ -4,7 +4,7 @@ Handlers call these and never build SQL themselves; nothing here imports telegra
 """
 
 from storage.repository.audit import audit_entries, record_audit
-from storage.repository.call_support import (  # scheduled calls (issue 5)
+from storage.repository.call_support import (  # scheduled calls
     clear_prompt,
     close_alert,
     create_alert,
@@ -17,7 +17,7 @@ from storage.repository.call_support import (  # scheduled calls (issue 5)
     set_contact_person,
     set_prompt,
 )
-from storage.repository.calls import (  # scheduled calls (issue 5)
+from storage.repository.calls import (  # scheduled calls
     DueReminder,
     add_reminders,
     busy_times,
@@ -167,7 +167,7 @@ __all__ = [
     "upsert_telegram_resident",
 ]
 
-# Scheduled calls (issue 5)
+# Scheduled calls
 __all__ += [
     "DueReminder",
     "add_reminders",

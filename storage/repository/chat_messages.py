@@ -28,7 +28,7 @@ async def remember_messages(
     One ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): no read first. A
     Core insert on the table, built once per dialect and run with the rows as
     parameters: append-only rows need no ORM objects, and the statement no new compile
-    (about 40 % less CPU than building it each time, bench/RESULTS-perf.md).
+    (about 40 % less CPU than building it each time).
     """
     rows = [
         {"chat_id": chat_id, "message_id": m, "outgoing": outgoing, "sent_at": now}

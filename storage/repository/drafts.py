@@ -9,7 +9,7 @@ from sqlmodel import col
 from storage.models import IntakeDraft
 
 # Built once: the draft is read on almost every update, and building the statement (and
-# its cache key) each time cost about a third of the read (bench/RESULTS-perf.md).
+# its cache key) each time cost about a third of the read.
 _DRAFT_OF_CHAT = select(IntakeDraft).where(col(IntakeDraft.chat_id) == bindparam("chat_id"))
 
 

@@ -5,9 +5,9 @@ Each ``Holder`` names a table, how its rows belong to a resident (``Link``), and
 happens to them: free text is cleared when it expires or on erasure, identity (names,
 numbers, Telegram ids) when the person is anonymised, and rows that tallies do not
 need are deleted. ``PENDING`` lists what is still to happen for a person (messages,
-reminders, calls) and is cancelled on erasure. ``tests/test_privacy_columns.py``
-inspects every model, so a new column holding a name, number, chat id or free text
-fails the suite until it is added here (or to ``NOT_PERSONAL`` with a reason).
+reminders, calls) and is cancelled on erasure. Every model's columns are checked against
+this map, so a new column holding a name, number, chat id or free text must be added
+here (or to ``NOT_PERSONAL`` with a reason).
 """
 
 from __future__ import annotations
