@@ -41,12 +41,14 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    # --- Privacy (issue 7): how long each kind of data is kept (see flows/privacy.py) ---
+    # The largest file `helpline import contacts` reads, in MB (10^6 bytes).
+    import_max_mb: int = Field(default=100, ge=1, le=100_000)
+    # --- Privacy: how long each kind of data is kept (see flows/privacy.py) ---
     retention_free_text_months: int = Field(default=12, ge=1, le=120)
     retention_contact_years: int = Field(default=7, ge=1, le=30)
     retention_draft_days: int = Field(default=14, ge=1, le=365)
     retention_run_hour: int = Field(default=3, ge=0, le=23)
-    # --- Audit helper (issue 7): a staff chat for error reports (ids and tracebacks only) ---
+    # --- Errors: a staff chat for error reports (ids and tracebacks only) ---
     error_chat_id: int | None = None
 
     @field_validator("error_chat_id", mode="before")
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {need}: RETENTION_FREE_TEXT_MONTHS is {months}")
         return value
 
-    # --- end Privacy (issue 7) ---
+    # --- end Privacy ---
 
     @field_validator("webhook_secret")
     @classmethod

@@ -4,10 +4,18 @@ Register in ``helpline.cli`` with ``app.add_typer(import_app, name="import")``.
 
 Exit codes: 0 imported (or nothing new), 1 rows rejected (the list says which and
 why; nothing imported), 2 the file itself cannot be read (one line).
+
+The file is read, checked and stored row by row in one transaction: a bad row
+anywhere rolls back what was written before it, so a file is stored whole or not at
+all, and memory does not grow with the file. Files larger than ``IMPORT_MAX_MB`` are
+refused before reading.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,19 +24,36 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import IntegrityError
 
 from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
-from helpline.reporting.importfile import ImportFileError, read_table
-from helpline.reporting.importrows import COLUMNS, check_rows
+from helpline.reporting.importfile import ImportFileError, RawTable, read_table
+from helpline.reporting.importrows import COLUMNS, RowError, check_stream
+from helpline.settings import Settings
 from storage.db import Database
-from storage.repository.contact_import import ImportResult, import_contacts
+from storage.repository.contact_import import (
+    ImportedContact,
+    ImportKeyMismatch,
+    ImportResult,
+    import_contacts,
+    prepare_import_keys,
+)
 
 import_app = typer.Typer(help="Import data kept outside the bot.", no_args_is_help=True)
 
 MAX_LISTED_ERRORS = 100
 PROGRESS_FROM_ROWS = 5_000  # below this an import is over before a bar is worth drawing
+SECRET_FILE = "import.key"
+_MIN_SECRET = 32
+
+
+class _Rejected(Exception):
+    """Some rows are wrong: leaving the session with it rolls the import back."""
+
+
+class _Conflict(Exception):
+    """Another import stored the same rows (or its first secret) meanwhile."""
 
 
 @contextmanager
@@ -38,7 +63,7 @@ def _progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TextColumn("{task.completed:,} rows"),
         TimeRemainingColumn(),
     )
     with Progress(
@@ -46,6 +71,95 @@ def _progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda done: progress.advance(task, done)
+
+
+def import_secret(data_dir: Path) -> tuple[bytes, bool]:
+    """The installation's import secret from ``import.key`` in the data directory,
+    made (random, readable by this user only) when there is none yet.
+
+    Returns:
+        The secret, and whether it was made now.
+
+    Raises:
+        ImportFileError: when the file cannot be read, is too short, or others may read it.
+    """
+    path = data_dir / SECRET_FILE
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            created = False
+        else:
+            with os.fdopen(handle, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            created = True
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            raise ImportFileError(f"{path} may be read by others; make it private (chmod 600)")
+        secret = path.read_bytes().strip()
+    except OSError as exc:
+        raise ImportFileError(f"{path}: {exc.strerror or exc}") from None
+    if len(secret) < _MIN_SECRET:
+        raise ImportFileError(f"{path} holds no secret (at least {_MIN_SECRET} characters)")
+    return secret, created
+
+
+class _Checked:
+    """The contacts of a file as they are checked; the errors found along the way."""
+
+    def __init__(self, stream: Iterator[ImportedContact | RowError]) -> None:
+        self.stream, self.rows = stream, 0
+        self.errors: list[RowError] = []
+        self.wrong = 0
+
+    def contacts(self, advance: Callable[[int], None]) -> Iterator[ImportedContact]:
+        """The good rows up to the first wrong one; reads on to count every wrong row."""
+        for item in self.stream:
+            self.rows += 1
+            if isinstance(item, RowError):
+                self.wrong += 1
+                if len(self.errors) < MAX_LISTED_ERRORS:
+                    self.errors.append(item)
+            elif not self.wrong:
+                yield item
+            if self.rows % 1000 == 0:
+                advance(1000)
+
+
+def _report_errors(name: str, checked: _Checked) -> None:
+    typer.echo(
+        f"helpline: {name}: {checked.wrong} of {checked.rows} rows are wrong; "
+        "nothing was imported:",
+        err=True,
+    )
+    for error in checked.errors:
+        typer.echo(f"  {error}", err=True)
+    if checked.wrong > len(checked.errors):
+        typer.echo(f"  ... and {checked.wrong - len(checked.errors)} more rows.", err=True)
+    raise typer.Exit(1)
+
+
+def _store(settings: Settings, table: RawTable, checked: _Checked, secret: bytes) -> ImportResult:
+    """Re-keys stored keys if needed, then stores the checked rows, in one transaction."""
+    now = datetime.now(UTC)
+
+    async def work(db: Database) -> ImportResult:
+        with _progress(table.estimated_rows, "Importing") as advance:
+            try:
+                async with db.session() as session:
+                    await prepare_import_keys(session=session, secret=secret, now=now)
+                    result = await import_contacts(
+                        session=session, contacts=checked.contacts(advance), now=now
+                    )
+                    if checked.wrong:
+                        raise _Rejected
+                    return result
+            except IntegrityError:
+                raise _Conflict from None
+
+    return run_with_db(settings, work)
 
 
 @import_app.command("contacts")
@@ -57,47 +171,44 @@ def contacts(
         bool, typer.Option("--dry-run", help="Only check the file; import nothing.")
     ] = False,
 ) -> None:
-    """Checks every row, then imports them all in one go (or none, if any row is wrong)."""
+    """Checks every row and imports them all in one go (or none, if any row is wrong)."""
     settings = settings_or_exit()
     config, _labels = config_or_exit(settings)
+    secret, created = None, False
     try:
-        table = read_table(file)
+        table = read_table(file, max_bytes=settings.import_max_mb * 1_000_000)
+        if not dry_run:
+            secret, created = import_secret(settings.data_dir)
     except ImportFileError as exc:
         fail(f"{file.name}: {exc}")
     now = datetime.now(UTC)
+    checked = _Checked(
+        check_stream(table, config=config, zone=settings.zone, now=now, secret=secret)
+    )
     try:
-        with _progress(len(table.rows), "Checking") as advance:
-            rows, errors = check_rows(
-                table, config=config, zone=settings.zone, now=now, progress=advance
-            )
+        if secret is None:
+            with _progress(table.estimated_rows, "Checking") as advance:
+                good = sum(1 for _ in checked.contacts(advance))
+        else:
+            result = _store(settings, table, checked, secret)
     except ImportFileError as exc:
         fail(f"{file.name}: {exc}")
-    if errors:
-        typer.echo(
-            f"helpline: {file.name}: {len(errors)} of {len(table.rows)} rows are wrong; "
-            "nothing was imported:",
-            err=True,
+    except ImportKeyMismatch:
+        if created:  # made just now, beside earlier imports: leave room for the restored one
+            (settings.data_dir / SECRET_FILE).unlink(missing_ok=True)
+        fail(
+            f"{file.name}: {settings.data_dir / SECRET_FILE} is not the secret earlier imports"
+            " used; restore it from your backup (nothing was imported)"
         )
-        for error in errors[:MAX_LISTED_ERRORS]:
-            typer.echo(f"  {error}", err=True)
-        if len(errors) > MAX_LISTED_ERRORS:
-            typer.echo(f"  ... and {len(errors) - MAX_LISTED_ERRORS} more rows.", err=True)
-        raise typer.Exit(1)
-    if dry_run:
-        typer.echo(f"{file.name}: all {len(rows)} rows are correct (dry run: nothing imported).")
-        return
-
-    async def work(db: Database) -> ImportResult:
-        with _progress(len(rows), "Importing") as advance:
-            async with db.session() as session:
-                return await import_contacts(
-                    session=session, contacts=rows, now=now, progress=advance
-                )
-
-    try:
-        result = run_with_db(settings, work)
-    except IntegrityError:
+    except _Conflict:
         fail(f"{file.name}: another import stored some of these rows meanwhile; run it again")
+    except _Rejected:
+        pass  # listed below
+    if checked.wrong:
+        _report_errors(file.name, checked)
+    if secret is None:
+        typer.echo(f"{file.name}: all {good} rows are correct (dry run: nothing imported).")
+        return
     typer.echo(
         f"{file.name}: imported {_count(result.added, 'contact')}"
         f" ({result.already_present} already imported before),"

@@ -2,9 +2,12 @@
 
 Category, kind, channel, direction and outcome are matched by key; village and
 location by key or name; all case-insensitively. Times are local (TIME_ZONE).
-Every row gets a deterministic ``import_key``: a hash of the normalised row and how
-often that same row occurred earlier in the file, so importing a file twice, or a
-longer version of it later, adds only what is new.
+Every row gets a deterministic ``import_key``: a keyed hash (HMAC with the
+installation's import secret) of the normalised row and how often that same row
+occurred earlier in the file, so importing a file twice, or a longer version of it
+later, adds only what is new — and the key of an erased resident's row cannot be
+matched by hashing guessed rows without the secret. Rows are checked as they are
+read (``check_stream``); nothing keeps the whole file.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -22,7 +26,7 @@ from flows.config import KINDS, FlowConfig
 from flows.routing import route
 from helpline.reporting.importfile import ImportFileError, RawTable
 from storage.models import Channel, Direction
-from storage.repository.contact_import import ImportedContact
+from storage.repository.contact_import import ImportedContact, keyed_import_key
 
 COLUMNS = (
     "occurred_at",
@@ -36,6 +40,9 @@ COLUMNS = (
     "outcome",
 )
 REQUIRED_COLUMNS = ("occurred_at", "channel")
+# Matched against the configuration; "channel" first (its absence is the first problem).
+_LOOKED_UP = ("channel", "direction", "kind", "category", "village", "location", "outcome")
+_KNOWN_MAX = 10_000
 FIRST_YEAR = 2000
 MAX_RESIDENT_REF = 120
 _CLOCK = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
@@ -115,6 +122,8 @@ class RowChecker:
 
     def __init__(self, config: FlowConfig, zone: ZoneInfo, now: datetime) -> None:
         self.config, self.zone, self.now = config, zone, now
+        # Files repeat a few combinations of channel, category, village... endlessly.
+        self._known: dict[tuple[str, ...], tuple[dict[str, Any], list[str]]] = {}
         self.lookups: dict[str, dict[str, str]] = {
             "channel": _key_lookup(c.value for c in Channel),
             "direction": _key_lookup(d.value for d in Direction),
@@ -139,6 +148,20 @@ class RowChecker:
             problems.append(f"unknown {column} {raw!r}{advice}")
         return found
 
+    def _look_up(self, raw: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+        """The keys of the looked-up columns (defaults filled in), or the problems."""
+        problems: list[str] = []
+        if not raw[0]:
+            problems.append("channel is empty")
+        fields = {
+            name: self._lookup(name, value, problems)
+            for name, value in zip(_LOOKED_UP, raw, strict=True)
+        }
+        category = self.config.categories.get(fields["category"] or "")
+        fields["kind"] = fields["kind"] or (category.kind if category else KINDS[0])
+        fields["direction"] = fields["direction"] or Direction.inbound.value
+        return fields, problems
+
     def check(self, cells: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
         """One row's normalised fields, or None and the reasons it is wrong."""
         problems: list[str] = []
@@ -155,28 +178,19 @@ class RowChecker:
         elif when is not None and when > self.now:
             problems.append(f"date {_text(cells['occurred_at'])!r} is in the future")
         text = {name: _text(cells.get(name)) for name in COLUMNS if name != "occurred_at"}
-        if not text["channel"]:
-            problems.append("channel is empty")
-        fields: dict[str, Any] = {
-            name: self._lookup(name, text[name], problems)
-            for name in (
-                "channel",
-                "direction",
-                "kind",
-                "category",
-                "village",
-                "location",
-                "outcome",
-            )
-        }
+        raw = tuple(text[name] for name in _LOOKED_UP)
+        known = self._known.get(raw)
+        if known is None:
+            known = self._look_up(raw)
+            if len(self._known) < _KNOWN_MAX:
+                self._known[raw] = known
+        problems += known[1]
         resident = text["resident"] or None
         if resident is not None and len(resident) > MAX_RESIDENT_REF:
             problems.append(f"resident reference longer than {MAX_RESIDENT_REF} characters")
         if problems:
             return None, problems
-        category = self.config.categories.get(fields["category"] or "")
-        fields["kind"] = fields["kind"] or (category.kind if category else KINDS[0])
-        fields["direction"] = fields["direction"] or Direction.inbound.value
+        fields = dict(known[0])
         fields["occurred_at"], fields["resident"] = when, resident
         return fields, []
 
@@ -185,12 +199,110 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _import_key(fields: dict[str, Any], occurrence: int) -> str:
+class _SeenRows:
+    """How often each row occurred earlier in the file, at 16 bytes a row at most.
+
+    A ``set`` of the rows themselves would cost hundreds of bytes a row; here only a
+    64-bit fingerprint of each row is kept, in an open-addressing table. Two different
+    rows with the same fingerprint (about one in 10^7 for a million rows) only make
+    the second count as a repeat: its key still covers the whole row, so it is still
+    stored once.
+    """
+
+    def __init__(self) -> None:
+        self._slots = array("q", bytes(8 * 1024))
+        self._used = 0
+        self._repeats: dict[int, int] = {}
+
+    def occurrence(self, row: str) -> int:
+        """How often ``row`` was seen before; counts this one."""
+        fingerprint = hash(row) or 1  # 0 marks an empty slot
+        if self._add(fingerprint):
+            return 0
+        earlier = self._repeats.get(fingerprint, 1)
+        self._repeats[fingerprint] = earlier + 1
+        return earlier
+
+    def _add(self, fingerprint: int) -> bool:
+        slots = self._slots
+        mask = len(slots) - 1
+        slot = fingerprint & mask
+        while slots[slot]:
+            if slots[slot] == fingerprint:
+                return False
+            slot = (slot + 1) & mask
+        slots[slot] = fingerprint
+        self._used += 1
+        if self._used * 2 > len(slots):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self._slots
+        self._slots = array("q", bytes(16 * len(old)))
+        self._used = 0
+        for fingerprint in old:
+            if fingerprint:
+                self._add(fingerprint)
+
+
+def _import_key(fields: dict[str, Any], seen: _SeenRows, secret: bytes | None) -> str:
     parts = [fields["occurred_at"].isoformat()]
     parts += [fields[name] or "" for name in COLUMNS if name != "occurred_at"]
-    digest = hashlib.sha256("\x1f".join(parts).encode())
-    digest.update(f"\x1e{occurrence}".encode())
-    return digest.hexdigest()
+    row = "\x1f".join(parts)
+    digest = hashlib.sha256(row.encode())
+    digest.update(f"\x1e{seen.occurrence(row)}".encode())
+    return keyed_import_key(secret, digest.hexdigest()) if secret else digest.hexdigest()
+
+
+def check_stream(
+    table: RawTable,
+    *,
+    config: FlowConfig,
+    zone: ZoneInfo,
+    now: datetime,
+    secret: bytes | None = None,
+) -> Iterator[ImportedContact | RowError]:
+    """Checks the rows as they are read: each becomes a contact to import or an error.
+
+    Args:
+        secret: the installation's import secret, which keys ``import_key``. None gives
+            the bare row digest, for checks that store nothing.
+
+    Raises:
+        ImportFileError: when the header is wrong, when the file holds no data rows, or
+            when the file turns out unreadable further on.
+    """
+    positions = column_positions(table.header)
+    checker = RowChecker(config, zone, now)
+    seen = _SeenRows()
+    width = len(table.header)
+    rows = 0
+    for number, values in table.rows:
+        rows += 1
+        if len(values) > width:
+            yield RowError(number, "more cells than there are columns in the header")
+            continue
+        cells = {name: values[i] if i < len(values) else None for name, i in positions.items()}
+        fields, problems = checker.check(cells)
+        if fields is None:
+            yield RowError(number, "; ".join(problems))
+            continue
+        queue = None
+        if fields["category"] is not None:
+            category = config.categories[fields["category"]]
+            queue = route(
+                config, category=category.key, village=fields["village"], urgency=category.urgency
+            )
+        yield ImportedContact(
+            occurred_at=fields["occurred_at"], channel=fields["channel"],
+            direction=fields["direction"], kind=fields["kind"], category=fields["category"],
+            village=fields["village"], location=fields["location"], queue=queue,
+            outcome=fields["outcome"], resident_ref=fields["resident"],
+            import_key=_import_key(fields, seen, secret),
+        )  # fmt: skip
+    if rows == 0:
+        raise ImportFileError("the file holds a header row but no data rows")
 
 
 def check_rows(
@@ -200,49 +312,28 @@ def check_rows(
     zone: ZoneInfo,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    secret: bytes | None = None,
 ) -> tuple[list[ImportedContact], list[RowError]]:
     """Checks every row; returns the contacts to import, or the errors (then import nothing).
+
+    Keeps every contact in memory: for small files and tests; the import command
+    streams with ``check_stream``.
 
     Raises:
         ImportFileError: when the header is wrong.
     """
-    positions = column_positions(table.header)
-    if not table.rows:
-        raise ImportFileError("the file holds a header row but no data rows")
-    checker = RowChecker(config, zone, now)
     contacts: list[ImportedContact] = []
     errors: list[RowError] = []
-    occurrences: dict[tuple[Any, ...], int] = {}
-    for done, (number, values) in enumerate(table.rows, start=1):
-        if len(values) > len(table.header):
-            errors.append(RowError(number, "more cells than there are columns in the header"))
-            continue
-        cells = {name: values[i] if i < len(values) else None for name, i in positions.items()}
-        fields, problems = checker.check(cells)
-        if fields is None:
-            errors.append(RowError(number, "; ".join(problems)))
+    done = 0
+    for done, item in enumerate(
+        check_stream(table, config=config, zone=zone, now=now, secret=secret), start=1
+    ):
+        if isinstance(item, RowError):
+            errors.append(item)
         elif not errors:  # after the first error only the errors matter
-            identity = tuple(fields[name] for name in COLUMNS)
-            occurrence = occurrences.get(identity, 0)
-            occurrences[identity] = occurrence + 1
-            queue = None
-            if fields["category"] is not None:
-                category = config.categories[fields["category"]]
-                queue = route(
-                    config,
-                    category=category.key,
-                    village=fields["village"],
-                    urgency=category.urgency,
-                )
-            contacts.append(ImportedContact(
-                occurred_at=fields["occurred_at"], channel=fields["channel"],
-                direction=fields["direction"], kind=fields["kind"], category=fields["category"],
-                village=fields["village"], location=fields["location"], queue=queue,
-                outcome=fields["outcome"], resident_ref=fields["resident"],
-                import_key=_import_key(fields, occurrence),
-            ))  # fmt: skip
+            contacts.append(item)
         if progress is not None and done % 1000 == 0:
             progress(1000)
     if progress is not None:
-        progress(len(table.rows) % 1000)
+        progress(done % 1000)
     return ([] if errors else contacts), errors

@@ -1,28 +1,41 @@
 """Storing imported contacts: residents by external reference, new/known, no doubles.
 
 Called inside one session (one transaction) for a whole file, so a file is stored
-entirely or not at all. Rows whose ``import_key`` is already stored are skipped,
-which makes importing the same file again harmless.
+entirely or not at all. The contacts arrive as a stream and are written in batches,
+so memory grows with the number of residents in the file, not with its rows. Rows
+whose ``import_key`` is already stored are skipped, which makes importing the same
+file again harmless.
+
+``import_key`` is ``HMAC-SHA256(secret, row digest)``: the secret lives outside the
+database (``import.key`` in the data directory), so someone with a copy of the
+database cannot recover an erased resident's reference by hashing guessed rows. Keys
+stored before there was a secret were the bare row digests; ``prepare_import_keys``
+re-keys them once, which keeps re-imports of old files idempotent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Contact, Resident
+from storage.models import Contact, JobRun, Resident
 
 IMPORT_EVENT = "import"
 # SQLite allows 32766 bound parameters; stay far below it (and keep statements small).
 _IN_CHUNK = 500
 _BATCH = 2000
+# job_run row that says which secret the stored keys are keyed with (by fingerprint).
+_KEYED_MARK = "import_key:"
 
 T = TypeVar("T")
 
@@ -118,63 +131,161 @@ async def _stored_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     return stored
 
 
-def _new_or_known(
-    contacts: Sequence[ImportedContact], first: dict[str, datetime | None]
-) -> dict[str, str]:
-    """``nieuw`` for a resident's first contact (stored or in the file), else ``bekend``."""
-    labels: dict[str, str] = {}
-    seen: set[str] = set()
-    ordered = sorted(
-        (c for c in contacts if c.resident_ref is not None), key=lambda c: c.occurred_at
-    )  # stable: same moment keeps file order
-    for contact in ordered:
-        ref = contact.resident_ref
-        assert ref is not None
-        earlier = first.get(ref)
-        known = ref in seen or (earlier is not None and earlier < contact.occurred_at)
-        labels[contact.import_key] = "bekend" if known else "nieuw"
-        seen.add(ref)
-    return labels
+class _Resident:
+    """What the import knows of one resident: their id, their earliest stored contact
+    from before this import, and their earliest contact in the file so far."""
+
+    __slots__ = ("earliest_at", "earliest_key", "earliest_nieuw", "first_stored", "id")
+
+    def __init__(self, resident_id: int, first_stored: datetime | None) -> None:
+        self.id, self.first_stored = resident_id, first_stored
+        self.earliest_at: datetime | None = None
+        self.earliest_key: str | None = None
+        self.earliest_nieuw = False  # that earliest row was stored as ``nieuw`` now
+
+    def label(self, contact: ImportedContact, fresh: bool) -> tuple[str, str | None]:
+        """``nieuw`` for the resident's first contact (stored or in the file), else
+        ``bekend``; and the key of a row stored as ``nieuw`` that this one, being
+        earlier, turns into ``bekend`` (a file need not be in time order)."""
+        if self.earliest_at is not None and contact.occurred_at >= self.earliest_at:
+            return "bekend", None  # the same moment keeps file order
+        stored_earlier = self.first_stored is not None and self.first_stored < contact.occurred_at
+        label = "bekend" if stored_earlier else "nieuw"
+        demoted = self.earliest_key if self.earliest_nieuw else None
+        self.earliest_at, self.earliest_key = contact.occurred_at, contact.import_key
+        self.earliest_nieuw = fresh and label == "nieuw"
+        return label, demoted
+
+
+def _batches(contacts: Iterable[ImportedContact], size: int) -> Iterator[list[ImportedContact]]:
+    stream = iter(contacts)
+    while batch := list(islice(stream, size)):
+        yield batch
 
 
 async def import_contacts(
     *,
     session: AsyncSession,
-    contacts: Sequence[ImportedContact],
+    contacts: Iterable[ImportedContact],
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Stores the contacts not stored before; ``progress`` hears of every batch written."""
-    refs = sorted({c.resident_ref for c in contacts if c.resident_ref is not None})
-    resident_ids, new_residents = await _resident_ids(session, refs, now)
-    first_stored = await _first_contacts(session, list(resident_ids.values()))
-    first = {ref: first_stored.get(rid) for ref, rid in resident_ids.items()}
-    familiarity = _new_or_known(contacts, first)
-    stored = await _stored_keys(session, [c.import_key for c in contacts])
-    fresh = [c for c in contacts if c.import_key not in stored]
+    """Stores the contacts not stored before, reading them as a stream in batches;
+    ``progress`` hears of every batch written."""
+    residents: dict[str, _Resident] = {}
+    added = present = new_residents = 0
     table = Contact.__table__  # type: ignore[attr-defined]
-    for batch in _chunks(fresh, _BATCH):
-        rows = [
-            {
-                "occurred_at": c.occurred_at,
-                "channel": c.channel,
-                "direction": c.direction,
-                "kind": c.kind,
-                "event": IMPORT_EVENT,
-                "category": c.category,
-                "village": c.village,
-                "location": c.location,
-                "queue": c.queue,
-                "outcome": c.outcome,
-                "new_or_known": familiarity.get(c.import_key),
-                "resident_id": resident_ids.get(c.resident_ref) if c.resident_ref else None,
-                "staff_id": None,
-                "request_id": None,
-                "import_key": c.import_key,
-            }
-            for c in batch
-        ]
-        await session.execute(insert(table), rows)
+    for batch in _batches(contacts, _BATCH):
+        unseen = sorted({c.resident_ref for c in batch if c.resident_ref} - residents.keys())
+        ids, created = await _resident_ids(session, unseen, now)
+        first = await _first_contacts(session, list(ids.values()))
+        residents.update({ref: _Resident(rid, first.get(rid)) for ref, rid in ids.items()})
+        new_residents += created
+        stored = await _stored_keys(session, [c.import_key for c in batch])
+        rows: list[dict[str, Any]] = []
+        demoted: list[str] = []
+        for c in batch:
+            fresh = c.import_key not in stored
+            resident = residents[c.resident_ref] if c.resident_ref else None
+            label = None
+            if resident is not None:
+                label, earlier = resident.label(c, fresh)
+                if earlier is not None:
+                    demoted.append(earlier)
+            if not fresh:
+                continue
+            stored.add(c.import_key)
+            rows.append({
+                "occurred_at": c.occurred_at, "channel": c.channel,
+                "direction": c.direction, "kind": c.kind, "event": IMPORT_EVENT,
+                "category": c.category, "village": c.village, "location": c.location,
+                "queue": c.queue, "outcome": c.outcome, "new_or_known": label,
+                "resident_id": resident.id if resident else None,
+                "staff_id": None, "request_id": None, "import_key": c.import_key,
+            })  # fmt: skip
+        if rows:
+            await session.execute(insert(table), rows)
+        for chunk in _chunks(demoted, _IN_CHUNK):
+            await session.execute(
+                update(table)
+                .where(table.c.import_key.in_(chunk), table.c.new_or_known == "nieuw")
+                .values(new_or_known="bekend")
+            )
+        added += len(rows)
+        present += len(batch) - len(rows)
         if progress is not None:
             progress(len(batch))
-    return ImportResult(len(fresh), len(contacts) - len(fresh), new_residents)
+    return ImportResult(added, present, new_residents)
+
+
+def keyed_import_key(secret: bytes, row_digest: str) -> str:
+    """The stored ``import_key`` of a row: HMAC-SHA256 of its digest under the secret."""
+    return hmac.digest(secret, row_digest.encode(), "sha256").hex()
+
+
+class ImportKeyMismatch(Exception):
+    """The stored import keys were made with another secret than the one given."""
+
+
+def _fingerprint(secret: bytes) -> str:
+    # Names the secret in the database without revealing it.
+    return hmac.new(secret, b"helpline import secret", hashlib.sha256).hexdigest()[:16]
+
+
+async def prepare_import_keys(*, session: AsyncSession, secret: bytes, now: datetime) -> int:
+    """Makes sure the stored import keys are keyed with ``secret``: the first time,
+    re-keys every stored bare digest (keys from before there was a secret) in this
+    transaction, and records that in ``job_run``.
+
+    Returns:
+        How many stored keys were re-keyed now (0 when done before).
+
+    Raises:
+        ImportKeyMismatch: when earlier imports used another secret (a lost or replaced
+            ``import.key``): their keys cannot be re-keyed, and re-importing their files
+            would store every row twice.
+    """
+    mark = _KEYED_MARK + _fingerprint(secret)
+    marks = set(
+        await session.scalars(
+            select(col(JobRun.name)).where(col(JobRun.name).startswith(_KEYED_MARK))
+        )
+    )
+    if marks:
+        if mark in marks:
+            return 0
+        raise ImportKeyMismatch
+    # The mark first: a concurrent first import then fails on its primary key, not later.
+    session.add(JobRun(name=mark, last_run_at=now))
+    await session.flush()
+    statement = (
+        update(Contact.__table__)  # type: ignore[attr-defined]
+        .where(
+            Contact.__table__.c.id == bindparam("row_id"),  # type: ignore[attr-defined]
+            Contact.__table__.c.import_key == bindparam("old"),  # type: ignore[attr-defined]
+        )
+        .values(import_key=bindparam("new"))
+        .execution_options(synchronize_session=False)
+    )
+    rekeyed, after = 0, 0
+    while True:
+        rows = (
+            await session.execute(
+                select(col(Contact.id), col(Contact.import_key))
+                .where(col(Contact.id) > after, col(Contact.import_key).is_not(None))
+                .order_by(col(Contact.id))
+                .limit(_BATCH)
+            )
+        ).all()
+        if not rows:
+            return rekeyed
+        await session.execute(
+            statement,
+            [
+                {"row_id": row_id, "old": key, "new": keyed_import_key(secret, key)}
+                for row_id, key in rows
+                if key is not None
+            ],
+        )
+        rekeyed += len(rows)
+        after = int(rows[-1][0] or 0)

@@ -126,10 +126,11 @@ NOT_PERSONAL: dict[str, str] = {
     "audit_log.detail": "ids, keys and counts only (rule of record_audit), append-only",
     "audit_log.resident_id": "a bare row id; the audit must outlive erasure (append-only)",
     "contact.resident_id": "a bare row id, kept so unique residents still count",
-    "contact.import_key": "a hash of the imported row, for idempotent imports",
+    "contact.import_key": "a keyed hash (HMAC; the secret is import.key, not in the database)",
     "chat_message.chat_id": "the quick exit's list (ids, no text) for 48 hours, so /wis works",
     "chat_message.message_id": "a message number, no content",
     "call_reminder.outbox_id": "the outbox row (cleared through its request)",
+    "queue_chat.chat_id": "a queue's Telegram group, not a resident's chat",
 }
 
 

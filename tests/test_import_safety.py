@@ -1,0 +1,267 @@
+"""Import: keyed import keys (an erased reference cannot be recovered), large files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner, Result
+
+from flows.config import load_config
+from helpline.cli import app
+from helpline.reporting.importfile import read_table
+from helpline.reporting.importrows import check_rows, check_stream
+from storage.db import Database
+from storage.models import Contact, JobRun, Resident
+from storage.repository.contact_import import ImportedContact, import_contacts
+
+HEADER = "occurred_at,channel,direction,kind,category,village,location,resident,outcome"
+ZONE = ZoneInfo("Europe/Amsterdam")
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+Invoke = Callable[..., Awaitable[Result]]
+
+
+@pytest.fixture
+def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Runs ``helpline`` on the test database (in a thread: it has its own loop)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR", "IMPORT_MAX_MB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path / "data"))
+
+    async def invoke(*args: str) -> Result:
+        return await asyncio.to_thread(CliRunner().invoke, app, list(args))
+
+    return invoke
+
+
+def write(tmp_path: Path, name: str, *lines: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def bare_keys(path: Path) -> list[str]:
+    """The keys the rows of ``path`` get without a secret: what an attacker can compute."""
+    contacts, errors = check_rows(read_table(path), config=load_config(), zone=ZONE, now=NOW)
+    assert errors == []
+    return [c.import_key for c in contacts]
+
+
+async def stored_keys(db: Database) -> list[str]:
+    async with db.session() as session:
+        keys = await session.scalars(select(Contact.import_key).order_by(Contact.id))
+        return [key for key in keys if key is not None]
+
+
+async def count(db: Database, model: type[Contact] | type[Resident]) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_erased_residents_key_cannot_be_matched_without_the_secret(
+    cli: Invoke, db: Database, tmp_path: Path
+) -> None:
+    row = "2025-05-01 10:00,phone,inbound,hulpvraag,geldzaken,Drunen,,{},doorverwezen"
+    path = write(tmp_path, "contacts.csv", HEADER, row.format("Jansen"))
+    assert (await cli("import", "contacts", str(path))).exit_code == 0
+    erased = await cli("privacy", "erase", "--resident", "Jansen", "--yes")
+    assert erased.exit_code == 0, erased.output
+    [stored] = await stored_keys(db)
+    # The dictionary attack: hash the row with every candidate name, compare.
+    guesses = [row.format(name) for name in ("Bakker", "Jansen", "de Vries")]
+    candidates = write(tmp_path, "guesses.csv", HEADER, *guesses)
+    assert stored not in bare_keys(candidates)
+    # With the secret, kept outside the database, the same row does give the stored key.
+    secret_file = tmp_path / "data" / "import.key"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    keyed, _ = check_rows(
+        read_table(candidates),
+        config=load_config(),
+        zone=ZONE,
+        now=NOW,
+        secret=secret_file.read_bytes().strip(),
+    )
+    assert [c.import_key == stored for c in keyed] == [False, True, False]
+
+
+async def test_keys_stored_before_the_secret_are_rekeyed_and_stay_idempotent(
+    cli: Invoke, db: Database, tmp_path: Path
+) -> None:
+    same = "2025-05-02,walk_in,,,,,wijkwinkel vlijmen,R2,"
+    path = write(tmp_path, "contacts.csv", HEADER, same, same, "2025-05-03 09:15,email,,,,,,R3,")
+    # An installation from before the secret: bare row digests are stored.
+    contacts, _ = check_rows(read_table(path), config=load_config(), zone=ZONE, now=NOW)
+    async with db.session() as session:
+        await import_contacts(session=session, contacts=contacts, now=NOW)
+    assert await stored_keys(db) == bare_keys(path)
+    first = await cli("import", "contacts", str(path))
+    assert first.exit_code == 0, first.output
+    assert "imported 0 contacts (3 already imported before)" in first.output
+    rekeyed = await stored_keys(db)
+    assert len(rekeyed) == 3 and not set(rekeyed) & set(bare_keys(path))
+    async with db.session() as session:
+        marks = list(await session.scalars(select(JobRun.name)))
+    assert len([m for m in marks if m.startswith("import_key:")]) == 1
+    longer = write(tmp_path, "longer.csv", HEADER, same, same, same)
+    again = await cli("import", "contacts", str(longer))
+    assert "imported 1 contact (2 already imported before)" in again.output, again.output
+    assert await count(db, Contact) == 4
+    assert (await stored_keys(db))[:3] == rekeyed  # re-keyed once, not again
+
+
+async def test_another_secret_is_refused_and_nothing_changes(
+    cli: Invoke, db: Database, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "contacts.csv", HEADER, "2025-05-02,phone,,,,,,R2,")
+    assert (await cli("import", "contacts", str(path))).exit_code == 0
+    before = await stored_keys(db)
+    secret_file = tmp_path / "data" / "import.key"
+    secret_file.unlink()  # lost: a new one is made, refused, and removed again
+    lost = await cli("import", "contacts", str(path))
+    assert lost.exit_code == 2 and "is not the secret earlier imports used" in lost.output
+    assert len(lost.output.strip().splitlines()) == 1
+    assert not secret_file.exists()
+    secret_file.write_text("f" * 64 + "\n")
+    secret_file.chmod(0o600)
+    replaced = await cli("import", "contacts", str(path))
+    assert replaced.exit_code == 2 and "restore it from your backup" in replaced.output
+    assert await stored_keys(db) == before
+    secret_file.chmod(0o644)
+    shared = await cli("import", "contacts", str(path))
+    assert shared.exit_code == 2 and "may be read by others" in shared.output
+
+
+async def test_file_over_the_limit_is_one_line(
+    cli: Invoke, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMPORT_MAX_MB", "1")
+    rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n}," for n in range(40_000)]
+    path = write(tmp_path, "big.csv", HEADER, *rows)
+    assert path.stat().st_size > 1_000_000
+    result = await cli("import", "contacts", str(path))
+    assert result.exit_code == 2
+    assert "more than the 1.0 MB an import may be (setting IMPORT_MAX_MB)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert await count(db, Contact) == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+async def test_endless_device_is_refused_at_once(cli: Invoke, db: Database) -> None:
+    started = time.monotonic()
+    result = await cli("import", "contacts", "/dev/zero")
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "helpline: zero: not a regular file (a device or a pipe); save it as a file"
+    )
+
+
+async def test_bad_row_after_stored_batches_stores_nothing(
+    cli: Invoke, db: Database, tmp_path: Path
+) -> None:
+    rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n % 3000}," for n in range(4500)]
+    rows[4400] = "2025-01-01,fax"  # row 4402: after two batches were written
+    path = write(tmp_path, "late.csv", HEADER, *rows)
+    result = await cli("import", "contacts", str(path))
+    assert result.exit_code == 1
+    assert "1 of 4500 rows are wrong; nothing was imported" in result.output
+    assert "row 4402: unknown channel 'fax'" in result.output
+    assert await count(db, Contact) == 0 and await count(db, Resident) == 0
+
+
+async def test_damaged_csv_late_in_the_file_is_one_line_and_stores_nothing(
+    cli: Invoke, db: Database, tmp_path: Path
+) -> None:
+    rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n}," for n in range(4500)]
+    rows.append("2025-01-02,phone,,,,,,R," + "x" * 200_000)  # beyond csv's field limit
+    path = write(tmp_path, "damaged.csv", HEADER, *rows)
+    result = await cli("import", "contacts", str(path))
+    assert result.exit_code == 2 and "not a valid CSV file" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert await count(db, Contact) == 0
+
+
+async def test_windows_1252_found_late_in_a_large_file(
+    cli: Invoke, db: Database, tmp_path: Path
+) -> None:
+    rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n}," for n in range(40_000)]
+    rows.append("2025-01-02,phone,,,,,,José Müller,")
+    path = write(tmp_path, "excel.csv", HEADER, *rows, encoding="cp1252")
+    assert path.stat().st_size > 1 << 20  # past the first chunk read
+    result = await cli("import", "contacts", str(path))
+    assert result.exit_code == 0, result.output
+    async with db.session() as session:
+        found = await session.scalar(
+            select(func.count()).where(Resident.external_ref == "José Müller")
+        )
+    assert found == 1
+
+
+async def test_earlier_contact_later_in_the_file_becomes_the_new_one(
+    db: Database, tmp_path: Path
+) -> None:
+    filler = [f"2025-03-{1 + n % 28:02d},phone,,,,,,F{n}," for n in range(4500)]
+    path = write(
+        tmp_path,
+        "unordered.csv",
+        HEADER,
+        "2025-06-01,phone,,,,,,A,",
+        *filler,  # the first row is stored in an earlier batch than the next ones
+        "2025-02-01,phone,,,,,,A,",
+        "2025-02-01,email,,,,,,A,",
+    )
+    async with db.session() as session:
+        stream = check_stream(read_table(path), config=load_config(), zone=ZONE, now=NOW)
+        await import_contacts(
+            session=session, contacts=(c for c in stream if isinstance(c, ImportedContact)), now=NOW
+        )
+        rows = (
+            await session.execute(
+                select(Contact.channel, Contact.new_or_known)
+                .join(Resident, Resident.id == Contact.resident_id)  # type: ignore[arg-type]
+                .where(Resident.external_ref == "A")
+                .order_by(Contact.occurred_at, Contact.id)  # type: ignore[arg-type]
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("phone", "nieuw"),
+        ("email", "bekend"),
+        ("phone", "bekend"),
+    ]
+
+
+async def test_memory_does_not_grow_with_the_file(db: Database, tmp_path: Path) -> None:
+    rows = [
+        f"2025-{1 + n % 12:02d}-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d},phone,,,overig,"
+        f"Drunen,,R{n % 500},"
+        for n in range(30_000)
+    ]
+    path = write(tmp_path, "many.csv", HEADER, *rows)
+    tracemalloc.start()
+    try:
+        async with db.session() as session:
+            stream = check_stream(
+                read_table(path), config=load_config(), zone=ZONE, now=NOW, secret=b"s" * 32
+            )
+            result = await import_contacts(
+                session=session,
+                contacts=(c for c in stream if isinstance(c, ImportedContact)),
+                now=NOW,
+            )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.added == 30_000
+    # Reading all 30,000 rows first took about 40 MB; a batch of 2,000 is a few MB.
+    assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MB"
