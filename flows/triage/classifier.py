@@ -53,11 +53,13 @@ class RuleEvidence:
     Attributes:
         shares: category shares of the rules' evidence (empty: no proposal of their own).
         crisis: a crisis rule fired.
+        doubtable: every crisis rule that fired may ask instead (``ask_when_doubted``).
         markers: what the model is shown of the rules' findings (``rule_markers``).
     """
 
     shares: dict[str, float]
     crisis: bool
+    doubtable: bool
     markers: tuple[str, ...]
 
 
@@ -192,9 +194,11 @@ class Classifier:
     def rule_evidence(self, text: str) -> RuleEvidence:
         """What the rules alone say about a message, for training the model beside them."""
         found, scores, fired = self._evidence(text)
+        ruled = [rule for rule in fired if rule.urgency == "crisis"]
         return RuleEvidence(
             shares=self._shares(scores),
-            crisis=any(rule.urgency == "crisis" for rule in fired),
+            crisis=bool(ruled),
+            doubtable=all(rule.ask_when_doubted for rule in ruled),
             markers=rule_markers(fired, self._signs(found)),
         )
 
@@ -261,10 +265,11 @@ class Classifier:
         """The safety layer: ``high``, ``possible`` or ``none``, and its safety line.
 
         With a model, the model decides, having seen what the rules found. A crisis rule
-        still always counts: it gives ``high`` (its line from the rule), or ``possible``
-        when the model finds the message very unlikely to be a crisis ("I had suicidal
-        thoughts years ago, I'm fine now"), so the resident is asked, never ignored.
-        Without a model, a crisis rule gives ``high`` and an indirect sign ``possible``.
+        still always counts: it gives ``high`` (its line from the rule). Only a rule marked
+        ``ask_when_doubted`` in triage.toml gives ``possible`` instead when the model finds
+        the message very unlikely to be a crisis ("I had suicidal thoughts years ago, I'm
+        fine now"): the resident is asked, never ignored. Without a model, a crisis rule
+        gives ``high`` and an indirect sign ``possible``.
         """
         ruled = [rule for rule in fired if rule.urgency == "crisis"]
         if predicted is None:
@@ -275,7 +280,8 @@ class Classifier:
             return "none", None
         crisis = predicted.crisis
         if ruled:
-            if crisis >= self._thresholds["rule_veto"]:
+            doubted = crisis < self._thresholds["rule_veto"]
+            if not doubted or not all(rule.ask_when_doubted for rule in ruled):
                 return "high", None
             return "possible", ruled[0].line or "acute"
         line = max(("suicide", "acute"), key=lambda name: predicted.risk[name])

@@ -47,6 +47,10 @@ class Rule:
     unless: tuple[str, ...]
     unless_within: int
     negatable: bool
+    # Its phrases also occur in calm messages ("ik wil niet dood, alleen minder pijn"):
+    # when the learned model finds the message very unlikely a crisis, the resident is
+    # asked instead of the alarm being raised.
+    ask_when_doubted: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,7 @@ def _rule(index: int, raw: Any, config: FlowConfig) -> Rule:
         unless=_terms(f"{where}.unless", table.get("unless")),
         unless_within=int(_number(f"{where}.unless_within", table.get("unless_within"), 5)),
         negatable=bool(table.get("negatable", False)),
+        ask_when_doubted=bool(table.get("ask_when_doubted", False)),
     )
 
 

@@ -34,9 +34,10 @@ SEED = 20261203
 # share the check question (both in cross-validation, below the targets of 2 % and 5 %).
 HIGH_ON_NORMAL = 0.01
 POSSIBLE_ON_NORMAL = 0.04
-# A crisis rule whose message the model finds less likely than this asks instead of
-# alarming. Out of fold, none of the 408 crises a rule found scored below it, and 45 of
-# the 65 rule hits on normal messages ("I had suicidal thoughts years ago") did.
+# A crisis rule marked ask_when_doubted whose message the model finds less likely than
+# this asks instead of alarming. Chosen on out-of-fold probabilities: hardly a crisis a
+# rule found scores below it, most rule hits on normal messages ("I had suicidal thoughts
+# years ago") do.
 RULE_VETO = 0.05
 
 
@@ -148,11 +149,12 @@ def fit(
     crisis_p = risk_oof[:, RISK_CLASSES.index("suicide")] + risk_oof[:, RISK_CLASSES.index("acute")]
     normal = np.array([e.urgency == "normal" for e in examples])
     ruled = np.array([e.crisis for e in evidence])
+    doubted = np.array([e.doubtable for e in evidence]) & (crisis_p < RULE_VETO)
     total = int(normal.sum())
     # Crisis rules already give some normal messages the crisis reply or the question;
     # the model's own thresholds get what is left of each allowance.
-    alarmed = int((normal & ruled & (crisis_p >= RULE_VETO)).sum())
-    asked = int((normal & ruled & (crisis_p < RULE_VETO)).sum())
+    alarmed = int((normal & ruled & ~doubted).sum())
+    asked = int((normal & ruled & doubted).sum())
     free = crisis_p[normal & ~ruled]
     thresholds = {
         "rule_veto": RULE_VETO,
