@@ -28,6 +28,7 @@ runner = CliRunner()
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # about 80 s on an idle machine: training with cross-validation
 def test_the_shipped_model_reproduces_from_the_shipped_data() -> None:
     shipped = shipped_model(CONFIG)
     assert shipped is not None
