@@ -53,7 +53,7 @@ def _blank(value: Any) -> bool:
 
 def _non_blank(rows: Iterator[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, list[Any]]]:
     for number, row in rows:
-        values = list(row)
+        values = row if row.__class__ is list else list(row)  # the csv module's own list
         while values and _blank(values[-1]):
             values.pop()
         if values:  # blank lines (often at the end of a file) carry nothing

@@ -19,6 +19,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,7 @@ _CLOCK = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 _WHEN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _CLOCK)
 # How Dutch spreadsheets write dates: day first, then month, then the year (1-2-2026).
 _WHEN_NL = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _CLOCK)
+_FIRST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -95,19 +97,18 @@ def _text(value: Any) -> str:
 
 def _when(value: Any, zone: ZoneInfo) -> datetime:
     if isinstance(value, datetime):
-        local = value.replace(tzinfo=None)
-    elif isinstance(value, date):
-        local = datetime.combine(value, time(0))
+        return value.replace(tzinfo=zone).astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), zone).astimezone(UTC)
+    text = _text(value)
+    if match := _WHEN.match(text):
+        year, month, day, hour, minute, second = map(int, match.groups("0"))
+    elif match := _WHEN_NL.match(text):
+        day, month, year, hour, minute, second = map(int, match.groups("0"))
     else:
-        text = _text(value)
-        if match := _WHEN.match(text):
-            year, month, day, hour, minute, second = (int(p or 0) for p in match.groups())
-        elif match := _WHEN_NL.match(text):
-            day, month, year, hour, minute, second = (int(p or 0) for p in match.groups())
-        else:
-            raise ValueError("use YYYY-MM-DD or D-M-YYYY, with HH:MM if you like")
-        local = datetime(year, month, day, hour, minute, second)  # raises for 2026-02-30
-    return local.replace(tzinfo=zone).astimezone(UTC)
+        raise ValueError("use YYYY-MM-DD or D-M-YYYY, with HH:MM if you like")
+    # raises for 2026-02-30
+    return datetime(year, month, day, hour, minute, second, tzinfo=zone).astimezone(UTC)
 
 
 def _key_lookup(keys: Iterable[str], names: dict[str, str] | None = None) -> dict[str, str]:
@@ -123,7 +124,7 @@ class RowChecker:
     def __init__(self, config: FlowConfig, zone: ZoneInfo, now: datetime) -> None:
         self.config, self.zone, self.now = config, zone, now
         # Files repeat a few combinations of channel, category, village... endlessly.
-        self._known: dict[tuple[str, ...], tuple[dict[str, Any], list[str]]] = {}
+        self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[str], str | None]] = {}
         self.lookups: dict[str, dict[str, str]] = {
             "channel": _key_lookup(c.value for c in Channel),
             "direction": _key_lookup(d.value for d in Direction),
@@ -162,37 +163,64 @@ class RowChecker:
         fields["direction"] = fields["direction"] or Direction.inbound.value
         return fields, problems
 
-    def check(self, cells: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
-        """One row's normalised fields, or None and the reasons it is wrong."""
-        problems: list[str] = []
-        when: datetime | None = None
-        if _blank(cells.get("occurred_at")):
+    def _when_problems(self, value: Any, problems: list[str]) -> datetime | None:
+        if _blank(value):
             problems.append("occurred_at is empty")
-        else:
-            try:
-                when = _when(cells["occurred_at"], self.zone)
-            except ValueError as exc:
-                problems.append(f"bad date {_text(cells['occurred_at'])!r}: {exc}")
-        if when is not None and when < datetime(FIRST_YEAR, 1, 1, tzinfo=UTC):
-            problems.append(f"date {_text(cells['occurred_at'])!r} is before {FIRST_YEAR}")
-        elif when is not None and when > self.now:
-            problems.append(f"date {_text(cells['occurred_at'])!r} is in the future")
-        text = {name: _text(cells.get(name)) for name in COLUMNS if name != "occurred_at"}
-        raw = tuple(text[name] for name in _LOOKED_UP)
+            return None
+        try:
+            when = _when(value, self.zone)
+        except ValueError as exc:
+            problems.append(f"bad date {_text(value)!r}: {exc}")
+            return None
+        if when < _FIRST:
+            problems.append(f"date {_text(value)!r} is before {FIRST_YEAR}")
+        elif when > self.now:
+            problems.append(f"date {_text(value)!r} is in the future")
+        return when
+
+    def check(
+        self, cells: tuple[Any, ...]
+    ) -> tuple[tuple[Any, ...], datetime, str | None, str | None] | list[str]:
+        """One row given as its cells in the order of ``COLUMNS`` (None where absent):
+        (the keys of the looked-up columns, the time, the resident reference, the
+        queue), or the reasons it is wrong.
+
+        Rows are checked one by one for files of a million rows, so this avoids a
+        dictionary per row, and the looked-up columns are keyed by their raw cells.
+        """
+        problems: list[str] = []
+        when = self._when_problems(cells[0], problems)
+        raw = (cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[8])
         known = self._known.get(raw)
         if known is None:
-            known = self._look_up(raw)
-            if len(self._known) < _KNOWN_MAX:
+            fields, found = self._look_up(tuple(_text(value) for value in raw))
+            queue = None
+            if fields["category"] is not None:
+                category = self.config.categories[fields["category"]]
+                queue = route(
+                    self.config,
+                    category=category.key,
+                    village=fields["village"],
+                    urgency=category.urgency,
+                )
+            known = (tuple(fields[name] for name in _LOOKED_UP), found, queue)
+            # Only text (or absent) cells are remembered: 1, 1.0 and True are equal
+            # as keys but read differently.
+            if len(self._known) < _KNOWN_MAX and all(_plain(value) for value in raw):
                 self._known[raw] = known
-        problems += known[1]
-        resident = text["resident"] or None
+        if known[1]:
+            problems += known[1]
+        resident = cells[7]
+        resident = (resident.strip() if resident.__class__ is str else _text(resident)) or None
         if resident is not None and len(resident) > MAX_RESIDENT_REF:
             problems.append(f"resident reference longer than {MAX_RESIDENT_REF} characters")
-        if problems:
-            return None, problems
-        fields = dict(known[0])
-        fields["occurred_at"], fields["resident"] = when, resident
-        return fields, []
+        if problems or when is None:
+            return problems
+        return known[0], when, resident, known[2]
+
+
+def _plain(value: Any) -> bool:
+    return value is None or value.__class__ is str
 
 
 def _blank(value: Any) -> bool:
@@ -246,15 +274,6 @@ class _SeenRows:
                 self._add(fingerprint)
 
 
-def _import_key(fields: dict[str, Any], seen: _SeenRows, secret: bytes | None) -> str:
-    parts = [fields["occurred_at"].isoformat()]
-    parts += [fields[name] or "" for name in COLUMNS if name != "occurred_at"]
-    row = "\x1f".join(parts)
-    digest = hashlib.sha256(row.encode())
-    digest.update(f"\x1e{seen.occurrence(row)}".encode())
-    return keyed_import_key(secret, digest.hexdigest()) if secret else digest.hexdigest()
-
-
 def check_stream(
     table: RawTable,
     *,
@@ -277,29 +296,34 @@ def check_stream(
     checker = RowChecker(config, zone, now)
     seen = _SeenRows()
     width = len(table.header)
+    # A column the file lacks reads the None appended after the row's own cells.
+    cells_of = itemgetter(*(positions.get(name, width) for name in COLUMNS))
+    padding = [None] * (width + 1)
+    sha256, occurrence = hashlib.sha256, seen.occurrence
     rows = 0
     for number, values in table.rows:
         rows += 1
         if len(values) > width:
             yield RowError(number, "more cells than there are columns in the header")
             continue
-        cells = {name: values[i] if i < len(values) else None for name, i in positions.items()}
-        fields, problems = checker.check(cells)
-        if fields is None:
-            yield RowError(number, "; ".join(problems))
+        checked = checker.check(cells_of(values + padding[len(values) :]))
+        if isinstance(checked, list):
+            yield RowError(number, "; ".join(checked))
             continue
-        queue = None
-        if fields["category"] is not None:
-            category = config.categories[fields["category"]]
-            queue = route(
-                config, category=category.key, village=fields["village"], urgency=category.urgency
-            )
+        keys, when, resident, queue = checked
+        channel, direction, kind, category, village, location, outcome = keys
+        # The key covers the normalised row and how often it occurred before; the
+        # order of the parts must never change, or re-imports would store rows twice.
+        row = "\x1f".join((
+            when.isoformat(), channel, direction, kind, category or "", village or "",
+            location or "", resident or "", outcome or "",
+        ))  # fmt: skip
+        digest = sha256(row.encode())
+        digest.update(f"\x1e{occurrence(row)}".encode())
+        key = keyed_import_key(secret, digest.hexdigest()) if secret else digest.hexdigest()
         yield ImportedContact(
-            occurred_at=fields["occurred_at"], channel=fields["channel"],
-            direction=fields["direction"], kind=fields["kind"], category=fields["category"],
-            village=fields["village"], location=fields["location"], queue=queue,
-            outcome=fields["outcome"], resident_ref=fields["resident"],
-            import_key=_import_key(fields, seen, secret),
+            when, channel, direction, kind, category, village, location, queue, outcome,
+            resident, key,
         )  # fmt: skip
     if rows == 0:
         raise ImportFileError("the file holds a header row but no data rows")

@@ -19,11 +19,21 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -31,18 +41,19 @@ from sqlmodel import col
 from storage.models import Contact, JobRun, Resident
 
 IMPORT_EVENT = "import"
-# SQLite allows 32766 bound parameters; stay far below it (and keep statements small).
-_IN_CHUNK = 500
+# SQLite allows 32766 bound parameters; stay far below it. One statement per batch:
+# a large file is hundreds of batches.
 _BATCH = 2000
+_IN_CHUNK = _BATCH
 # job_run row that says which secret the stored keys are keyed with (by fingerprint).
 _KEYED_MARK = "import_key:"
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ImportedContact:
-    """One checked row of an import file (times aware UTC, values as keys)."""
+class ImportedContact(NamedTuple):
+    """One checked row of an import file (times aware UTC, values as keys); a tuple,
+    being made a million times for a large file."""
 
     occurred_at: datetime
     channel: str
@@ -135,24 +146,24 @@ class _Resident:
     """What the import knows of one resident: their id, their earliest stored contact
     from before this import, and their earliest contact in the file so far."""
 
-    __slots__ = ("earliest_at", "earliest_key", "earliest_nieuw", "first_stored", "id")
+    __slots__ = ("earliest_at", "earliest_nieuw", "earliest_seq", "first_stored", "id")
 
     def __init__(self, resident_id: int, first_stored: datetime | None) -> None:
         self.id, self.first_stored = resident_id, first_stored
         self.earliest_at: datetime | None = None
-        self.earliest_key: str | None = None
-        self.earliest_nieuw = False  # that earliest row was stored as ``nieuw`` now
+        self.earliest_seq: int | None = None
+        self.earliest_nieuw = False  # that earliest row was staged as ``nieuw`` now
 
-    def label(self, contact: ImportedContact, fresh: bool) -> tuple[str, str | None]:
+    def label(self, contact: ImportedContact, seq: int, fresh: bool) -> tuple[str, int | None]:
         """``nieuw`` for the resident's first contact (stored or in the file), else
-        ``bekend``; and the key of a row stored as ``nieuw`` that this one, being
-        earlier, turns into ``bekend`` (a file need not be in time order)."""
+        ``bekend``; and the staged row (by ``seq``) stored as ``nieuw`` that this one,
+        being earlier, turns into ``bekend`` (a file need not be in time order)."""
         if self.earliest_at is not None and contact.occurred_at >= self.earliest_at:
             return "bekend", None  # the same moment keeps file order
         stored_earlier = self.first_stored is not None and self.first_stored < contact.occurred_at
         label = "bekend" if stored_earlier else "nieuw"
-        demoted = self.earliest_key if self.earliest_nieuw else None
-        self.earliest_at, self.earliest_key = contact.occurred_at, contact.import_key
+        demoted = self.earliest_seq if self.earliest_nieuw else None
+        self.earliest_at, self.earliest_seq = contact.occurred_at, seq
         self.earliest_nieuw = fresh and label == "nieuw"
         return label, demoted
 
@@ -163,6 +174,75 @@ def _batches(contacts: Iterable[ImportedContact], size: int) -> Iterator[list[Im
         yield batch
 
 
+# The rows of one import wait here (in file order, numbered by ``seq``) until the file
+# has been read: they then go into ``contact`` in time order, where they mostly extend
+# the time indexes at their end instead of landing all over them, which on a large
+# file is several times faster. A temporary table: private to the connection, gone
+# with a rollback.
+_STAGED_COLUMNS = [
+    c
+    for c in Contact.__table__.columns  # type: ignore[attr-defined]
+    if c.name != "id"
+]
+_STAGED = Table(
+    "contact_import_staging",
+    MetaData(),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    *(Column(c.name, c.type) for c in _STAGED_COLUMNS),
+    prefixes=["TEMPORARY"],
+)
+_STAGED_NAMES = [c.name for c in _STAGED.columns]
+# On SQLite, the page cache during an import (24 MiB, in KiB): the indexes a large
+# file updates then stay mostly in memory instead of going back and forth through the
+# WAL. Sorting the staged rows may take as much again, within the 200 MB a large
+# import may use.
+_SQLITE_IMPORT_CACHE_KIB = 24_576
+
+
+class _Stage:
+    """Writes staged rows: plain tuples through the driver on SQLite (a million rows
+    spend seconds in per-row statement parameters otherwise), Core elsewhere."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        dialect = session.get_bind().dialect
+        self.sqlite = dialect.name == "sqlite"
+        self.sql = (
+            f"INSERT INTO {_STAGED.name} ({', '.join(_STAGED_NAMES)})"
+            f" VALUES ({', '.join('?' for _ in _STAGED_NAMES)})"
+        )
+        self.when: Callable[[datetime], Any] = _sqlite_time
+        if self.sqlite:
+            # Queries compare stored times as text, so a staged time must be the very
+            # text SQLAlchemy writes; its own conversion is used should they differ.
+            column_type = _STAGED.c.occurred_at.type
+            stored = column_type.dialect_impl(dialect).bind_processor(dialect) or str
+            samples = (
+                datetime(2026, 3, 29, 1, 2, 3, tzinfo=UTC),
+                datetime(2026, 1, 1, 0, 0, 0, 7, UTC),
+            )
+            if any(_sqlite_time(t) != stored(t) for t in samples):
+                self.when = stored
+
+    async def write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Stages rows given in the order of the staging table's columns."""
+        if self.sqlite:
+            when = self.when
+            converted = [(r[0], when(r[1]), *r[2:]) for r in rows]
+            connection = await self.session.connection()
+            await connection.exec_driver_sql(self.sql, converted)
+        else:
+            await self.session.execute(
+                insert(_STAGED), [dict(zip(_STAGED_NAMES, r, strict=True)) for r in rows]
+            )
+
+
+def _sqlite_time(value: datetime) -> str:
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 async def import_contacts(
     *,
     session: AsyncSession,
@@ -171,50 +251,69 @@ async def import_contacts(
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Stores the contacts not stored before, reading them as a stream in batches;
-    ``progress`` hears of every batch written."""
+    ``progress`` hears of every batch read."""
     residents: dict[str, _Resident] = {}
     added = present = new_residents = 0
-    table = Contact.__table__  # type: ignore[attr-defined]
-    for batch in _batches(contacts, _BATCH):
-        unseen = sorted({c.resident_ref for c in batch if c.resident_ref} - residents.keys())
-        ids, created = await _resident_ids(session, unseen, now)
-        first = await _first_contacts(session, list(ids.values()))
-        residents.update({ref: _Resident(rid, first.get(rid)) for ref, rid in ids.items()})
-        new_residents += created
-        stored = await _stored_keys(session, [c.import_key for c in batch])
-        rows: list[dict[str, Any]] = []
-        demoted: list[str] = []
-        for c in batch:
-            fresh = c.import_key not in stored
-            resident = residents[c.resident_ref] if c.resident_ref else None
-            label = None
-            if resident is not None:
-                label, earlier = resident.label(c, fresh)
-                if earlier is not None:
-                    demoted.append(earlier)
-            if not fresh:
-                continue
-            stored.add(c.import_key)
-            rows.append({
-                "occurred_at": c.occurred_at, "channel": c.channel,
-                "direction": c.direction, "kind": c.kind, "event": IMPORT_EVENT,
-                "category": c.category, "village": c.village, "location": c.location,
-                "queue": c.queue, "outcome": c.outcome, "new_or_known": label,
-                "resident_id": resident.id if resident else None,
-                "staff_id": None, "request_id": None, "import_key": c.import_key,
-            })  # fmt: skip
-        if rows:
-            await session.execute(insert(table), rows)
-        for chunk in _chunks(demoted, _IN_CHUNK):
-            await session.execute(
-                update(table)
-                .where(table.c.import_key.in_(chunk), table.c.new_or_known == "nieuw")
-                .values(new_or_known="bekend")
+    connection = await session.connection()
+    await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGED.name}")
+    await connection.run_sync(_STAGED.create)
+    stage = _Stage(session)
+    cache = None
+    if stage.sqlite:
+        cache = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
+        await connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        for batch in _batches(contacts, _BATCH):
+            unseen = sorted({c.resident_ref for c in batch if c.resident_ref} - residents.keys())
+            ids, created = await _resident_ids(session, unseen, now)
+            first = await _first_contacts(session, list(ids.values()))
+            residents.update({ref: _Resident(rid, first.get(rid)) for ref, rid in ids.items()})
+            new_residents += created
+            stored = await _stored_keys(session, [c.import_key for c in batch])
+            rows: list[tuple[Any, ...]] = []
+            demoted: list[int] = []
+            for c in batch:
+                fresh = c.import_key not in stored
+                resident = residents[c.resident_ref] if c.resident_ref else None
+                seq = added + len(rows)
+                label = None
+                if resident is not None:
+                    label, earlier = resident.label(c, seq, fresh)
+                    if earlier is not None:
+                        demoted.append(earlier)
+                if not fresh:
+                    continue
+                stored.add(c.import_key)
+                rows.append((
+                    seq, c.occurred_at, c.channel, c.direction, c.kind, IMPORT_EVENT,
+                    c.category, c.village, c.location, c.queue, c.outcome, label,
+                    resident.id if resident else None, None, None, c.import_key,
+                ))  # fmt: skip
+            if rows:
+                await stage.write(rows)
+            for chunk in _chunks(demoted, _IN_CHUNK):
+                await session.execute(
+                    update(_STAGED)
+                    .where(_STAGED.c.seq.in_(chunk), _STAGED.c.new_or_known == "nieuw")
+                    .values(new_or_known="bekend")
+                )
+            added += len(rows)
+            present += len(batch) - len(rows)
+            if progress is not None:
+                progress(len(batch))
+        names = [c.name for c in _STAGED_COLUMNS]
+        await session.execute(
+            insert(Contact.__table__).from_select(  # type: ignore[attr-defined]
+                names,
+                select(*(_STAGED.c[name] for name in names)).order_by(
+                    _STAGED.c.occurred_at, _STAGED.c.seq
+                ),
             )
-        added += len(rows)
-        present += len(batch) - len(rows)
-        if progress is not None:
-            progress(len(batch))
+        )
+        await connection.run_sync(_STAGED.drop)
+    finally:
+        if cache is not None:
+            await connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
     return ImportResult(added, present, new_residents)
 
 
