@@ -21,9 +21,8 @@ from pathlib import Path
 
 from flows.config import load_config
 from flows.triage import Classification, Classifier
-from flows.triage.classifier import shipped_model
 from flows.triage.corpus import read_all
-from flows.triage.model import TextModel
+from flows.triage.model import TextModel, shipped_model
 from flows.triage.result import Scored
 from flows.triage.training import Figures, evaluate, line_corpus
 

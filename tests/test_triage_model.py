@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 
 from flows.config import load_config
 from flows.triage import Classifier, installed_model
-from flows.triage.classifier import shipped_model
-from flows.triage.model import MODEL_FILE, TextModel
+from flows.triage.model import MODEL_FILE, TextModel, shipped_model
 from flows.triage.training import line_corpus, train_line
 from storage.db import Database
 from storage.migrate import upgrade

@@ -7,7 +7,8 @@ Pure Python (no Telegram, no network, no model download)::
     result = clf.classify(text)       # never raises; fast enough for every message
 """
 
-from flows.triage.classifier import Classifier, installed_model
+from flows.triage.classifier import Classifier
+from flows.triage.model import installed_model
 from flows.triage.result import Classification, Scored
 
 __all__ = ["Classification", "Classifier", "Scored", "installed_model"]

@@ -18,15 +18,14 @@ import heapq
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from flows.config import ConfigError, FlowConfig
+from flows.triage.evidence import RuleEvidence, rule_markers
 from flows.triage.kinds import KindDetector
 from flows.triage.lexicon import Lexicon
 from flows.triage.matcher import Matcher, Pattern
-from flows.triage.model import MODEL_FILE, Prediction, TextModel
+from flows.triage.model import MODEL_FILE, Prediction, TextModel, shipped_model
 from flows.triage.negation import negated_positions
 from flows.triage.normalise import tokenize
 from flows.triage.result import Classification, Scored
@@ -45,51 +44,6 @@ DEFAULT_THRESHOLDS = {
     "crisis_possible": 0.35,
     "rule_veto": 0.0,
 }
-
-
-@dataclass(frozen=True)
-class RuleEvidence:
-    """The rules' own verdict on a message.
-
-    Attributes:
-        shares: category shares of the rules' evidence (empty: no proposal of their own).
-        crisis: a crisis rule fired.
-        doubtable: every crisis rule that fired may ask instead (``ask_when_doubted``).
-        markers: what the model is shown of the rules' findings (``rule_markers``).
-    """
-
-    shares: dict[str, float]
-    crisis: bool
-    doubtable: bool
-    markers: tuple[str, ...]
-
-
-def rule_markers(fired: Iterable[Rule], signs: Iterable[str]) -> tuple[str, ...]:
-    """The rules' findings as model features: each rule that fired, its urgency, and each
-    safety line an indirect sign points to."""
-    found = [f"x:rule:{rule.name}" for rule in fired] + [f"x:{rule.urgency}" for rule in fired]
-    return tuple(dict.fromkeys([*found, *(f"x:sign:{line}" for line in signs)]))
-
-
-def shipped_model(config: FlowConfig) -> TextModel | None:
-    """The model that comes with a flows directory, or None when it has none."""
-    return installed_model(config.directory)
-
-
-def installed_model(directory: Path) -> TextModel | None:
-    """The model in ``directory`` (``helpline triage retrain`` installs one in the data
-    directory), or None when there is none.
-
-    Raises:
-        flows.config.ConfigError: the file is there but is no readable model.
-    """
-    path = directory / MODEL_FILE
-    if not path.is_file():
-        return None
-    try:
-        return TextModel.load(path)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 class Classifier:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from flows.config import ConfigError, FlowConfig
 from flows.triage.normalise import MAX_CHARS, fold, single
 
 MODEL_FILE = "triage_model.npz"
@@ -156,7 +157,7 @@ class TextModel:
 
         Args:
             text: the message.
-            markers: what the rules found in it (``flows.triage.classifier.rule_markers``).
+            markers: what the rules found in it (``flows.triage.evidence.rule_markers``).
         """
         rows, values = self._vector(text, markers)
         split = len(self.categories)
@@ -255,3 +256,24 @@ def _softmax(scores: list[float]) -> list[float]:
     shifted = [math.exp(score - top) for score in scores]
     total = sum(shifted)
     return [value / total for value in shifted]
+
+
+def shipped_model(config: FlowConfig) -> TextModel | None:
+    """The model that comes with a flows directory, or None when it has none."""
+    return installed_model(config.directory)
+
+
+def installed_model(directory: Path) -> TextModel | None:
+    """The model in ``directory`` (``helpline triage retrain`` installs one in the data
+    directory), or None when there is none.
+
+    Raises:
+        flows.config.ConfigError: the file is there but is no readable model.
+    """
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        return None
+    try:
+        return TextModel.load(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from flows.config import FlowConfig
-from flows.triage.classifier import Classifier, RuleEvidence
+from flows.triage.classifier import Classifier
 from flows.triage.corpus import CorpusError, Example, read
+from flows.triage.evidence import RuleEvidence
 from flows.triage.model import RISK_CLASSES, TextModel, features
 from flows.triage.result import Classification
 
