@@ -47,11 +47,16 @@ def test_product_code_speaks_of_the_code_not_its_history() -> None:
     import re
 
     history = re.compile(r"\bissue \d|\(issue|tests/test_\w+\.py|RESULTS-\w+\.md", re.IGNORECASE)
+    files = [
+        path
+        for folder in ("helpline", "flows", "storage")
+        for pattern in ("*.py", "*.toml")
+        for path in sorted((ROOT / folder).rglob(pattern))
+        if "migrations" not in path.parts
+    ]
     found = [
         f"{path.relative_to(ROOT)}:{number}"
-        for folder in ("helpline", "flows", "storage")
-        for path in sorted((ROOT / folder).rglob("*.py"))
-        if "migrations" not in path.parts
+        for path in [*files, ROOT / ".env.example"]
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if history.search(line)
     ]
