@@ -65,12 +65,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     if (safety is None or asking) and await remark_reply(update, context):
         async with services.db.session() as session:
             now = services.clock()
-            await chatlog.remember_in(
-                session, chat_id=chat.id, message_ids=seen, outgoing=False, now=now
-            )
-            await chatlog.remember_in(
-                session, chat_id=chat.id, message_ids=safety_sent, outgoing=True, now=now
-            )
+            await _remember_both(session, chat.id, seen, safety_sent, now)
             if asking and safety is not None and isinstance(event, TextIn):
                 await _ask(session, chat.id, user.id, safety, event.text, now)
         return
@@ -78,12 +73,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     replies: tuple[Reply, ...]
     async with services.db.session() as session:
         now = services.clock()
-        await chatlog.remember_in(
-            session, chat_id=chat.id, message_ids=seen, outgoing=False, now=now
-        )
-        await chatlog.remember_in(
-            session, chat_id=chat.id, message_ids=safety_sent, outgoing=True, now=now
-        )
+        await _remember_both(session, chat.id, seen, safety_sent, now)
         row = await repo.get_draft(session=session, chat_id=chat.id)
         # A running intake step needs no resident row (most updates): one query less.
         resident = (
@@ -182,6 +172,18 @@ async def _send_safety(
         logger.warning("safety reply to chat %s failed", chat_id, exc_info=True)
         return None
     return sent.message_id
+
+
+async def _remember_both(
+    session: AsyncSession, chat_id: int, incoming: list[int], outgoing: list[int], now: datetime
+) -> None:
+    """Records the message ids of this update, for /wis, in the update's transaction."""
+    await chatlog.remember_in(
+        session, chat_id=chat_id, message_ids=incoming, outgoing=False, now=now
+    )
+    await chatlog.remember_in(
+        session, chat_id=chat_id, message_ids=outgoing, outgoing=True, now=now
+    )
 
 
 async def _remember_incoming(services: Services, chat_id: int, message_ids: list[int]) -> None:
