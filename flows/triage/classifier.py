@@ -14,7 +14,6 @@ run on every message.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import re
 from collections.abc import Iterable
@@ -134,8 +133,9 @@ class Classifier:
             logger.error("classifier failed (%s); falling back", type(exc).__name__)
             return self._result(FALLBACK, [])
 
-    def _evidence(self, text: str) -> tuple[Found, dict[str, float], list[Rule]]:
-        """What the rules find: matched terms, category scores and the rules that fired."""
+    def _evidence(self, text: str) -> tuple[Found, dict[str, float], list[Rule], tuple[str, ...]]:
+        """What the rules find: matched terms, category scores, the rules that fired and
+        the message's folded words (the model reads the same words)."""
         tokens = tokenize(text, self._rules.negation.breakers)
         found = self._matcher.find(self._lexicon.keys_of(tokens.words))
         negated = negated_positions(tokens.words, tokens.clauses, self._rules.negation)
@@ -144,11 +144,11 @@ class Classifier:
         for rule in fired:
             best = max(rule.categories, key=lambda c: (scores.get(c, 0.0), -self._order[c]))
             scores[best] = scores.get(best, 0.0) + rule.boost
-        return found, scores, fired
+        return found, scores, fired, tokens.words
 
     def rule_evidence(self, text: str) -> RuleEvidence:
         """What the rules alone say about a message, for training the model beside them."""
-        found, scores, fired = self._evidence(text)
+        found, scores, fired, _words = self._evidence(text)
         ruled = [rule for rule in fired if rule.urgency == "crisis"]
         return RuleEvidence(
             shares=self._shares(scores),
@@ -169,10 +169,12 @@ class Classifier:
         return {c: s / total for c, s in positive.items()}
 
     def _classify(self, text: str) -> Classification:
-        found, scores, fired = self._evidence(text)
+        found, scores, fired, words = self._evidence(text)
         signs = self._signs(found)
         predicted = (
-            self.model.predict(text, rule_markers(fired, signs)) if self.model is not None else None
+            self.model.predict(text, rule_markers(fired, signs), words)
+            if self.model is not None
+            else None
         )
         if predicted is None:
             ranked = sorted(
@@ -206,12 +208,12 @@ class Classifier:
         The rules count only when they found enough to make a proposal of their own.
         """
         weight = self._thresholds["rules_weight"]
-        shares = self._shares(scores)
-        blended = {
-            c: (1 - weight) * p + weight * shares.get(c, 0.0) for c, p in predicted.category.items()
-        }
-        # Best first; on a tie the category listed first in categories.toml.
-        ranked = heapq.nlargest(3, blended, key=blended.__getitem__)
+        keep = 1 - weight
+        blended = {c: keep * p for c, p in predicted.category.items()}
+        for c, share in self._shares(scores).items():
+            blended[c] += weight * share
+        # Best first; on a tie the category listed first in categories.toml (a stable sort).
+        ranked = sorted(blended, key=blended.__getitem__, reverse=True)[:3]
         return ranked[0], tuple(Scored(c, round(blended[c], 3)) for c in ranked)
 
     def _risk(

@@ -21,6 +21,10 @@ class Pattern:
     ordered: bool = True
 
 
+# A phrase that can start at a word: its id, the keys of its second word, the phrase.
+Longer = tuple[int, Keys, Pattern]
+
+
 class Matcher:
     """Matches a fixed list of patterns; pattern ids are their positions in that list."""
 
@@ -32,15 +36,21 @@ class Matcher:
             for key in pattern.elements[0]:
                 self._by_first.setdefault(key, []).append(pid)
         # Per distinct set of word keys (the lexicon caches one object per word).
-        self._starts: dict[Keys, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._starts: dict[Keys, tuple[tuple[int, ...], tuple[Longer, ...]]] = {}
 
-    def _starting(self, keys: Keys) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The single-word and the longer patterns that can start at a word with these keys."""
+    def _starting(self, keys: Keys) -> tuple[tuple[int, ...], tuple[Longer, ...]]:
+        """The single-word and the longer patterns that can start at a word with these keys;
+        a longer one as (id, its second word's keys, pattern)."""
         starts = self._starts.get(keys)
         if starts is None:
             pids = sorted({pid for key in keys for pid in self._by_first.get(key, ())})
-            singles = tuple(p for p in pids if len(self._patterns[p].elements) == 1)
-            longer = tuple(p for p in pids if len(self._patterns[p].elements) > 1)
+            patterns = self._patterns
+            singles = tuple(p for p in pids if len(patterns[p].elements) == 1)
+            longer = tuple(
+                (p, patterns[p].elements[1], patterns[p])
+                for p in pids
+                if len(patterns[p].elements) > 1
+            )
             if len(self._starts) >= 100_000:
                 self._starts.clear()
             starts = self._starts[keys] = (singles, longer)
@@ -55,16 +65,14 @@ class Matcher:
         found: dict[int, tuple[int, int]] = {}
         # Every key in the message: a phrase whose second word is absent is skipped at once.
         everywhere: set[str] = set().union(*words)
+        starting = self._starting
         for start, keys in enumerate(words):
-            singles, longer = self._starting(keys)
+            singles, longer = starting(keys)
             for pid in singles:
                 if pid not in found:
                     found[pid] = (start, start)
-            for pid in longer:
-                if pid in found:
-                    continue
-                pattern = self._patterns[pid]
-                if pattern.elements[1].isdisjoint(everywhere):
+            for pid, second, pattern in longer:
+                if pid in found or second.isdisjoint(everywhere):
                     continue
                 if pattern.ordered:
                     end = self._in_order(pattern.elements, words, start)

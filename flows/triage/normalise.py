@@ -71,8 +71,7 @@ def tokenize(text: str, breakers: frozenset[str] = frozenset()) -> Tokens:
     words: list[str] = []
     clauses: list[int] = []
     clause = 0
-    for match in _TOKENS.finditer(fold(text[:MAX_CHARS])):
-        token = match.group()
+    for token in _TOKENS.findall(fold(text[:MAX_CHARS])):
         if token in _CLAUSE_MARKS:
             clause += 1
             continue
