@@ -116,16 +116,20 @@ class _Checked:
 
     def contacts(self, advance: Callable[[int], None]) -> Iterator[ImportedContact]:
         """The good rows up to the first wrong one; reads on to count every wrong row."""
-        for item in self.stream:
-            self.rows += 1
-            if isinstance(item, RowError):
-                self.wrong += 1
-                if len(self.errors) < MAX_LISTED_ERRORS:
-                    self.errors.append(item)
-            elif not self.wrong:
-                yield item
-            if self.rows % 1000 == 0:
-                advance(1000)
+        rows = self.rows  # counted in a local: this loop runs once per row of the file
+        try:
+            for item in self.stream:
+                rows += 1
+                if isinstance(item, RowError):
+                    self.wrong += 1
+                    if len(self.errors) < MAX_LISTED_ERRORS:
+                        self.errors.append(item)
+                elif not self.wrong:
+                    yield item
+                if rows % 1000 == 0:
+                    advance(1000)
+        finally:
+            self.rows = rows
 
 
 def _report_errors(name: str, checked: _Checked) -> None:

@@ -18,7 +18,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from flows.config import KINDS, FlowConfig
 from flows.routing import route
 from helpline.reporting.importfile import ImportFileError, RawTable
 from storage.models import Channel, Direction
-from storage.repository.contact_import import ImportedContact, keyed_import_key
+from storage.repository.contact_import import ImportedContact, ImportKeyer
 
 COLUMNS = (
     "occurred_at",
@@ -51,6 +51,11 @@ _WHEN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _CLOCK)
 # How Dutch spreadsheets write dates: day first, then month, then the year (1-2-2026).
 _WHEN_NL = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _CLOCK)
 _FIRST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+# The usual way of writing a time, "2025-04-16 14:46" (seconds or a T optional): the
+# zone's offset is worked out once per local hour, not once per row.
+_HOUR = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}")
+_HOURS_MAX = 50_000  # about six years of hours; later ones take the ordinary way
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,68 @@ def _when(value: Any, zone: ZoneInfo) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=zone).astimezone(UTC)
 
 
+def _minutes() -> dict[str, tuple[timedelta, str]]:
+    """``":46"`` and ``":46:05"`` (every valid one): how far into its hour, and the
+    ISO text of that part."""
+    found = {}
+    for minute in range(60):
+        found[f":{minute:02d}"] = (timedelta(minutes=minute), f":{minute:02d}:00")
+        for second in range(60):
+            found[f":{minute:02d}:{second:02d}"] = (
+                timedelta(minutes=minute, seconds=second),
+                f":{minute:02d}:{second:02d}",
+            )
+    return found
+
+
+class _Hours:
+    """Converts ``YYYY-MM-DD HH:MM[:SS]`` times to UTC with one zone look-up per hour.
+
+    Gives exactly what ``_when`` gives, or None for any time it should handle itself:
+    another way of writing, an hour in which the offset changes (only whole hours are
+    remembered), an hour not wholly between 2000 and now (those rows need a message).
+    """
+
+    def __init__(self, zone: ZoneInfo, now: datetime) -> None:
+        self.zone, self.now = zone, now
+        self.hours: dict[str, Any] = {}
+        self.minutes = _minutes()
+
+    def convert(self, text: str) -> tuple[datetime, str] | None:
+        """The time in UTC and its ``isoformat()``; None: use ``_when``."""
+        hour = self.hours.get(text[:13], _UNSEEN)
+        if hour is _UNSEEN:
+            hour = self._hour(text[:13])
+        if hour is None:
+            return None
+        minute = self.minutes.get(text[13:])
+        if minute is None:
+            return None
+        when = hour[0] + minute[0]
+        return when, (hour[1] + minute[1] + "+00:00") if hour[1] else when.isoformat()
+
+    def _hour(self, prefix: str) -> tuple[datetime, str | None] | None:
+        found = None
+        if _HOUR.fullmatch(prefix):
+            year, month, day, hour = (
+                int(prefix[a:b]) for a, b in ((0, 4), (5, 7), (8, 10), (11, 13))
+            )
+            try:
+                start = datetime(year, month, day, hour, tzinfo=self.zone)
+            except ValueError:
+                start = None
+            last = start.replace(minute=59, second=59) if start else None
+            if start and last and start.utcoffset() == last.utcoffset():
+                utc = start.astimezone(UTC)
+                if utc >= _FIRST and utc + (last - start) <= self.now:
+                    whole = (start.utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
+                    # With a whole-hour offset the minutes read the same in UTC.
+                    found = (utc, utc.isoformat()[:13] if whole else None)
+        if len(self.hours) < _HOURS_MAX:
+            self.hours[prefix] = found
+        return found
+
+
 def _key_lookup(keys: Iterable[str], names: dict[str, str] | None = None) -> dict[str, str]:
     lookup = {key.casefold(): key for key in keys}
     for key, name in (names or {}).items():
@@ -123,6 +190,7 @@ class RowChecker:
 
     def __init__(self, config: FlowConfig, zone: ZoneInfo, now: datetime) -> None:
         self.config, self.zone, self.now = config, zone, now
+        self._hours = _Hours(zone, now)
         # Files repeat a few combinations of channel, category, village... endlessly.
         self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[str], str | None]] = {}
         self.lookups: dict[str, dict[str, str]] = {
@@ -180,16 +248,23 @@ class RowChecker:
 
     def check(
         self, cells: tuple[Any, ...]
-    ) -> tuple[tuple[Any, ...], datetime, str | None, str | None] | list[str]:
+    ) -> tuple[tuple[Any, ...], datetime, str | None, str | None, str] | list[str]:
         """One row given as its cells in the order of ``COLUMNS`` (None where absent):
         (the keys of the looked-up columns, the time, the resident reference, the
-        queue), or the reasons it is wrong.
+        queue, the time's ``isoformat()``), or the reasons it is wrong.
 
         Rows are checked one by one for files of a million rows, so this avoids a
-        dictionary per row, and the looked-up columns are keyed by their raw cells.
+        dictionary per row, the looked-up columns are keyed by their raw cells, and
+        times in the usual form are converted per hour.
         """
         problems: list[str] = []
-        when = self._when_problems(cells[0], problems)
+        value = cells[0]
+        fast = self._hours.convert(value) if value.__class__ is str else None
+        if fast is None:
+            when = self._when_problems(value, problems)
+            iso = when.isoformat() if when is not None else ""
+        else:
+            when, iso = fast
         raw = (cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[8])
         known = self._known.get(raw)
         if known is None:
@@ -216,7 +291,7 @@ class RowChecker:
             problems.append(f"resident reference longer than {MAX_RESIDENT_REF} characters")
         if problems or when is None:
             return problems
-        return known[0], when, resident, known[2]
+        return known[0], when, resident, known[2], iso
 
 
 def _plain(value: Any) -> bool:
@@ -245,7 +320,16 @@ class _SeenRows:
     def occurrence(self, row: str) -> int:
         """How often ``row`` was seen before; counts this one."""
         fingerprint = hash(row) or 1  # 0 marks an empty slot
-        if self._add(fingerprint):
+        slots = self._slots
+        slot = fingerprint & (len(slots) - 1)
+        found = slots[slot]
+        if not found:  # the usual case, inline: a row not seen before, a free slot
+            slots[slot] = fingerprint
+            self._used += 1
+            if self._used * 2 > len(slots):
+                self._grow()
+            return 0
+        if found != fingerprint and self._add(fingerprint):
             return 0
         earlier = self._repeats.get(fingerprint, 1)
         self._repeats[fingerprint] = earlier + 1
@@ -294,36 +378,35 @@ def check_stream(
     """
     positions = column_positions(table.header)
     checker = RowChecker(config, zone, now)
-    seen = _SeenRows()
+    check, occurrence = checker.check, _SeenRows().occurrence
     width = len(table.header)
     # A column the file lacks reads the None appended after the row's own cells.
     cells_of = itemgetter(*(positions.get(name, width) for name in COLUMNS))
     padding = [None] * (width + 1)
-    sha256, occurrence = hashlib.sha256, seen.occurrence
+    sha256, join = hashlib.sha256, "\x1f".join
+    keyed = ImportKeyer(secret).key if secret else None
     rows = 0
     for number, values in table.rows:
         rows += 1
         if len(values) > width:
             yield RowError(number, "more cells than there are columns in the header")
             continue
-        checked = checker.check(cells_of(values + padding[len(values) :]))
+        checked = check(cells_of(values + padding[len(values) :]))
         if isinstance(checked, list):
             yield RowError(number, "; ".join(checked))
             continue
-        keys, when, resident, queue = checked
+        keys, when, resident, queue, iso = checked
         channel, direction, kind, category, village, location, outcome = keys
         # The key covers the normalised row and how often it occurred before; the
         # order of the parts must never change, or re-imports would store rows twice.
-        row = "\x1f".join((
-            when.isoformat(), channel, direction, kind, category or "", village or "",
+        row = join((
+            iso, channel, direction, kind, category or "", village or "",
             location or "", resident or "", outcome or "",
         ))  # fmt: skip
-        digest = sha256(row.encode())
-        digest.update(f"\x1e{occurrence(row)}".encode())
-        key = keyed_import_key(secret, digest.hexdigest()) if secret else digest.hexdigest()
+        digest = sha256(f"{row}\x1e{occurrence(row)}".encode()).hexdigest()
         yield ImportedContact(
             when, channel, direction, kind, category, village, location, queue, outcome,
-            resident, key,
+            resident, keyed(digest) if keyed else digest,
         )  # fmt: skip
     if rows == 0:
         raise ImportFileError("the file holds a header row but no data rows")

@@ -31,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -179,19 +180,32 @@ def _batches(contacts: Iterable[ImportedContact], size: int) -> Iterator[list[Im
 # the time indexes at their end instead of landing all over them, which on a large
 # file is several times faster. A temporary table: private to the connection, gone
 # with a rollback.
-_STAGED_COLUMNS = [
-    c
-    for c in Contact.__table__.columns  # type: ignore[attr-defined]
-    if c.name != "id"
-]
-_STAGED = Table(
-    "contact_import_staging",
-    MetaData(),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    *(Column(c.name, c.type) for c in _STAGED_COLUMNS),
+_CONTACT = Contact.__table__  # type: ignore[attr-defined]
+# What repeats from row to row (a file has a few hundred combinations of these) is
+# staged once, in a second temporary table that each row refers to: a third of the
+# values per row to write, and a smaller sort at the end.
+_VALUE_NAMES = (
+    "channel", "direction", "kind", "category", "village", "location", "queue", "outcome",
+)  # fmt: skip
+_STAGING = MetaData()
+_STAGED_VALUES = Table(
+    "contact_import_values",
+    _STAGING,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    *(Column(name, _CONTACT.c[name].type) for name in _VALUE_NAMES),
     prefixes=["TEMPORARY"],
 )
-_STAGED_NAMES = [c.name for c in _STAGED.columns]
+_STAGED = Table(
+    "contact_import_staging",
+    _STAGING,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("occurred_at", _CONTACT.c.occurred_at.type),
+    Column("value_id", Integer),
+    Column("new_or_known", _CONTACT.c.new_or_known.type),
+    Column("resident_id", Integer),
+    Column("import_key", _CONTACT.c.import_key.type),
+    prefixes=["TEMPORARY"],
+)
 # On SQLite, the page cache during an import (24 MiB, in KiB): the indexes a large
 # file updates then stay mostly in memory instead of going back and forth through the
 # WAL. Sorting the staged rows may take as much again, within the 200 MB a large
@@ -207,10 +221,12 @@ class _Stage:
         self.session = session
         dialect = session.get_bind().dialect
         self.sqlite = dialect.name == "sqlite"
-        self.sql = (
-            f"INSERT INTO {_STAGED.name} ({', '.join(_STAGED_NAMES)})"
-            f" VALUES ({', '.join('?' for _ in _STAGED_NAMES)})"
-        )
+        self.copy = dialect.name == "postgresql" and dialect.driver == "asyncpg"
+        self.sql = {
+            table.name: f"INSERT INTO {table.name} ({', '.join(table.c.keys())})"
+            f" VALUES ({', '.join('?' for _ in table.c)})"
+            for table in (_STAGED, _STAGED_VALUES)
+        }
         self.when: Callable[[datetime], Any] = _sqlite_time
         if self.sqlite:
             # Queries compare stored times as text, so a staged time must be the very
@@ -224,22 +240,55 @@ class _Stage:
             if any(_sqlite_time(t) != stored(t) for t in samples):
                 self.when = stored
 
-    async def write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Stages rows given in the order of the staging table's columns."""
+    async def write(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """Stages rows given in the order of the table's columns (on SQLite with the
+        time already as ``time`` makes it)."""
+        connection = await self.session.connection()
         if self.sqlite:
-            when = self.when
-            converted = [(r[0], when(r[1]), *r[2:]) for r in rows]
-            connection = await self.session.connection()
-            await connection.exec_driver_sql(self.sql, converted)
+            await connection.exec_driver_sql(self.sql[table.name], rows)
+        elif self.copy:
+            # PostgreSQL's COPY: one round trip for the batch instead of statements.
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            await raw.copy_records_to_table(table.name, records=rows, columns=table.c.keys())
         else:
+            names = table.c.keys()
             await self.session.execute(
-                insert(_STAGED), [dict(zip(_STAGED_NAMES, r, strict=True)) for r in rows]
+                insert(table), [dict(zip(names, r, strict=True)) for r in rows]
             )
+
+    def time(self, value: datetime) -> Any:
+        """A time as it is staged: the stored text on SQLite, else the time itself."""
+        if self.sqlite:
+            return self.when(value)
+        if value.tzinfo is None:  # as the column type refuses it: COPY would not
+            raise ValueError("naive datetime given; use an aware datetime (UTC)")
+        return value
+
+
+def _from_staging() -> Any:
+    """``INSERT INTO contact ... SELECT`` the staged rows, in time order (file order
+    within a moment)."""
+    values = _STAGED_VALUES.c
+    columns = {
+        "occurred_at": _STAGED.c.occurred_at,
+        **{name: values[name] for name in _VALUE_NAMES},
+        "event": literal(IMPORT_EVENT, _CONTACT.c.event.type),
+        "new_or_known": _STAGED.c.new_or_known,
+        "resident_id": _STAGED.c.resident_id,
+        "import_key": _STAGED.c.import_key,
+    }
+    rows = (
+        select(*columns.values())
+        .select_from(_STAGED.join(_STAGED_VALUES, values.id == _STAGED.c.value_id))
+        .order_by(_STAGED.c.occurred_at, _STAGED.c.seq)
+    )
+    return insert(_CONTACT).from_select(list(columns), rows)
 
 
 def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
+    if value.tzinfo is UTC:  # the usual case: one call instead of two ("+00:00" cut off)
+        return value.isoformat(" ", "microseconds")[:26]
+    value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
@@ -255,13 +304,24 @@ async def import_contacts(
     residents: dict[str, _Resident] = {}
     added = present = new_residents = 0
     connection = await session.connection()
-    await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGED.name}")
-    await connection.run_sync(_STAGED.create)
+    for table in (_STAGED, _STAGED_VALUES):
+        await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+        await connection.run_sync(table.create)
+    value_ids: dict[tuple[Any, ...], int] = {}
     stage = _Stage(session)
     cache = None
     if stage.sqlite:
         cache = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
         await connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_IMPORT_CACHE_KIB}")
+    # On a database where no import stored anything yet (the first, large import),
+    # no row can be there already: no look-up per batch.
+    any_stored = (
+        await session.scalar(
+            select(col(Contact.import_key)).where(col(Contact.import_key).is_not(None)).limit(1)
+        )
+        is not None
+    )
+    staged_time = stage.time
     try:
         for batch in _batches(contacts, _BATCH):
             unseen = sorted({c.resident_ref for c in batch if c.resident_ref} - residents.keys())
@@ -269,8 +329,11 @@ async def import_contacts(
             first = await _first_contacts(session, list(ids.values()))
             residents.update({ref: _Resident(rid, first.get(rid)) for ref, rid in ids.items()})
             new_residents += created
-            stored = await _stored_keys(session, [c.import_key for c in batch])
+            stored = (
+                await _stored_keys(session, [c.import_key for c in batch]) if any_stored else set()
+            )
             rows: list[tuple[Any, ...]] = []
+            new_values: list[tuple[Any, ...]] = []
             demoted: list[int] = []
             for c in batch:
                 fresh = c.import_key not in stored
@@ -284,13 +347,19 @@ async def import_contacts(
                 if not fresh:
                     continue
                 stored.add(c.import_key)
+                values = c[1:9]  # channel ... outcome, in the order of _VALUE_NAMES
+                value_id = value_ids.get(values)
+                if value_id is None:
+                    value_id = value_ids[values] = len(value_ids)
+                    new_values.append((value_id, *values))
                 rows.append((
-                    seq, c.occurred_at, c.channel, c.direction, c.kind, IMPORT_EVENT,
-                    c.category, c.village, c.location, c.queue, c.outcome, label,
-                    resident.id if resident else None, None, None, c.import_key,
+                    seq, staged_time(c.occurred_at), value_id, label,
+                    resident.id if resident else None, c.import_key,
                 ))  # fmt: skip
+            if new_values:
+                await stage.write(_STAGED_VALUES, new_values)
             if rows:
-                await stage.write(rows)
+                await stage.write(_STAGED, rows)
             for chunk in _chunks(demoted, _IN_CHUNK):
                 await session.execute(
                     update(_STAGED)
@@ -301,16 +370,9 @@ async def import_contacts(
             present += len(batch) - len(rows)
             if progress is not None:
                 progress(len(batch))
-        names = [c.name for c in _STAGED_COLUMNS]
-        await session.execute(
-            insert(Contact.__table__).from_select(  # type: ignore[attr-defined]
-                names,
-                select(*(_STAGED.c[name] for name in names)).order_by(
-                    _STAGED.c.occurred_at, _STAGED.c.seq
-                ),
-            )
-        )
-        await connection.run_sync(_STAGED.drop)
+        await session.execute(_from_staging())
+        for table in (_STAGED, _STAGED_VALUES):
+            await connection.run_sync(table.drop)
     finally:
         if cache is not None:
             await connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
@@ -320,6 +382,32 @@ async def import_contacts(
 def keyed_import_key(secret: bytes, row_digest: str) -> str:
     """The stored ``import_key`` of a row: HMAC-SHA256 of its digest under the secret."""
     return hmac.digest(secret, row_digest.encode(), "sha256").hex()
+
+
+class ImportKeyer:
+    """``keyed_import_key`` for the rows of one file: the same keys, about twice as fast.
+
+    HMAC hashes the secret (padded two ways) before each row's digest; here those two
+    starts are hashed once and copied per row, which saves a second or more on a file
+    of a million rows.
+    """
+
+    _BLOCK = 64  # SHA-256's block size, as HMAC (RFC 2104) pads the secret to
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) > self._BLOCK:
+            secret = hashlib.sha256(secret).digest()
+        padded = secret.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def key(self, row_digest: str) -> str:
+        """The stored ``import_key`` of the row with this digest."""
+        inner = self._inner.copy()
+        inner.update(row_digest.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 class ImportKeyMismatch(Exception):
