@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
-from helpline.audit import audit_table, to_csv
+from helpline.cases.audit import audit_table, to_csv
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditAction, AuditEntry, ChatMessage, Role

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.config import FlowConfig
-from flows.conversation import Button
+from flows.conversation import Button, callback
 from flows.phone import display_phone
 from flows.texts import Texts
 
@@ -69,7 +69,8 @@ class Cards:
 
     def claim_buttons(self, case: CaseView) -> tuple[tuple[Button, ...], ...]:
         """The Claim button under an unclaimed card."""
-        return ((Button(self.t("btn_claim", self.lang), f"req:claim:{case.request_id}"),),)
+        claim = Button(self.t("btn_claim", self.lang), callback("req", "claim", case.request_id))
+        return ((claim,),)
 
     def crisis_alert(self, case: CaseView) -> str:
         """The alert for the crisis queue."""
@@ -121,15 +122,16 @@ def case_buttons(
     Volunteers see the number through a button, and no handover (they may not hand over:
     ``flows/permissions.py``), so no button is shown that would only refuse.
     """
-    phone = ((Button(texts("btn_show_phone", lang), f"case:phone:{request_id}"),),)
-    release = Button(texts("btn_release", lang), f"case:release:{request_id}")
-    handover = Button(texts("btn_handover", lang), f"case:handover:{request_id}")
+    phone = ((Button(texts("btn_show_phone", lang), callback("case", "phone", request_id)),),)
+    release = Button(texts("btn_release", lang), callback("case", "release", request_id))
+    handover = Button(texts("btn_handover", lang), callback("case", "handover", request_id))
     return (phone if volunteer else ()) + (
         (
-            Button(texts("btn_write", lang), f"case:write:{request_id}"),
-            Button(texts("btn_resolve", lang), f"case:resolve:{request_id}"),
+            Button(texts("btn_write", lang), callback("case", "write", request_id)),
+            Button(texts("btn_resolve", lang), callback("case", "resolve", request_id)),
         ),
         (release,) if volunteer else (release, handover),
-        (Button(texts("btn_plan_call", lang), f"call:new:{request_id}"),),  # follow-up calls
-        (Button(texts("btn_recategorise", lang), f"case:cat:{request_id}"),),
+        # Follow-up calls.
+        (Button(texts("btn_plan_call", lang), callback("call", "new", request_id)),),
+        (Button(texts("btn_recategorise", lang), callback("case", "cat", request_id)),),
     )

@@ -25,6 +25,7 @@ from flows.conversation import (
     OtherIn,
     Reply,
     TextIn,
+    callback,
     has_words,
     parse_callback,
     rows,
@@ -111,10 +112,11 @@ def prompt(ctx: IntakeContext, draft: Draft) -> tuple[Reply, ...]:
     t, lang = ctx.texts, draft.language
     if draft.step is Step.CONSENT:
         name = f" {draft.first_name}" if draft.first_name else ""
+        other = "nl" if lang == "en" else "en"
         buttons = (
             (Button(t("btn_consent_yes", lang), "in:consent:yes"),),
             (Button(t("btn_consent_no", lang), "in:consent:no"),),
-            (Button(t("btn_language", lang), f"in:lang:{'nl' if lang == 'en' else 'en'}"),),
+            (Button(t("btn_language", lang), callback("in", "lang", other)),),
         )
         return (Reply(t("greeting", lang, name=name), buttons),)
     if draft.step is Step.QUESTION:
@@ -127,21 +129,29 @@ def prompt(ctx: IntakeContext, draft: Draft) -> tuple[Reply, ...]:
         )
         return (Reply(t("propose_category", lang, category=label), confirm),)
     if draft.step is Step.PICK_ALTERNATIVE:
-        alts = [Button(_category_label(ctx, k, lang), f"in:pick:{k}") for k in draft.alternatives]
+        alts = [
+            Button(_category_label(ctx, k, lang), callback("in", "pick", k))
+            for k in draft.alternatives
+        ]
         alts.append(Button(t("btn_more_choices", lang), "in:cat:more"))
         return (Reply(t("pick_alternative", lang), rows(alts, 1)),)
     if draft.step is Step.PICK_CATEGORY:
-        menu = [Button(c.label(lang), f"in:pick:{c.key}") for c in ctx.config.categories.values()]
+        menu = [
+            Button(c.label(lang), callback("in", "pick", c.key))
+            for c in ctx.config.categories.values()
+        ]
         return (Reply(t("pick_category", lang), rows(menu, 2)),)
     if draft.step is Step.VILLAGE:
-        places = [Button(v.name, f"in:vil:{v.key}") for v in ctx.config.villages.values()]
+        places = [
+            Button(v.name, callback("in", "vil", v.key)) for v in ctx.config.villages.values()
+        ]
         places.append(Button(t("btn_other_village", lang), "in:vil:other"))
         return (Reply(t("ask_village", lang), rows(places, 2)),)
     if draft.step is Step.CONTACT:
         keyboard = (t("btn_share_phone", lang), t("btn_chat_only", lang))
         return (Reply(t("ask_contact", lang), contact_keyboard=keyboard),)
     if draft.step is Step.TIME:
-        times = [Button(t(f"time_{key}", lang), f"in:time:{key}") for key in TIMES]
+        times = [Button(t(f"time_{key}", lang), callback("in", "time", key)) for key in TIMES]
         return (Reply(t("ask_time", lang), rows(times, 2)),)
     return (Reply(summary_text(ctx, draft), _summary_buttons(ctx, lang)),)
 

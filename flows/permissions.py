@@ -12,7 +12,8 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """Mirrors ``storage.models.Role`` (flows does not import storage)."""
+    """What a staff member may do; each role includes the ones before it (stored as its
+    value in ``staff.role``)."""
 
     volunteer = "volunteer"
     staff = "staff"

@@ -17,6 +17,7 @@ from flows.conversation import (
     Input,
     Reply,
     TextIn,
+    callback,
     has_words,
     parse_callback,
     rows,
@@ -78,23 +79,25 @@ def ask(ctx: IntakeContext, draft: StaffDraft, lang: str) -> tuple[Reply, ...]:
     t, config = ctx.texts, ctx.config
     step = draft.step
     if step is StaffStep.CHANNEL:
-        buttons = [Button(t(f"channel_{c}", lang), f"pi:channel:{c}") for c in CHANNELS]
+        buttons = [Button(t(f"channel_{c}", lang), callback("pi", "channel", c)) for c in CHANNELS]
         return (Reply(t("pi_ask_channel", lang), rows(buttons, 1)),)
     if step is StaffStep.LOCATION:
-        places = [Button(p.name, f"pi:loc:{p.key}") for p in config.locations.values()]
+        places = [Button(p.name, callback("pi", "loc", p.key)) for p in config.locations.values()]
         return (Reply(t("pi_ask_location", lang), rows(places, 1)),)
     if step is StaffStep.NAME:
         return (Reply(t("pi_ask_name", lang)),)
     if step is StaffStep.PHONE:
         return (Reply(t("pi_ask_phone", lang)),)
     if step is StaffStep.VILLAGE:
-        places = [Button(v.name, f"pi:vil:{v.key}") for v in config.villages.values()]
+        places = [Button(v.name, callback("pi", "vil", v.key)) for v in config.villages.values()]
         places.append(Button(t("btn_other_village", lang), "pi:vil:other"))
         return (Reply(t("ask_village", lang), rows(places, 2)),)
     if step is StaffStep.QUESTION:
         return (Reply(t("pi_ask_question", lang)),)
     if step is StaffStep.CATEGORY:
-        menu = [Button(c.label(lang), f"pi:cat:{c.key}") for c in config.categories.values()]
+        menu = [
+            Button(c.label(lang), callback("pi", "cat", c.key)) for c in config.categories.values()
+        ]
         proposed = config.categories.get(draft.category or "overig")
         label = proposed.label(lang) if proposed else "?"
         return (Reply(t("pi_confirm_category", lang, category=label), rows(menu, 2)),)

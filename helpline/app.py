@@ -33,11 +33,13 @@ from flows.intake import IntakeContext
 from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
 from flows.triage import Classifier, installed_model
-from helpline.blocked import chat_blocked, reminders_uncertain
-from helpline.callwork import call_config
-from helpline.chatlog import ChatLogPruner
+from helpline.cases.calls import call_config
+from helpline.cases.chatlog import ChatLogPruner
+from helpline.cases.core import Services
+from helpline.cases.escalations import run_escalations
+from helpline.cases.reminders import next_due, reminder_blocked, run_reminders
+from helpline.cases.undelivered import chat_blocked, reminders_uncertain
 from helpline.dispatcher import Dispatcher
-from helpline.escalations import run_escalations
 from helpline.handlers.audit import audit_command
 from helpline.handlers.call_admin import (
     AGENDA_COMMANDS,
@@ -89,11 +91,10 @@ from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
 from helpline.handlers.survey import survey_button
 from helpline.ordering import PerChatUpdateProcessor
-from helpline.reminders import next_due, reminder_blocked, run_reminders
 from helpline.retention import CHECK_INTERVAL as RETENTION_CHECK_INTERVAL
 from helpline.retention import retention_job
 from helpline.safe_send import answer_query
-from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext, Services
+from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext
 from helpline.settings import Settings
 from storage.db import Database
 from storage.leader import LeaderLock

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from flows.config import ConfigError, FlowConfig, load_config
-from helpline.audit import role_detail
+from helpline.cases.audit import role_detail
 from helpline.commands.audit import audit
 from helpline.commands.classify import classify
 from helpline.commands.export import export

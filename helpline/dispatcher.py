@@ -25,8 +25,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from helpline.cases.core import Clock
 from helpline.render import markup_from_json
-from helpline.services import Clock
 from storage import repository as repo
 from storage.db import Database
 from storage.models import Outbox
@@ -243,7 +243,7 @@ class Dispatcher:
                 session=session, chat_ids=[row.chat_id for row, _ in accepted]
             )
             for row, message_id in accepted:
-                # A resident's private chat: remember the id for their /wis (helpline.chatlog).
+                # A resident's private chat: remember the id for their /wis (cases.chatlog).
                 if row.chat_id in residents:
                     await remember_messages(
                         session=session,

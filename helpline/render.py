@@ -62,13 +62,8 @@ def reply_markup(reply: Reply) -> Markup:
     return None
 
 
-def markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
-    """Inline keyboard as JSON, for outbox rows."""
-    return json.dumps(inline_markup(buttons).to_dict())
-
-
 def markup_from_json(raw: str | None) -> InlineKeyboardMarkup | None:
-    """The inline keyboard stored on an outbox row."""
+    """The inline keyboard stored on an outbox row (``flows.conversation.markup_json``)."""
     if not raw:
         return None
     data: dict[str, Any] = json.loads(raw)

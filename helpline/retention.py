@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flows.privacy import RetentionPolicy, cutoffs, retention_due
-from helpline.services import HelplineContext
 from helpline.settings import Settings
 from storage.db import Database
 from storage.repository import retention as retention_repo
+
+if TYPE_CHECKING:  # the bot's job context; the CLI runs retention without Telegram
+    from helpline.services import HelplineContext
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from telegram import Update
 
-from helpline.services import SERVICES_KEY, HelplineApp, Services
+from helpline.cases.core import Services
+from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.testing import FakeTelegram, FakeUser
 
 

@@ -1,56 +1,12 @@
-"""The long-lived services every handler needs, and the typed context that carries them."""
+"""The Telegram edge of the services: the typed callback context that carries them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from flows.business_hours import OpeningHours
-from flows.cards import Cards
-from flows.config import FlowConfig
-from flows.intake import IntakeContext
-from flows.texts import Texts
-from flows.triage import Classifier
-from helpline.settings import Settings
-from helpline.staff_directory import StaffDirectory
-from storage.db import Database
-from storage.leader import LeaderLock
-
-if TYPE_CHECKING:
-    from helpline.dispatcher import Dispatcher
-
-Clock = Callable[[], datetime]
-
-
-@dataclass
-class Services:
-    """Created once in ``build_application``; closed in ``post_shutdown``."""
-
-    settings: Settings
-    db: Database
-    config: FlowConfig
-    texts: Texts
-    classifier: Classifier
-    intake: IntakeContext
-    cards: Cards
-    clock: Clock
-    dispatcher: Dispatcher
-    hours: OpeningHours
-    leader: LeaderLock
-    staff: StaffDirectory = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.staff = StaffDirectory(self.db)
-
-    @property
-    def staff_language(self) -> str:
-        """Staff texts use the line's default language."""
-        return self.settings.default_language
-
+from helpline.cases.core import Services
 
 SERVICES_KEY = "helpline.services"
 

@@ -6,8 +6,8 @@ almost every update, and most updates are residents'. This directory keeps the s
 active staff Telegram ids in memory:
 
 - exact for changes made in this process (the ``/staf`` command, a test): a
-  committed session that added, changed or deleted a ``Staff`` row makes every
-  directory load the set again;
+  committed session that added, changed or deleted a ``Staff`` row
+  (``storage.staff_changes``) makes every directory load the set again;
 - at most ``MAX_AGE`` seconds behind for changes by another process (the CLI's
   ``helpline staff add``): an older set is loaded again.
 
@@ -20,52 +20,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
 
 from storage import repository as repo
 from storage.db import Database
-from storage.models import Staff
+from storage.staff_changes import staff_generation
 
 MAX_AGE = 5.0  # seconds; the CLI's staff changes reach a running bot within this
-_CHANGED = "helpline.staff_changed"
-_WHO = ("telegram_user_id", "active")
-
-
-class _Generation:
-    """Counts committed staff changes in this process (all databases)."""
-
-    value = 0
-
-
-def _who_is_staff_changed(session: Session) -> bool:
-    """A Staff row added or deleted, or its Telegram id or active flag changed (not, say,
-    the request a member is working on, which changes on every claim)."""
-    if any(isinstance(o, Staff) for o in (*session.new, *session.deleted)):
-        return True
-    return any(
-        isinstance(o, Staff) and any(inspect(o).attrs[name].history.has_changes() for name in _WHO)
-        for o in session.dirty
-    )
-
-
-@event.listens_for(Session, "after_flush")
-def _note_staff_change(session: Session, _context: Any) -> None:
-    if _who_is_staff_changed(session):
-        session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _count_staff_change(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        _Generation.value += 1
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_staff_change(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
 
 
 class StaffDirectory:
@@ -82,10 +42,10 @@ class StaffDirectory:
         now = self.monotonic()
         if (
             self._ids is None
-            or self._generation != _Generation.value
+            or self._generation != staff_generation()
             or now - self._loaded_at > MAX_AGE
         ):
-            generation = _Generation.value  # before the read: a change during it reloads
+            generation = staff_generation()  # before the read: a change during it reloads
             async with self.db.session() as session:
                 self._ids = await repo.active_staff_ids(session=session)
             self._loaded_at, self._generation = now, generation

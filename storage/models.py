@@ -13,16 +13,9 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Index, String, Text, false
 from sqlmodel import Field, SQLModel
 
+# The staff roles are defined once, beside what each may do; stored as their values.
+from flows.permissions import Role as Role
 from storage.types import UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    """What a staff member may do; each role includes the ones before it."""
-
-    volunteer = "volunteer"
-    staff = "staff"
-    coordinator = "coordinator"
-    admin = "admin"
 
 
 class RequestStatus(StrEnum):

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from helpline.app import build_application, build_services
+from helpline.cases.core import Services
 from helpline.scripted import ScriptedChat
-from helpline.services import HelplineApp, Services
+from helpline.services import HelplineApp
 from helpline.settings import Settings
 from helpline.testing import FakeRequest, FakeTelegram, FakeUser
 from storage import repository as repo

@@ -165,7 +165,7 @@ async def test_moved_notice_waits_for_the_end_of_quiet_hours(db: Database, tmp_p
         h.clock.now = local(2026, 5, 5, 22, 0)
         await sanne.say("/agenda")
         [call] = await calls(h)
-        from helpline.callwork import reschedule
+        from helpline.cases.calls import reschedule
 
         async with db.session() as session:
             fresh = await session.get(type(call), call.id)

@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from helpline.cases import queue_chat
+from helpline.cases.queue_groups import queue_chat, queue_groups
 from helpline.first_run import code_hash, setup_state
-from helpline.queue_groups import queue_groups
 from helpline.testing import FakeUser
 from storage import repository as repo
 from storage.db import Database
@@ -169,7 +168,7 @@ async def test_a_standby_sends_to_the_groups_the_other_instance_linked(
 
 
 async def test_a_change_by_another_process_is_seen_within_max_age(db: Database) -> None:
-    from helpline import queue_groups as module
+    from helpline.cases import queue_groups as module
 
     now = [0.0]
     groups = module.QueueGroups(db, monotonic=lambda: now[0])

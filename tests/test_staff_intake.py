@@ -64,6 +64,19 @@ async def test_walk_in_records_location_and_survives_restart(db: Database, tmp_p
         )
 
 
+async def test_every_location_button_is_accepted(db: Database, tmp_path: Path) -> None:
+    async with running_app(db, tmp_path) as h:
+        sanne = await h.add_staff(SANNE, "wijkteam_vlijmen")
+        await sanne.say("/nieuw")
+        await sanne.press("Inloop")
+        # The longest key (wijkwinkel_oudheusden, 21 characters) must read back too.
+        await sanne.press("Wijkwinkel Oudheusden")
+        assert "naam" in sanne.last_text().lower()
+        async with db.session() as session:
+            [draft] = list(await session.scalars(select(IntakeDraft)))
+        assert draft.location == "wijkwinkel_oudheusden"
+
+
 async def test_bad_input_in_staff_intake_reprompts(db: Database, tmp_path: Path) -> None:
     async with running_app(db, tmp_path) as h:
         sanne = await h.add_staff(SANNE, "wijkteam_drunen")

@@ -21,7 +21,7 @@ from storage import repository as repo
 from storage.models import AuditAction, AuditEntry, Request, Staff
 
 if TYPE_CHECKING:  # the CLI imports this module without loading the bot
-    from helpline.services import Services
+    from helpline.cases.core import Services
 
 CLI_ACTOR = "cli"  # rows written by the command line (the server's operator)
 

@@ -19,7 +19,7 @@ from flows.calls.notices import CallView, resident_notice, when_words
 from flows.calls.recurrence import next_occurrence
 from flows.calls.schedule import assignee_reminders, resident_reminder
 from flows.conversation import Button
-from helpline.services import Services
+from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, Role, ScheduledCall, Staff
 

@@ -11,18 +11,17 @@ the outbox dispatcher (messages to a resident's chat; staff chats are not record
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.cases.core import Clock
 from storage.db import Database
 from storage.repository.chat_messages import prune_chat_messages, remember_messages
 
 DELETABLE_FOR = timedelta(hours=48)  # Telegram's limit for deleting in a private chat
 PRUNE_EVERY = timedelta(minutes=10)
-
-Clock = Callable[[], datetime]
 
 
 def is_private(chat_id: int) -> bool:

@@ -16,11 +16,10 @@ from flows.calls import callbacks as cb
 from flows.calls.notices import HistoryLine, alert_text
 from flows.calls.recurrence import next_occurrence
 from flows.calls.schedule import after_miss
-from flows.conversation import Button, rows
-from helpline.callwork import call_config, plan_next_occurrence, plan_reminders, when, zone
-from helpline.cases import queue_chat
-from helpline.render import markup_json
-from helpline.services import Services
+from flows.conversation import Button, markup_json, rows
+from helpline.cases.calls import call_config, plan_next_occurrence, plan_reminders, when, zone
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
 from storage.models import (
     CallSeries,

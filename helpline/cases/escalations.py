@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 
 from flows.cards import age_text
-from helpline.cases import queue_chat
-from helpline.services import Services
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
 from storage.models import RequestStatus
 

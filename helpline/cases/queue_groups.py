@@ -1,6 +1,6 @@
 """The queue groups linked from Telegram (``/koppel``), known without a transaction per send.
 
-Cards, alerts and notes find their group with ``helpline.cases.queue_chat``, which is
+Cards, alerts and notes find their group with ``queue_chat`` below, which is
 synchronous and runs inside other transactions. It reads this in-memory copy of the
 ``queue_chat`` table:
 
@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
+from helpline.cases.core import Services
 from storage import repository as repo
 from storage.db import Database
 
@@ -62,3 +63,18 @@ def queue_groups(db: Database) -> QueueGroups:
     if groups is None:
         groups = _GROUPS[db] = QueueGroups(db)
     return groups
+
+
+def queue_chats(services: Services) -> dict[str, int]:
+    """Every queue's group chat: those linked with ``/koppel``,
+    and the QUEUE_CHATS setting, which wins where it names a queue."""
+    return queue_groups(services.db).linked | services.settings.queue_chats
+
+
+def queue_chat(services: Services, queue: str) -> int | None:
+    """The group chat of a queue; the triage queue's group when it has none.
+
+    Everything sent to a queue's group finds the chat here.
+    """
+    chats = queue_chats(services)
+    return chats.get(queue) or chats.get(services.config.triage_queue)

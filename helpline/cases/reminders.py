@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.calls.notices import assignee_reminder
 from flows.calls.recurrence import count_between
 from flows.calls.schedule import RESIDENT_KINDS, CatchUp, catch_up
-from helpline import audit
-from helpline.callwork import (
+from flows.conversation import markup_json
+from helpline.cases import audit
+from helpline.cases.calls import (
     assignee_buttons,
     call_config,
     call_view,
@@ -31,9 +32,8 @@ from helpline.callwork import (
     when,
     zone,
 )
-from helpline.cases import queue_chat
-from helpline.render import markup_json
-from helpline.services import Services
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
 from storage.models import AuditAction, CallReminder, CallStatus, Outbox, Role
 

@@ -3,13 +3,10 @@ queue group removed it, or a reminder was cut off by a crash (tell the coordinat
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import col
-
-from helpline.cases import queue_chats
-from helpline.services import Services
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chats
 from storage import repository as repo
-from storage.models import Outbox, Resident
+from storage.models import Outbox
 
 
 async def chat_blocked(services: Services, row: Outbox) -> None:
@@ -20,9 +17,7 @@ async def chat_blocked(services: Services, row: Outbox) -> None:
     t, lang = services.texts, services.staff_language
     async with services.db.session() as session:
         now = services.clock()
-        resident = await session.scalar(
-            select(Resident).where(col(Resident.chat_id) == row.chat_id)
-        )
+        resident = await repo.get_resident_by_chat_id(session=session, chat_id=row.chat_id)
         if resident is None or resident.id is None:
             return
         await repo.mark_blocked(session=session, resident_id=resident.id, now=now)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from helpline.audit import AuditRow, audit_table, to_csv, to_json, to_text
+from helpline.cases.audit import AuditRow, audit_table, to_csv, to_json, to_text
 from helpline.reporting.cells import safe_fields
 from helpline.reporting.cli_support import fail, run_with_db, settings_or_exit
 from helpline.reporting.periods import Period, PeriodError, parse_day

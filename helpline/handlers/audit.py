@@ -14,9 +14,10 @@ from datetime import date, timedelta
 from telegram import Update
 from telegram.constants import ChatType
 
-from helpline.access import actor_for
-from helpline.audit import audit_table, to_text
+from helpline.cases.access import actor_for
+from helpline.cases.audit import audit_table, to_text
 from helpline.commands.audit import DEFAULT_DAYS, audit_csv
+from helpline.handlers.turn import command_turn
 from helpline.reporting.periods import Period, PeriodError, parse_day, parse_period
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -40,13 +41,13 @@ def period_of(asked: str, today: date) -> Period:
 
 async def audit_command(update: Update, context: HelplineContext) -> None:
     """Checks the sender is a coordinator or admin, then shows the period's audit rows."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+    turn, chat = command_turn(update, context), update.effective_chat
+    if turn is None or chat is None:
         return
-    services = context.services
-    t, lang, zone = services.texts, services.staff_language, services.settings.zone
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
+    zone = services.settings.zone
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None or not actor.may("view_audit"):
             await message.reply_text(
                 t("not_staff_command" if actor is None else "leads_only", lang)

@@ -18,14 +18,16 @@ from flows.calls.availability import AvailabilityError, Window, parse_availabili
 from flows.calls.recurrence import RepeatError
 from flows.calls.when import WhenError, parse_reference
 from flows.conversation import Button
-from helpline import callwork
-from helpline.access import Actor, actor_for
+from helpline.cases import calls as callwork
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.core import Services
 from helpline.handlers.call_alerts import close_alert
 from helpline.handlers.call_drafts import create_draft, draft_answer
 from helpline.handlers.call_outcome import may_work
 from helpline.handlers.calls import read_typed, typed_error
+from helpline.handlers.turn import command_turn
 from helpline.render import inline_markup
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 
 AVAILABILITY_COMMANDS = ["beschikbaar"]
@@ -41,15 +43,14 @@ PROMPT_TTL = timedelta(minutes=15)
 
 async def availability_command(update: Update, context: HelplineContext) -> None:
     """``/beschikbaar ma 10-12, wo 14-16``: stores when I can call; without text shows it."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     typed = (message.text or "").partition(" ")[2].strip()
     days = t("weekday_names", lang).split(",")
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None or not actor.may("set_availability"):
             await message.reply_text(t("not_staff_command", lang))
             return
@@ -84,18 +85,17 @@ async def availability_command(update: Update, context: HelplineContext) -> None
 
 async def agenda_command(update: Update, context: HelplineContext) -> None:
     """``/agenda``: my scheduled calls today and in the coming days."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     zone, now = callwork.zone(services), services.clock()
     today = now.astimezone(zone).date()
     start = datetime.combine(today, time(0), tzinfo=zone)
     tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
     end = datetime.combine(today + timedelta(days=AGENDA_DAYS + 1), time(0), tzinfo=zone)
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None or not actor.may("view_agenda"):
             await message.reply_text(t("not_staff_command", lang))
             return
@@ -124,14 +124,13 @@ async def agenda_command(update: Update, context: HelplineContext) -> None:
 
 async def contact_command(update: Update, context: HelplineContext) -> None:
     """``/contactpersoon HH-2026-00042 Naam [telegram-id]``: the telefooncirkel's contact."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     words = (message.text or "").split()[1:]
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             await message.reply_text(t("not_staff_command", lang))
             return

@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from flows.calls import callbacks as cb
-from flows.conversation import Button
-from helpline import callwork
-from helpline.access import Actor, actor_for
-from helpline.cases import queue_chat
+from flows.conversation import Button, markup_json
+from helpline.cases import calls as callwork
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chat
 from helpline.handlers.casework import reply_to_press
-from helpline.render import markup_json
+from helpline.handlers.turn import query_turn
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 
 MAX_NOTE = 1000
@@ -26,14 +27,13 @@ MAX_NOTE = 1000
 
 async def alert_button(update: Update, context: HelplineContext) -> None:
     """A coordinator closes a telefooncirkel alert: what was done, then a note (or none)."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    turn = query_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     press = cb.parse(query.data)
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         alert = await repo.get_alert(session=session, alert_id=press.id) if press else None
         if actor is None or press is None or not actor.may("close_call_alert"):
             await answer_query(query, t("circle_not_coordinator", lang), alert=True)

@@ -17,9 +17,9 @@ from flows.calls.notices import repeat_words
 from flows.calls.recurrence import Repeat, local_start
 from flows.calls.when import QUICK_PICKS, quick_pick
 from flows.conversation import Button, rows
-from helpline import callwork
-from helpline.access import Actor
-from helpline.services import Services
+from helpline.cases import calls as callwork
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, ScheduledCall, Staff
 

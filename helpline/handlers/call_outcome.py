@@ -13,17 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from flows.calls import callbacks as cb
-from flows.conversation import Button
+from flows.conversation import Button, markup_json
 from flows.permissions import Relation, allowed
 from flows.phone import display_phone
-from helpline import audit, callwork
-from helpline.access import Actor, actor_for
-from helpline.circle import OUTCOMES, record_outcome
+from helpline.cases import audit
+from helpline.cases import calls as callwork
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.circle import OUTCOMES, record_outcome
+from helpline.cases.core import Services
 from helpline.handlers.call_drafts import Answer, pick_buttons, picked_moment
 from helpline.handlers.casework import reply_to_press
-from helpline.render import markup_json
+from helpline.handlers.turn import ButtonTurn
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, CallStatus, Resident, ScheduledCall
 
@@ -36,14 +38,11 @@ def may_work(actor: Actor, call: ScheduledCall) -> bool:
     return allowed(str(actor.staff.role), "call_outcome", relation)
 
 
-async def outcome_press(update: Update, context: HelplineContext, press: cb.CallData) -> None:
+async def outcome_press(turn: ButtonTurn, context: HelplineContext, press: cb.CallData) -> None:
     """Gebeld / Niet bereikt / Verzetten / Nummer tonen on a reminder."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         call = await repo.get_call(session=session, call_id=press.id)
         if actor is None:
             await answer_query(query, t("claim_not_staff", lang), alert=True)

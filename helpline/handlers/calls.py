@@ -17,8 +17,9 @@ from flows.calls import callbacks as cb
 from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
 from flows.calls.when import WhenError, parse_reference, parse_when
 from flows.conversation import Button, rows
-from helpline import callwork
-from helpline.access import Actor, actor_for
+from helpline.cases import calls as callwork
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.core import Services
 from helpline.handlers.call_drafts import (
     Answer,
     assignee_candidates,
@@ -33,9 +34,10 @@ from helpline.handlers.call_drafts import (
 )
 from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
 from helpline.handlers.casework import reply_to_press
+from helpline.handlers.turn import command_turn, query_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, ScheduledCall
 
@@ -64,14 +66,13 @@ def typed_error(services: Services, exc: WhenError | RepeatError) -> str:
 
 async def plan_command(update: Update, context: HelplineContext) -> None:
     """``/plan [reference] [when]``: picks a request, then a time, then shows the draft."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     words = (message.text or "").split(maxsplit=2)[1:]
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             await message.reply_text(t("not_staff_command", lang))
             return
@@ -112,20 +113,19 @@ async def plan_command(update: Update, context: HelplineContext) -> None:
 
 async def call_button(update: Update, context: HelplineContext) -> None:
     """Handles every ``call:`` press: planning steps here, outcomes in ``call_outcome``."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    turn = query_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     press = cb.parse(query.data)
     if press is None or press.namespace != "call":
         await answer_query(query, t("claim_gone", lang), alert=True)
         return
     if press.step in OUTCOME_STEPS:
-        await outcome_press(update, context, press)
+        await outcome_press(turn, context, press)
         return
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             await answer_query(query, t("claim_not_staff", lang), alert=True)
             return

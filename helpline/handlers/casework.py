@@ -13,17 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
-from flows.conversation import Button, parse_callback, rows
+from flows.conversation import Button, callback, rows
 from flows.phone import display_phone
-from helpline import audit, cases
-from helpline.access import Actor, actor_for
+from helpline.cases import audit, cards
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.core import Services
 from helpline.handlers import referral
 from helpline.handlers.handover import ask_handover_target
 from helpline.handlers.resolve import resolve_case
 from helpline.handlers.triage_correction import correct_triage
+from helpline.handlers.turn import button_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Request
 
@@ -54,20 +56,15 @@ _STEP_ACTION = {
 
 async def case_button(update: Update, context: HelplineContext) -> None:
     """Handles a press on one of the holder's case buttons."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    pressed = await button_turn(update, context, alert=False)
+    if pressed is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
-    parsed = parse_callback(query.data or "")
-    if parsed is None:
-        await answer_query(query, t("claim_gone", lang))
-        return
-    _, step, raw_id = parsed
+    turn, (_, step, raw_id) = pressed
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     kind, _, value = step.partition("_")
     action = _STEP_ACTION.get(kind)
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         request = await repo.get_request(session=session, request_id=int(raw_id))
         if actor is None:
             await answer_query(query, t("claim_not_staff", lang), alert=True)
@@ -79,7 +76,7 @@ async def case_button(update: Update, context: HelplineContext) -> None:
             await answer_query(query, t("not_holder", lang), alert=True)
             return
         if kind == "phone":
-            view = await cases.case_view(session, request, full=True)
+            view = await cards.case_view(session, request, full=True)
             number = display_phone(view.phone) if view.phone else t("contact_chat", lang)
             await audit.record(
                 session,
@@ -110,7 +107,7 @@ async def _apply(
     ref, rid = request.reference, request.id
     if kind == "write":
         await repo.set_active_request(session=session, staff_id=actor.id, request_id=rid)
-        view = await cases.case_view(session, request)
+        view = await cards.case_view(session, request)
         await audit.record(  # the answer names the resident the messages go to
             session,
             services,
@@ -122,11 +119,14 @@ async def _apply(
         return t("write_mode", lang, first_name=view.first_name or "?", reference=ref), ()
     if kind == "resolve":
         options = [
-            Button(config.outcome_label(o, lang), f"case:out_{o}:{rid}") for o in config.outcomes
+            Button(config.outcome_label(o, lang), callback("case", f"out_{o}", rid))
+            for o in config.outcomes
         ]
         return t("ask_outcome", lang, reference=ref), rows(options, 1)
     if kind == "out" and value == "doorverwezen":
-        partners = [Button(p.name, f"case:ref_{p.key}:{rid}") for p in config.partners.values()]
+        partners = [
+            Button(p.name, callback("case", f"ref_{p.key}", rid)) for p in config.partners.values()
+        ]
         return t("ask_partner", lang, reference=ref), rows(partners, 2)
     if kind == "ref" or kind in referral.STEPS:  # a partner: first, what goes along?
         if value not in config.partners or "doorverwezen" not in config.outcomes:
@@ -139,20 +139,23 @@ async def _apply(
             return t("claim_gone", lang), ()
         return await resolve_case(session, services, actor, request, value, None)
     if kind == "release":
-        reasons = [Button(t(f"release_{r}", lang), f"case:rel_{r}:{rid}") for r in RELEASE_REASONS]
+        reasons = [
+            Button(t(f"release_{r}", lang), callback("case", f"rel_{r}", rid))
+            for r in RELEASE_REASONS
+        ]
         return t("ask_release_reason", lang, reference=ref), rows(reasons, 1)
     if kind == "rel" and value in RELEASE_REASONS:
         if not await repo.release_request(session=session, request_id=rid or 0, staff_id=actor.id):
             return t("not_holder", lang), ()
         await session.refresh(request)
-        view = await cases.case_view(session, request)
+        view = await cards.case_view(session, request)
         note = t("card_released", lang, staff=actor.staff.name, reason=t(f"release_{value}", lang))
-        await cases.post_card(session, services, request, extra=note)
+        await cards.post_card(session, services, request, extra=note)
         await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
         return t("released", lang, reference=view.reference), ()
     if kind == "handover":
         targets = [
-            Button(config.queue_label(q, lang), f"case:ho_{q}:{rid}")
+            Button(config.queue_label(q, lang), callback("case", f"ho_{q}", rid))
             for q in config.queues
             if q != request.queue
         ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from flows.conversation import Button, parse_callback, rows
-from helpline.access import actor_for
+from flows.conversation import Button, callback, rows
+from helpline.cases.access import actor_for
+from helpline.handlers.turn import button_turn, command_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
@@ -25,13 +26,12 @@ KINDS: dict[str, tuple[Channel, Direction, str, str | None]] = {
 
 async def log_command(update: Update, context: HelplineContext) -> None:
     """Shows the requests I hold as buttons, to record a contact on one."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             await message.reply_text(t("not_staff_command", lang))
             return
@@ -39,31 +39,26 @@ async def log_command(update: Update, context: HelplineContext) -> None:
     if not held:
         await message.reply_text(t("mine_empty", lang))
         return
-    buttons = [Button(r.reference, f"log:pick:{r.id}") for r in held[:20]]
+    buttons = [Button(r.reference, callback("log", "pick", r.id)) for r in held[:20]]
     await message.reply_text(t("log_pick", lang), reply_markup=inline_markup(rows(buttons, 2)))
 
 
 async def log_button(update: Update, context: HelplineContext) -> None:
     """First tap: which request; second tap: what kind of contact (stored at once)."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    pressed = await button_turn(update, context)
+    if pressed is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
-    parsed = parse_callback(query.data or "")
-    if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
-        await answer_query(query, t("claim_gone", lang), alert=True)
-        return
-    _, kind, raw_id = parsed
+    turn, (_, kind, raw_id) = pressed
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         request = await repo.get_request(session=session, request_id=int(raw_id))
         if actor is None or request is None or not actor.may("log", request):
             await answer_query(query, t("not_allowed", lang), alert=True)
             return
         if kind == "pick":
             await answer_query(query)
-            buttons = [Button(t(f"log_{k}", lang), f"log:{k}:{request.id}") for k in KINDS]
+            buttons = [Button(t(f"log_{k}", lang), callback("log", k, request.id)) for k in KINDS]
             await edit_pressed(  # a second press of the same button changes nothing
                 query,
                 t("log_kind", lang, reference=request.reference),

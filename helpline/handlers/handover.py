@@ -24,9 +24,11 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from flows.conversation import Button, parse_callback, rows
-from helpline import audit, cases
-from helpline.access import Actor, actor_for
+from flows.conversation import Button, callback, markup_json, rows
+from helpline.cases import audit, cards
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chat
 from helpline.handlers.handover_consent import (
     Answer,
     ask_consent,
@@ -38,9 +40,10 @@ from helpline.handlers.handover_consent import (
     stop_stale_draft,
 )
 from helpline.handlers.referral import finish_referral
-from helpline.render import inline_markup, markup_json
+from helpline.handlers.turn import button_turn
+from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
 from storage.repository.casework import change_draft_handover
@@ -69,25 +72,26 @@ async def ask_handover_target(
     )
     members = await repo.queue_members(session=session, queue=queue)
     label = services.config.queue_label(queue, lang)
-    choices = [Button(t("handover_anyone", lang, queue=label), f"hd:to_any:{handover.id}")]
-    choices += [Button(m.name, f"hd:to_{m.id}:{handover.id}") for m in members if m.id != actor.id]
+    choices = [
+        Button(t("handover_anyone", lang, queue=label), callback("hd", "to_any", handover.id))
+    ]
+    choices += [
+        Button(m.name, callback("hd", f"to_{m.id}", handover.id))
+        for m in members
+        if m.id != actor.id
+    ]
     return t("handover_ask_person", lang, reference=request.reference), rows(choices, 1)
 
 
 async def target_button(update: Update, context: HelplineContext) -> None:
     """Stores the chosen person and asks for the basis; the basis, then a note; or sends."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    pressed = await button_turn(update, context)
+    if pressed is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
-    parsed = parse_callback(query.data or "")
-    if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
-        await answer_query(query, t("claim_gone", lang), alert=True)
-        return
-    _, step, raw_id = parsed
+    turn, (_, step, raw_id) = pressed
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         handover = await session.get(Handover, int(raw_id))
         if actor is None or handover is None or handover.from_staff_id != actor.id:
             await answer_query(query, t("not_allowed", lang), alert=True)
@@ -174,7 +178,7 @@ async def _send_handover(
             f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}"
         ),
     )
-    view = await cases.case_view(session, request)
+    view = await cards.case_view(session, request)
     village = config.villages.get(view.village or "")
     category = config.categories.get(request.category)
     text = (
@@ -192,8 +196,8 @@ async def _send_handover(
     )
     buttons = (
         (
-            Button(t("btn_accept", lang), f"ho:accept:{handover.id}"),
-            Button(t("btn_decline", lang), f"ho:decline:{handover.id}"),
+            Button(t("btn_accept", lang), callback("ho", "accept", handover.id)),
+            Button(t("btn_decline", lang), callback("ho", "decline", handover.id)),
         ),
     )
     person = (
@@ -201,7 +205,7 @@ async def _send_handover(
         if handover.to_staff_id
         else None
     )
-    chat = person.telegram_user_id if person else cases.queue_chat(services, handover.to_queue)
+    chat = person.telegram_user_id if person else queue_chat(services, handover.to_queue)
     if chat is not None:
         await repo.enqueue(
             now=services.clock(),
@@ -218,18 +222,14 @@ async def _send_handover(
 
 async def handover_button(update: Update, context: HelplineContext) -> None:
     """Accept or decline a warm handover; the first decision wins."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    pressed = await button_turn(update, context)
+    if pressed is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
-    parsed = parse_callback(query.data or "")
-    if parsed is None:  # the pattern's \d and $ also let Unicode digits and a newline by
-        await answer_query(query, t("claim_gone", lang), alert=True)
-        return
-    accept, handover_id = parsed[1] == "accept", int(parsed[2])
+    turn, press = pressed
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
+    accept, handover_id = press.action == "accept", int(press.value)
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
@@ -311,7 +311,7 @@ async def _tell_about_handover(
         staff_id=actor.id,
         **repo.request_contact_fields(request),
     )
-    await cases.tell_resident(
+    await cards.tell_resident(
         session,
         services,
         request,

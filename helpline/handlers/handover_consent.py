@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.conversation import Button
-from helpline.access import Actor
-from helpline.services import Services
+from flows.conversation import Button, callback
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import Handover, Request, RequestStatus
 from storage.repository.casework import cancel_draft_handover, change_draft_handover
@@ -92,9 +92,9 @@ async def ask_consent(
     if first:
         text = t("handover_consent_first", lang) + "\n\n" + text
     buttons = (
-        (Button(t("btn_consent_given", lang), f"hd:consent:{handover.id}"),),
-        (Button(t("btn_consent_safety", lang), f"hd:safety:{handover.id}"),),
-        (Button(t("btn_consent_stop", lang), f"hd:stop:{handover.id}"),),
+        (Button(t("btn_consent_given", lang), callback("hd", "consent", handover.id)),),
+        (Button(t("btn_consent_safety", lang), callback("hd", "safety", handover.id)),),
+        (Button(t("btn_consent_stop", lang), callback("hd", "stop", handover.id)),),
     )
     return text, buttons
 
@@ -102,14 +102,14 @@ async def ask_consent(
 def ask_note(services: Services, handover: Handover) -> Answer:
     """Asks for the note for the receiver, or 'no note'."""
     t, lang = services.texts, services.staff_language
-    button = Button(t("btn_no_note", lang), f"hd:nonote:{handover.id}")
+    button = Button(t("btn_no_note", lang), callback("hd", "nonote", handover.id))
     return t("handover_ask_note", lang), ((button,),)
 
 
 def ask_reason(services: Services, handover: Handover, key: str = "handover_ask_reason") -> Answer:
     """Asks for the typed reason of a safety override (or stop)."""
     t, lang = services.texts, services.staff_language
-    stop = Button(t("btn_consent_stop", lang), f"hd:stop:{handover.id}")
+    stop = Button(t("btn_consent_stop", lang), callback("hd", "stop", handover.id))
     return t(key, lang, min=str(MIN_REASON), max=str(MAX_REASON)), ((stop,),)
 
 

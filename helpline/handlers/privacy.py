@@ -18,7 +18,8 @@ from telegram.error import TelegramError
 
 from flows.conversation import Button, parse_callback
 from flows.privacy import MAX_MESSAGES, chunk_lines, export_lines, to_json
-from helpline.access import actor_for
+from helpline.cases.access import actor_for
+from helpline.cases.core import Services
 from helpline.handlers.privacy_approval import (
     ask_coordinator,
     decide,
@@ -27,7 +28,7 @@ from helpline.handlers.privacy_approval import (
 )
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Resident
 from storage.repository import privacy as privacy_repo

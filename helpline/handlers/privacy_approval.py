@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
-from flows.conversation import Button
-from helpline import cases
-from helpline.access import actor_for
-from helpline.render import markup_json
+from flows.conversation import Button, callback, markup_json
+from helpline.cases import cards, queue_groups
+from helpline.cases.access import actor_for
+from helpline.cases.core import Services
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Request, Resident, Role
 from storage.repository import privacy as privacy_repo
@@ -38,12 +38,12 @@ async def ask_coordinator(
     row = await privacy_repo.request_erasure(
         session=session, resident_id=resident_id, source="telegram", now=now
     )
-    chat = cases.queue_chat(services, services.config.crisis_queue)
+    chat = queue_groups.queue_chat(services, services.config.crisis_queue)
     if chat is not None:
         buttons = (
             (
-                Button(t("btn_pv_approve", lang), f"pv:approve:{row.id}"),
-                Button(t("btn_pv_refuse", lang), f"pv:refuse:{row.id}"),
+                Button(t("btn_pv_approve", lang), callback("pv", "approve", row.id)),
+                Button(t("btn_pv_refuse", lang), callback("pv", "refuse", row.id)),
             ),
         )
         references = ", ".join(r.reference for r in open_requests)
@@ -76,7 +76,7 @@ async def erase_subject(
     for request_id in open_ids:  # after erasure, so the note itself is not cleared
         request = await session.get(Request, request_id, populate_existing=True)
         if request is not None:
-            await cases.annotate_card(session, services, request, line)
+            await cards.annotate_card(session, services, request, line)
     await record_audit(
         session=session,
         actor_staff_id=actor_staff_id,

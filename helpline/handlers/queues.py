@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from flows.cards import URGENCY_ICONS, age_text, case_buttons
-from flows.conversation import Button, rows
-from helpline import audit, cases
-from helpline.access import actor_for
+from flows.conversation import Button, callback, rows
+from helpline.cases import audit, cards
+from helpline.cases.access import actor_for
+from helpline.handlers.turn import command_turn
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -18,13 +19,12 @@ MAX_LISTED = 20
 
 async def queue_command(update: Update, context: HelplineContext) -> None:
     """Lists open requests of my queues (all for coordinators), urgent first, with claim buttons."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None or not actor.may("view_queue"):
             await message.reply_text(t("not_staff_command", lang))
             return
@@ -52,24 +52,23 @@ async def queue_command(update: Update, context: HelplineContext) -> None:
                 age=age_text((now - request.created_at).total_seconds()),
             )
         )
-        buttons.append(Button(f"✋ {request.reference}", f"req:claim:{request.id}"))
+        buttons.append(Button(f"✋ {request.reference}", callback("req", "claim", request.id)))
     await message.reply_text("\n".join(lines), reply_markup=inline_markup(rows(buttons, 2)))
 
 
 async def mine_command(update: Update, context: HelplineContext) -> None:
     """Lists the requests I hold, each with its case buttons."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             await message.reply_text(t("not_staff_command", lang))
             return
         held = await repo.held_requests(session=session, staff_id=actor.id)
-        views = [await cases.case_view(session, r) for r in held[:MAX_LISTED]]
+        views = [await cards.case_view(session, r) for r in held[:MAX_LISTED]]
         for request in held[:MAX_LISTED]:  # each line shows the resident's first name
             await audit.record(
                 session,

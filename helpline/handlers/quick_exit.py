@@ -2,7 +2,7 @@
 
 For residents who share a phone with someone they fear. Telegram lets a bot delete
 both its own and the resident's messages in a private chat for 48 hours; the ids come
-from ``chat_message`` (``helpline.chatlog``). Nothing else changes: an open request,
+from ``chat_message`` (``helpline.cases.chatlog``). Nothing else changes: an open request,
 an intake in progress and the contact log stay as they are — only the screen is wiped.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from telegram import Bot, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from helpline import chatlog
+from helpline.cases import chatlog
 from helpline.services import HelplineContext
 from storage.repository.chat_messages import chat_message_ids, forget_chat_messages
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.conversation import Button
-from helpline import audit
-from helpline.access import Actor
+from flows.conversation import Button, callback
+from helpline.cases import audit
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
 from helpline.handlers.handover_consent import CONSENT, SAFETY, Answer, ask_reason
 from helpline.handlers.resolve import resolve_case
-from helpline.services import Services
 from storage import repository as repo
 from storage.models import AuditAction, Handover, Request, RequestStatus
 
@@ -36,9 +36,9 @@ def ask_shared(services: Services, request: Request, partner: str) -> Answer:
     name = services.config.partners[partner].name
     rid = request.id
     buttons = (
-        (Button(t("btn_referral_none", lang), f"case:rfn_{partner}:{rid}"),),
-        (Button(t("btn_referral_consent", lang), f"case:rfc_{partner}:{rid}"),),
-        (Button(t("btn_referral_safety", lang), f"case:rfs_{partner}:{rid}"),),
+        (Button(t("btn_referral_none", lang), callback("case", f"rfn_{partner}", rid)),),
+        (Button(t("btn_referral_consent", lang), callback("case", f"rfc_{partner}", rid)),),
+        (Button(t("btn_referral_safety", lang), callback("case", f"rfs_{partner}", rid)),),
     )
     return t("referral_ask_shared", lang, reference=request.reference, partner=name), buttons
 

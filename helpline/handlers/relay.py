@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from flows.conversation import Button
-from helpline import audit
-from helpline.access import actor_for
+from helpline.cases import audit
+from helpline.cases.access import actor_for
 from helpline.handlers.handover import note_for_draft
 from helpline.handlers.staff import staff_welcome
 from helpline.handlers.staff_intake import staff_intake_input
@@ -112,7 +112,7 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         await message.reply_text(t("error", lang))
         return True
     async with services.db.session() as session:
-        await remember_messages(  # for the resident's /wis (helpline.chatlog)
+        await remember_messages(  # for the resident's /wis (helpline.cases.chatlog)
             session=session,
             chat_id=resident.chat_id,
             message_ids=[relayed.message_id],

@@ -15,15 +15,17 @@ from telegram.error import Forbidden, TelegramError
 
 from flows import intake
 from flows.conversation import CommandIn, Input, Reply, TextIn
+from flows.safety import check_buttons, has_urgent_text, safety_text
 from flows.texts import moment_text
 from flows.triage import Classification
-from helpline import cases, chatlog
+from helpline.cases import cards, chatlog, drafts
+from helpline.cases import intake as intake_case
+from helpline.cases.core import Services
 from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input
 from helpline.safe_send import answer_query, send_retrying
-from helpline.safety_replies import check_buttons, has_urgent_text, safety_text
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
 
@@ -47,7 +49,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     if user is None or chat is None or chat.type != "private":
         return
     event = to_input(update)
-    # Ids only, for /wis (helpline.chatlog): recorded in the update's one transaction,
+    # Ids only, for /wis (helpline.cases.chatlog): recorded in the update's one transaction,
     # or on their own on the two paths that have none here.
     seen = [update.message.message_id] if update.message is not None else []
     if isinstance(event, CommandIn) and event.name in quick_exit.COMMANDS:
@@ -90,7 +92,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
                     first_name=user.first_name,
                     language=language_of(update, services),
                 )
-            await cases.raise_crisis(
+            await intake_case.raise_crisis(
                 session, services, resident=resident, text=event.text, result=crisis, draft_row=row
             )
         elif safety is not None:  # urgent: shown first in the queues
@@ -155,7 +157,7 @@ async def _mark_urgent(
     if request is not None and request.urgency == "normal":
         request.urgency = "urgent"
         if request.status == RequestStatus.open:
-            await cases.schedule_escalations(session, services, request)
+            await cards.schedule_escalations(session, services, request)
 
 
 async def _send_safety(
@@ -239,7 +241,7 @@ async def _outside_intake(
         step=outcome.draft.step.value,
         created_at=services.clock(),  # the injected clock, like every other time
     )
-    session.add(cases.update_row(services, row, outcome.draft))
+    session.add(drafts.store_resident_draft(services, row, outcome.draft))
     return outcome.replies
 
 
@@ -247,13 +249,13 @@ async def _intake_step(
     session: AsyncSession, services: Services, row: IntakeDraft, event: Input
 ) -> tuple[Reply, ...]:
     """Runs one intake step and stores its result."""
-    draft = cases.draft_from_row(row)
+    draft = drafts.resident_draft(row)
     outcome = intake.advance(services.intake, draft, event)
     if outcome.action is intake.Action.CONTINUE:
-        cases.update_row(services, row, outcome.draft)
+        drafts.store_resident_draft(services, row, outcome.draft)
         return outcome.replies
     if outcome.action is intake.Action.SUBMIT:
-        request = await cases.submit_intake(session, services, row=row, draft=outcome.draft)
+        request = await intake_case.submit_intake(session, services, row=row, draft=outcome.draft)
         queue = services.config.queue_label(request.queue, draft.language)
         text = services.texts("submitted", draft.language, queue=queue, reference=request.reference)
         return (Reply(text, remove_keyboard=True), *_out_of_hours(services, draft.language))
@@ -262,7 +264,7 @@ async def _intake_step(
     if row.request_id is not None:
         opened = await repo.get_request(session=session, request_id=row.request_id)
         if opened is not None:
-            await cases.log_resident_message(session, services, opened)
+            await intake_case.log_resident_message(session, services, opened)
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     return outcome.replies
 

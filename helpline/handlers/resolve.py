@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button
-from helpline import cases
-from helpline.access import Actor
+from helpline.cases import cards
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
 from helpline.handlers.survey import ask_satisfaction
-from helpline.services import Services
 from storage import repository as repo
 from storage.models import Channel, Direction, Request
 
@@ -43,5 +43,5 @@ async def resolve_case(
     label = services.config.outcome_label(outcome, lang)
     if partner:
         label += f" ({services.config.partners[partner].name})"
-    await cases.annotate_card(session, services, request, t("card_resolved", lang, outcome=label))
+    await cards.annotate_card(session, services, request, t("card_resolved", lang, outcome=label))
     return t("resolved", lang, reference=request.reference, outcome=label), ()

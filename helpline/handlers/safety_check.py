@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import TelegramError
 
-from helpline import cases
+from flows.safety import safety_text
+from helpline.cases import intake
 from helpline.handlers.resident import language_of
 from helpline.safe_send import answer_query
-from helpline.safety_replies import safety_text
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Resident
@@ -66,7 +66,7 @@ async def safety_check_button(update: Update, context: HelplineContext) -> None:
             draft = await repo.get_draft(session=session, chat_id=chat.id)
             draft = draft if draft is not None and draft.flow == "resident" else None
             message = answered.text if answered else t("risk_yes_note", services.staff_language)
-            request = await cases.raise_crisis(
+            request = await intake.raise_crisis(
                 session,
                 services,
                 resident=resident,
@@ -75,7 +75,7 @@ async def safety_check_button(update: Update, context: HelplineContext) -> None:
                 draft_row=draft,
             )
             if draft is None:  # no intake will log this contact
-                await cases.log_resident_message(session, services, request)
+                await intake.log_resident_message(session, services, request)
     text = safety_text(t, crisis, lang) if yes else t("risk_no", lang)
     try:
         await query.edit_message_reply_markup(None)  # the question is answered

@@ -16,13 +16,14 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from flows.staff_admin import MAX_NAME, has_control_character
-from helpline import audit
-from helpline.access import actor_for
-from helpline.audit import role_detail
-from helpline.cases import queue_chats
+from helpline.cases import audit
+from helpline.cases.access import actor_for
+from helpline.cases.audit import role_detail
+from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chats, queue_groups
 from helpline.first_run import code_hash, looks_like_code
-from helpline.queue_groups import queue_groups
-from helpline.services import HelplineContext, Services
+from helpline.handlers.turn import command_turn
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Role
 
@@ -133,17 +134,16 @@ def _linked_summary(services: Services) -> str:
 async def link_command(update: Update, context: HelplineContext) -> None:
     """``/koppel <queue>`` in a group: makes it that queue's group (admins and
     coordinators only), stored so a standby instance sends there too."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+    turn, chat = command_turn(update, context), update.effective_chat
+    if turn is None or chat is None:
         return
-    services = context.services
-    t, lang, config = services.texts, services.staff_language, services.config
-    args = context.args or []
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
+    config, args = services.config, context.args or []
     known = ", ".join(config.queues)
     linked = False
     async with services.db.session() as session:
         # Who may is decided first, so outsiders learn nothing about the queues.
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None:
             reply = t("not_staff_command", lang)
         elif not actor.may("manage_staff"):

@@ -14,11 +14,13 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from flows.cards import case_buttons
 from flows.conversation import parse_callback
-from helpline import audit, cases
-from helpline.access import Actor
+from helpline.cases import audit, cards
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
+from helpline.handlers.turn import query_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Request, RequestStatus, Role, Staff
 
@@ -35,15 +37,15 @@ def may_handle(staff: Staff, queues: list[str], request: Request) -> bool:
 
 async def claim_button(update: Update, context: HelplineContext) -> None:
     """Claims the request on the card for the presser, if they may and nobody was first."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
+    turn = query_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
+    # Malformed data is not refused first: a non-staff presser hears only that they are not staff.
     parsed = parse_callback(query.data or "")
-    request_id = int(parsed[2]) if parsed else 0
+    request_id = int(parsed.value) if parsed else 0
     async with services.db.session() as session:
-        staff = await repo.get_staff(session=session, telegram_user_id=update.effective_user.id)
+        staff = await repo.get_staff(session=session, telegram_user_id=turn.user.id)
         if staff is None or staff.id is None:
             await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
@@ -81,7 +83,7 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
                 **repo.request_contact_fields(request),
             )
         if won:
-            details = await cases.case_view(session, request, full=True)
+            details = await cards.case_view(session, request, full=True)
             # The card shows the same facts without the question and phone: no second lookup.
             view = replace(details, question=None, phone=None)
             # Audited in the claim's transaction, before the send: a view is never missed.

@@ -6,9 +6,10 @@ from telegram import Update
 
 from flows.permissions import Role
 from flows.staff_admin import StaffCommandError, parse_staff_command
-from helpline import audit
-from helpline.access import actor_for
-from helpline.audit import role_detail
+from helpline.cases import audit
+from helpline.cases.access import actor_for
+from helpline.cases.audit import role_detail
+from helpline.handlers.turn import command_turn
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction
@@ -17,13 +18,12 @@ from storage.models import Role as StoredRole
 
 async def staff_command(update: Update, context: HelplineContext) -> None:
     """Lists, adds or removes staff, or sets their queues (coordinators and admins only)."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    turn = command_turn(update, context)
+    if turn is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         if actor is None or not actor.may("manage_staff"):
             await message.reply_text(
                 t("not_staff_command" if actor is None else "leads_only", lang)

@@ -11,11 +11,14 @@ from telegram import Update
 
 from flows import phone_intake as pi
 from flows.conversation import Input, Reply
-from helpline import cases
-from helpline.access import Actor, actor_for
+from helpline.cases.access import Actor, actor_for
+from helpline.cases.core import Services
+from helpline.cases.drafts import staff_draft, store_staff_draft
+from helpline.cases.staff_intake import submit_staff_intake
+from helpline.handlers.turn import command_turn
 from helpline.render import reply_markup, to_input
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import IntakeDraft
 
@@ -23,37 +26,14 @@ STAFF_FLOW = "staff"
 PI_PATTERN = r"^pi:[a-z_]{1,16}:[A-Za-z0-9_-]{1,40}$"
 
 
-def _draft(row: IntakeDraft) -> pi.StaffDraft:
-    return pi.StaffDraft(
-        step=pi.StaffStep(row.step),
-        channel=row.channel,
-        location=row.location,
-        first_name=row.first_name,
-        phone=row.phone,
-        village=row.village,
-        question=row.question,
-        category=row.category,
-        kind=row.kind,
-        urgency=row.urgency,
-    )
-
-
-def _store(row: IntakeDraft, draft: pi.StaffDraft, services: Services) -> None:
-    row.step, row.channel, row.location = draft.step.value, draft.channel, draft.location
-    row.first_name, row.phone, row.village = draft.first_name, draft.phone, draft.village
-    row.question, row.category, row.kind = draft.question, draft.category, draft.kind
-    row.urgency, row.updated_at = draft.urgency, services.clock()
-
-
 async def new_command(update: Update, context: HelplineContext) -> None:
     """Starts a staff intake in the private chat (staff, coordinators and admins only)."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+    turn, chat = command_turn(update, context), update.effective_chat
+    if turn is None or chat is None:
         return
-    services = context.services
-    t, lang = services.texts, services.staff_language
+    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
+        actor = await actor_for(session, turn.user.id)
         refusal = (
             "not_staff_command"
             if actor is None
@@ -70,13 +50,13 @@ async def new_command(update: Update, context: HelplineContext) -> None:
         await repo.delete_draft(session=session, chat_id=chat.id)
         row = IntakeDraft(
             chat_id=chat.id,
-            user_id=user.id,
+            user_id=turn.user.id,
             flow=STAFF_FLOW,
             step="",
             language=lang,
             created_at=services.clock(),
         )
-        _store(row, outcome.draft, services)
+        store_staff_draft(services, row, outcome.draft)
         session.add(row)
     await _send(context, chat.id, outcome.replies)
 
@@ -106,14 +86,14 @@ async def _advance(
     session: AsyncSession, services: Services, actor: Actor, row: IntakeDraft, event: Input
 ) -> tuple[Reply, ...]:
     lang = services.staff_language
-    outcome = pi.step(services.intake, _draft(row), event, lang)
+    outcome = pi.step(services.intake, staff_draft(row), event, lang)
     if outcome.cancelled:
         await repo.delete_draft(session=session, chat_id=row.chat_id)
         return outcome.replies
     if not outcome.done:
-        _store(row, outcome.draft, services)
+        store_staff_draft(services, row, outcome.draft)
         return outcome.replies
-    request = await cases.submit_staff_intake(session, services, actor=actor, draft=outcome.draft)
+    request = await submit_staff_intake(session, services, actor=actor, draft=outcome.draft)
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     known = services.texts(
         "known_known" if request.new_or_known == "bekend" else "known_new", lang, count="", open=""

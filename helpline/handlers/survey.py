@@ -18,12 +18,13 @@ from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 
 from flows.calls.schedule import after_quiet_hours
+from flows.conversation import markup_json
 from flows.labels import Labels, load_labels
 from flows.satisfaction import parse_survey_callback, survey_answer_text, survey_question
-from helpline.callwork import call_config
-from helpline.render import markup_json
+from helpline.cases.calls import call_config
+from helpline.cases.core import Services
 from helpline.safe_send import answer_query
-from helpline.services import HelplineContext, Services
+from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import Request, RequestStatus, Resident
 from storage.repository import satisfaction

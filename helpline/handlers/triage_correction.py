@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.conversation import Button, rows
-from helpline import audit
-from helpline.access import Actor
-from helpline.services import Services
+from flows.conversation import Button, callback, rows
+from helpline.cases import audit
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import AuditAction, Request
 
@@ -45,12 +45,14 @@ async def correct_triage(
         current = config.categories.get(request.category)
         shown = _code(keys, request.category)
         options = [
-            Button(c.label(lang), f"case:setcat_{shown}_{_code(keys, c.key)}:{rid}")
+            Button(c.label(lang), callback("case", f"setcat_{shown}_{_code(keys, c.key)}", rid))
             for c in config.categories.values()
             if c.key != request.category
         ]
         if request.urgency != "crisis" and actor.may("mark_crisis", request):
-            options.append(Button(t("btn_missed_crisis", lang), f"case:miss_crisis:{rid}"))
+            options.append(
+                Button(t("btn_missed_crisis", lang), callback("case", "miss_crisis", rid))
+            )
         label = current.label(lang) if current else request.category
         return t("ask_new_category", lang, reference=ref, category=label), rows(options, 2)
     now = services.clock()

@@ -81,6 +81,7 @@ from storage.repository.residents import (
     Familiarity,
     familiarity,
     find_or_add_resident,
+    get_resident_by_chat_id,
     get_resident_by_telegram_id,
     upsert_telegram_resident,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "find_or_add_resident",
     "get_draft",
     "get_request",
+    "get_resident_by_chat_id",
     "get_resident_by_telegram_id",
     "get_staff",
     "get_staff_by_id",

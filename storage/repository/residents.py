@@ -22,6 +22,11 @@ async def get_resident_by_telegram_id(
     return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
 
 
+async def get_resident_by_chat_id(*, session: AsyncSession, chat_id: int) -> Resident | None:
+    """The resident whose private chat this is, or None."""
+    return await session.scalar(select(Resident).where(col(Resident.chat_id) == chat_id))
+
+
 async def upsert_telegram_resident(
     *,
     session: AsyncSession,

@@ -1,0 +1,69 @@
+"""A request that a staff member took by phone (``/nieuw``), stored as a resident's would be."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.phone_intake import StaffDraft
+from flows.routing import route
+from helpline.cases.access import Actor
+from helpline.cases.cards import alert_crisis, post_card
+from helpline.cases.core import Services
+from storage import repository as repo
+from storage.models import Channel, Direction, Request
+
+# Staff read the privacy notice out and record the resident's spoken consent.
+STAFF_RECORDED_CONSENT = "verbal_staff"
+
+
+async def submit_staff_intake(
+    session: AsyncSession, services: Services, *, actor: Actor, draft: StaffDraft
+) -> Request:
+    """Registers a phone, walk-in or email request taken by staff, and posts its card."""
+    now = services.clock()
+    village = draft.village if draft.village in services.config.villages else None
+    known = await repo.familiarity(session=session, telegram_user_id=None, phone=draft.phone)
+    resident = await repo.find_or_add_resident(
+        session=session,
+        phone=draft.phone,
+        first_name=draft.first_name,
+        village=village,
+        language=services.settings.default_language,
+    )
+    category = draft.category or "overig"
+    urgency = max(
+        (draft.urgency, services.config.categories[category].urgency),
+        key=("normal", "urgent", "crisis").index,
+    )
+    request = await repo.create_request(
+        session=session,
+        prefix=services.config.organisation.reference_prefix,
+        resident_id=resident.id,
+        channel=Channel(draft.channel or "phone"),
+        location=draft.location,
+        kind=draft.kind,
+        category=category,
+        urgency=urgency,
+        village=village,
+        queue=route(services.config, category=category, village=draft.village, urgency=urgency),
+        summary=draft.question,
+        contact_preference="phone" if draft.phone else "none",
+        language=resident.language,
+        new_or_known=known.label,
+        consent_at=now,
+        consent_version=STAFF_RECORDED_CONSENT,
+        created_at=now,
+    )
+    await repo.log_contact(
+        session=session,
+        occurred_at=now,
+        channel=request.channel,
+        direction=Direction.inbound,
+        event="intake",
+        staff_id=actor.id,
+        **repo.request_contact_fields(request),
+    )
+    await post_card(session, services, request, new=True)
+    if urgency == "crisis":
+        await alert_crisis(session, services, request)
+    return request

@@ -1,0 +1,82 @@
+"""The opening every staff handler shares: who typed or pressed, the services, the texts.
+
+A turn only gathers what the update carries. Who the sender is to the helpline (staff,
+role, relation to a request) is decided by the handler itself, inside the transaction
+that acts on it (``actor_for`` / ``actor.may``), never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, Message, Update, User
+
+from flows.conversation import Callback, parse_callback
+from flows.texts import Texts
+from helpline.cases.core import Services
+from helpline.safe_send import answer_query
+from helpline.services import HelplineContext
+
+
+@dataclass(frozen=True)
+class StaffTurn:
+    """One update of a staff member: the services, the staff texts and language, the sender."""
+
+    services: Services
+    t: Texts
+    lang: str
+    user: User
+
+
+@dataclass(frozen=True)
+class CommandTurn(StaffTurn):
+    """A typed command, with the message to reply to."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class ButtonTurn(StaffTurn):
+    """A button press, with the query to answer."""
+
+    query: CallbackQuery
+
+
+def _staff(context: HelplineContext) -> tuple[Services, Texts, str]:
+    services = context.services
+    return services, services.texts, services.staff_language
+
+
+def command_turn(update: Update, context: HelplineContext) -> CommandTurn | None:
+    """The turn of a command; None when the update has no message or no sender."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return None
+    return CommandTurn(*_staff(context), user, message)
+
+
+def query_turn(update: Update, context: HelplineContext) -> ButtonTurn | None:
+    """The turn of a press whose data the handler reads itself; None without query or sender."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    return ButtonTurn(*_staff(context), user, query)
+
+
+async def button_turn(
+    update: Update, context: HelplineContext, *, alert: bool = True
+) -> tuple[ButtonTurn, Callback] | None:
+    """The turn of a press and its ``ns:action:value`` data.
+
+    Malformed or forged data (a handler's pattern lets Unicode digits and a trailing
+    newline by) is answered here with ``claim_gone``, as a popup unless ``alert`` is
+    False; then, as without a query or sender, the result is None.
+    """
+    turn = query_turn(update, context)
+    if turn is None:
+        return None
+    parsed = parse_callback(turn.query.data or "")
+    if parsed is None:
+        await answer_query(turn.query, turn.t("claim_gone", turn.lang), alert=alert)
+        return None
+    return turn, parsed
