@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from flows.urgency import URGENCIES
+
 DEFAULT_FLOWS_DIR = Path(__file__).parent / "heusden"
 
 Language = Literal["nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 KINDS = ("hulpvraag", "aanbod", "informatie", "signaal", "follow_up")
-URGENCIES = ("normal", "urgent", "crisis")
 
 
 class ConfigError(ValueError):

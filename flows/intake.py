@@ -32,6 +32,7 @@ from flows.conversation import (
 )
 from flows.phone import display_phone, normalise_phone
 from flows.texts import Texts
+from flows.urgency import most_urgent
 
 if TYPE_CHECKING:
     from flows.triage import Classification
@@ -301,15 +302,10 @@ def _classified(ctx: IntakeContext, draft: Draft, text: str) -> Draft:
         question=text,
         category=result.category,
         alternatives=others,
-        urgency=_max_urgency(draft.urgency, result.urgency),
+        urgency=most_urgent(draft.urgency, result.urgency),
         kind=result.kind,
         step=Step.CONFIRM_CATEGORY if has_proposal else Step.PICK_CATEGORY,
     )
-
-
-def _max_urgency(a: str, b: str) -> str:
-    order = ("normal", "urgent", "crisis")
-    return a if order.index(a) >= order.index(b) else b
 
 
 def match_village(config: FlowConfig, text: str) -> str | None:

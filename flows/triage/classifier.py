@@ -29,12 +29,12 @@ from flows.triage.negation import negated_positions
 from flows.triage.normalise import tokenize
 from flows.triage.result import Classification, Scored
 from flows.triage.rules import Rule, load_rules, split_term
+from flows.urgency import severity
 
 logger = logging.getLogger(__name__)
 
 FALLBACK = "overig"
 Found = dict[int, tuple[int, int]]
-SEVERITY = {"normal": 0, "urgent": 1, "crisis": 2}
 RISK_URGENCY = {"none": "normal", "possible": "urgent", "high": "crisis"}
 # Used when a model file carries no tuned value (an organisation's first model).
 DEFAULT_THRESHOLDS = {
@@ -352,11 +352,11 @@ class Classifier:
         counted = [r for r in fired if risk == "high" or r.urgency != "crisis"]
         urgency = max(
             [chosen.urgency, RISK_URGENCY[risk], *(r.urgency for r in counted)],
-            key=SEVERITY.__getitem__,
+            key=severity,
         )
         lines: list[str] = []
         if urgency != "normal":
-            found = [r.line for r in sorted(counted, key=lambda r: -SEVERITY[r.urgency]) if r.line]
+            found = [r.line for r in sorted(counted, key=lambda r: -severity(r.urgency)) if r.line]
             if line is not None:  # the model's or an overruled rule's line: it leads
                 found.insert(0, line)
             # The category's own line (Veilig Thuis for domestic violence) applies too.

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-URGENCIES = ("normal", "urgent", "crisis")
+from flows.urgency import URGENCIES
+
 LINES = ("suicide", "acute", "domestic_violence")
 
 

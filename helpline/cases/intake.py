@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.intake import Draft
 from flows.routing import route
 from flows.triage import Classification
+from flows.urgency import most_urgent
 from helpline.cases.cards import alert_crisis, post_card, schedule_escalations
 from helpline.cases.core import Services
 from storage import repository as repo
@@ -128,10 +129,7 @@ async def submit_intake(
         known = await repo.familiarity(
             session=session, telegram_user_id=resident.telegram_user_id, phone=resident.phone
         )
-        urgency = max(
-            (draft.urgency, services.config.categories[category].urgency),
-            key=("normal", "urgent", "crisis").index,
-        )
+        urgency = most_urgent(draft.urgency, services.config.categories[category].urgency)
         queue = route(services.config, category=category, village=draft.village, urgency=urgency)
         request = await repo.create_request(
             session=session,

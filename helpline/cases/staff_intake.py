@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.phone_intake import StaffDraft
 from flows.routing import route
+from flows.urgency import most_urgent
 from helpline.cases.access import Actor
 from helpline.cases.cards import alert_crisis, post_card
 from helpline.cases.core import Services
@@ -31,10 +32,7 @@ async def submit_staff_intake(
         language=services.settings.default_language,
     )
     category = draft.category or "overig"
-    urgency = max(
-        (draft.urgency, services.config.categories[category].urgency),
-        key=("normal", "urgent", "crisis").index,
-    )
+    urgency = most_urgent(draft.urgency, services.config.categories[category].urgency)
     request = await repo.create_request(
         session=session,
         prefix=services.config.organisation.reference_prefix,

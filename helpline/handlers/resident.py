@@ -18,6 +18,7 @@ from flows.conversation import CommandIn, Input, Reply, TextIn
 from flows.safety import check_buttons, has_urgent_text, safety_text
 from flows.texts import moment_text
 from flows.triage import Classification
+from flows.urgency import most_urgent
 from helpline.cases import cards, chatlog, drafts
 from helpline.cases import intake as intake_case
 from helpline.cases.core import Services
@@ -147,9 +148,8 @@ async def _mark_urgent(
 ) -> None:
     """Raises the running intake, or else the open request, to urgent (never lowers);
     an unclaimed request's escalation clock restarts with the urgent limits."""
-    order = ("normal", "urgent", "crisis")
     if row is not None:
-        row.urgency = max(row.urgency, "urgent", key=order.index)
+        row.urgency = most_urgent(row.urgency, "urgent")
         return
     if resident is None or resident.id is None:
         return
