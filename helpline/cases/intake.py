@@ -9,9 +9,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.intake import Draft
-from flows.routing import route
+from flows.submission import resolve
 from flows.triage import Classification
-from flows.urgency import most_urgent
 from helpline.cases.cards import alert_crisis, post_card, schedule_escalations
 from helpline.cases.core import Services
 from storage import repository as repo
@@ -104,13 +103,20 @@ async def submit_intake(
         phone=draft.phone,
         village=draft.village if draft.village in services.config.villages else None,
     )
-    category = draft.category or "overig"
+    # Where it goes is decided by the flows alone; here it is only stored.
+    submission = resolve(
+        services.config,
+        category=draft.category,
+        urgency=draft.urgency,
+        village=draft.village,
+        contact_preference=draft.contact_preference or "chat",
+    )
     fields = {
         "kind": draft.kind,
-        "category": category,
-        "village": draft.village if draft.village in services.config.villages else None,
+        "category": submission.category,
+        "village": submission.village,
         "summary": draft.question,
-        "contact_preference": draft.contact_preference or "chat",
+        "contact_preference": submission.contact_preference,
         "preferred_time": draft.preferred_time,
         "language": draft.language,
         "consent_at": row.consent_at,
@@ -129,15 +135,13 @@ async def submit_intake(
         known = await repo.familiarity(
             session=session, telegram_user_id=resident.telegram_user_id, phone=resident.phone
         )
-        urgency = most_urgent(draft.urgency, services.config.categories[category].urgency)
-        queue = route(services.config, category=category, village=draft.village, urgency=urgency)
         request = await repo.create_request(
             session=session,
             prefix=services.config.organisation.reference_prefix,
             resident_id=resident.id,
             channel=Channel.telegram,
-            urgency=urgency,
-            queue=queue,
+            urgency=submission.urgency,
+            queue=submission.queue,
             new_or_known=known.label,
             created_at=now,
             **fields,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.phone_intake import StaffDraft
-from flows.routing import route
-from flows.urgency import most_urgent
+from flows.submission import resolve
 from helpline.cases.access import Actor
 from helpline.cases.cards import alert_crisis, post_card
 from helpline.cases.core import Services
@@ -22,17 +21,21 @@ async def submit_staff_intake(
 ) -> Request:
     """Registers a phone, walk-in or email request taken by staff, and posts its card."""
     now = services.clock()
-    village = draft.village if draft.village in services.config.villages else None
+    submission = resolve(
+        services.config,
+        category=draft.category,
+        urgency=draft.urgency,
+        village=draft.village,
+        contact_preference="phone" if draft.phone else "none",
+    )
     known = await repo.familiarity(session=session, telegram_user_id=None, phone=draft.phone)
     resident = await repo.find_or_add_resident(
         session=session,
         phone=draft.phone,
         first_name=draft.first_name,
-        village=village,
+        village=submission.village,
         language=services.settings.default_language,
     )
-    category = draft.category or "overig"
-    urgency = most_urgent(draft.urgency, services.config.categories[category].urgency)
     request = await repo.create_request(
         session=session,
         prefix=services.config.organisation.reference_prefix,
@@ -40,12 +43,12 @@ async def submit_staff_intake(
         channel=Channel(draft.channel or "phone"),
         location=draft.location,
         kind=draft.kind,
-        category=category,
-        urgency=urgency,
-        village=village,
-        queue=route(services.config, category=category, village=draft.village, urgency=urgency),
+        category=submission.category,
+        urgency=submission.urgency,
+        village=submission.village,
+        queue=submission.queue,
         summary=draft.question,
-        contact_preference="phone" if draft.phone else "none",
+        contact_preference=submission.contact_preference,
         language=resident.language,
         new_or_known=known.label,
         consent_at=now,
@@ -62,6 +65,6 @@ async def submit_staff_intake(
         **repo.request_contact_fields(request),
     )
     await post_card(session, services, request, new=True)
-    if urgency == "crisis":
+    if submission.urgency == "crisis":
         await alert_crisis(session, services, request)
     return request
