@@ -1,0 +1,167 @@
+"""A resident writing to the line: start an intake, run its next step, or add the
+message to the request they already have open.
+
+Telegram-free: the handler turns an update into a ``Sender`` and a flows ``Input``,
+calls one of these inside the update's transaction, and sends the replies returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import intake
+from flows.conversation import ButtonIn, CommandIn, Input, Reply, TextIn
+from flows.texts import moment_text
+from flows.urgency import most_urgent
+from helpline.cases.cards import schedule_escalations
+from helpline.cases.core import Services
+from helpline.cases.drafts import resident_draft, store_resident_draft
+from helpline.cases.intake import log_resident_message, submit_intake
+from storage import repository as repo
+from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
+
+MAX_FORWARD = 3500  # characters of a resident's message forwarded to the holder
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the channel says: their chat, their account, their first name and
+    the language to use when the line does not know them yet."""
+
+    chat_id: int
+    user_id: int
+    first_name: str | None
+    language: str
+
+
+async def mark_urgent(
+    session: AsyncSession, services: Services, row: IntakeDraft | None, resident: Resident | None
+) -> None:
+    """Raises the running intake, or else the open request, to urgent (never lowers);
+    an unclaimed request's escalation clock restarts with the urgent limits."""
+    if row is not None:
+        row.urgency = most_urgent(row.urgency, "urgent")
+        return
+    if resident is None or resident.id is None:
+        return
+    request = await repo.latest_open_request(session=session, resident_id=resident.id)
+    if request is not None and request.urgency == "normal":
+        request.urgency = "urgent"
+        if request.status == RequestStatus.open:
+            await schedule_escalations(session, services, request)
+
+
+async def outside_intake(
+    session: AsyncSession,
+    services: Services,
+    sender: Sender,
+    event: Input,
+    resident: Resident | None,
+) -> tuple[Reply, ...]:
+    """No intake running: start one, or add the message to the open request."""
+    lang = resident.language if resident else sender.language
+    open_request = (
+        await repo.latest_open_request(session=session, resident_id=resident.id)
+        if resident is not None and resident.id is not None
+        else None
+    )
+    if isinstance(event, CommandIn) and event.name == "stop":
+        return (Reply(services.texts("nothing_to_stop", lang), remove_keyboard=True),)
+    if isinstance(event, CommandIn) and event.name == "help":
+        return (Reply(services.texts("help", lang)),)
+    if open_request is not None and isinstance(event, TextIn):
+        await repo.add_note(
+            session=session, request_id=open_request.id or 0, author="resident", text=event.text
+        )
+        await repo.log_contact(
+            session=session,
+            occurred_at=services.clock(),
+            channel=Channel.telegram,
+            direction=Direction.inbound,
+            event="message",
+            **repo.request_contact_fields(open_request),
+        )
+        await forward_to_holder(session, services, open_request, resident, event.text)
+        return (Reply(services.texts("message_added", lang, reference=open_request.reference)),)
+    if open_request is not None and isinstance(event, ButtonIn):
+        # E.g. "Versturen" pressed again because the confirmation never came (a restart):
+        # the resident learns the question is in, and its number.
+        reference = open_request.reference
+        return (Reply(services.texts("already_submitted", lang, reference=reference)),)
+    outcome = intake.start(services.intake, first_name=sender.first_name, language=lang)
+    row = IntakeDraft(
+        chat_id=sender.chat_id,
+        user_id=sender.user_id,
+        step=outcome.draft.step.value,
+        created_at=services.clock(),  # the injected clock, like every other time
+    )
+    session.add(store_resident_draft(services, row, outcome.draft))
+    return outcome.replies
+
+
+async def intake_step(
+    session: AsyncSession, services: Services, row: IntakeDraft, event: Input
+) -> tuple[Reply, ...]:
+    """Runs one intake step and stores its result."""
+    draft = resident_draft(row)
+    outcome = intake.advance(services.intake, draft, event)
+    if outcome.action is intake.Action.CONTINUE:
+        store_resident_draft(services, row, outcome.draft)
+        return outcome.replies
+    if outcome.action is intake.Action.SUBMIT:
+        request = await submit_intake(session, services, row=row, draft=outcome.draft)
+        queue = services.config.queue_label(request.queue, draft.language)
+        text = services.texts("submitted", draft.language, queue=queue, reference=request.reference)
+        return (Reply(text, remove_keyboard=True), *out_of_hours(services, draft.language))
+    # Cancel or decline: forget the draft (a crisis request, if any, stays open, and
+    # its crisis message counts as a contact: there will be no intake contact).
+    if row.request_id is not None:
+        opened = await repo.get_request(session=session, request_id=row.request_id)
+        if opened is not None:
+            await log_resident_message(session, services, opened)
+    await repo.delete_draft(session=session, chat_id=row.chat_id)
+    return outcome.replies
+
+
+async def forward_to_holder(
+    session: AsyncSession,
+    services: Services,
+    request: Request,
+    resident: Resident | None,
+    text: str,
+) -> None:
+    """Passes a resident's message on to the staff member holding the request."""
+    if request.claimed_by is None:
+        return
+    holder = await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
+    if holder is None or not holder.active:
+        return
+    await repo.enqueue(
+        now=services.clock(),
+        session=session,
+        chat_id=holder.telegram_user_id,
+        text=services.texts(
+            "relay_to_holder",
+            services.staff_language,
+            first_name=(resident.first_name if resident else None) or "?",
+            reference=request.reference,
+            # Telegram takes 4,096 characters; the whole message is kept as a note.
+            text=text if len(text) <= MAX_FORWARD else text[:MAX_FORWARD].rstrip() + "…",
+        ),
+        purpose="relay",
+        request_id=request.id,
+    )
+
+
+def out_of_hours(services: Services, lang: str) -> tuple[Reply, ...]:
+    """When the line is closed, says when it will answer (crisis replies never wait for this)."""
+    now = services.clock()
+    if services.hours.is_open(now):
+        return ()
+    opens = services.hours.next_open(now)
+    if opens is None:
+        return ()
+    when = moment_text(services.texts, lang, opens.astimezone(services.settings.zone))
+    return (Reply(services.texts("out_of_hours", lang, when=when)),)
