@@ -12,10 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from flows.conversation import TextIn
 from flows.intake import Draft, Step
 from flows.phone_intake import StaffDraft, StaffStep
 from helpline.app import build_services
-from helpline.cases import drafts, intake, staff_intake
+from helpline.cases import conversation, drafts, intake, staff_intake
 from helpline.cases.access import actor_for
 from helpline.cases.core import Services
 from storage import repository as repo
@@ -139,3 +140,37 @@ async def test_a_staff_intake_by_phone_is_stored_as_a_phone_request(
         )
     assert (request.channel, request.category) == ("phone", "klussen")
     assert await outbox(db), "the card is queued for the group"
+
+
+async def test_a_message_after_the_intake_joins_the_request_and_reaches_its_holder(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_for(db, tmp_path)
+    draft = confirmed("Kan iemand mijn hond uitlaten?", "huisdier")
+    await stored_draft(db, services, draft)
+    async with db.session() as session:
+        holder = await repo.add_staff(
+            session=session, telegram_user_id=9002, name="Ali", role=Role.staff,
+            queues=["vrijwilligers"],
+        )  # fmt: skip
+        row = await repo.get_draft(session=session, chat_id=CHAT)
+        assert row is not None
+        request = await intake.submit_intake(session, services, row=row, draft=draft)
+        assert await repo.claim_request(
+            session=session, request_id=request.id or 0, staff_id=holder.id or 0,
+            now=services.clock(),
+        )  # fmt: skip
+    sender = conversation.Sender(CHAT, RESIDENT, "Truus", "nl")
+    async with db.session() as session:
+        resident = await repo.get_resident_by_telegram_id(
+            session=session, telegram_user_id=RESIDENT
+        )
+        replies = await conversation.outside_intake(
+            session, services, sender, TextIn("Hij heet Bruno"), resident
+        )
+    assert request.reference in replies[0].text
+    relayed = [m for m in await outbox(db) if m.chat_id == 9002]
+    assert len(relayed) == 1 and "Hij heet Bruno" in relayed[0].text
+    async with db.session() as session:
+        contacts = list(await session.scalars(select(Contact).order_by(Contact.id)))
+    assert [c.event for c in contacts] == ["intake", "message"]
