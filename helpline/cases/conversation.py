@@ -20,7 +20,7 @@ from helpline.cases.core import Services
 from helpline.cases.drafts import resident_draft, store_resident_draft
 from helpline.cases.intake import log_resident_message, submit_intake
 from storage import repository as repo
-from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
+from storage.models import IntakeDraft, Request, RequestStatus, Resident
 
 MAX_FORWARD = 3500  # characters of a resident's message forwarded to the holder
 
@@ -75,14 +75,7 @@ async def outside_intake(
         await repo.add_note(
             session=session, request_id=open_request.id or 0, author="resident", text=event.text
         )
-        await repo.log_contact(
-            session=session,
-            occurred_at=services.clock(),
-            channel=Channel.telegram,
-            direction=Direction.inbound,
-            event="message",
-            **repo.request_contact_fields(open_request),
-        )
+        await log_resident_message(session, services, open_request)
         await forward_to_holder(session, services, open_request, resident, event.text)
         return (Reply(services.texts("message_added", lang, reference=open_request.reference)),)
     if open_request is not None and isinstance(event, ButtonIn):

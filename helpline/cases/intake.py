@@ -94,15 +94,6 @@ async def submit_intake(
 ) -> Request:
     """Turns a confirmed intake into a request, logs the contact and posts the card."""
     now = services.clock()
-    resident = await repo.upsert_telegram_resident(
-        session=session,
-        telegram_user_id=row.user_id,
-        chat_id=row.chat_id,
-        first_name=draft.first_name,
-        language=draft.language,
-        phone=draft.phone,
-        village=draft.village if draft.village in services.config.villages else None,
-    )
     # Where it goes is decided by the flows alone; here it is only stored.
     submission = resolve(
         services.config,
@@ -110,6 +101,15 @@ async def submit_intake(
         urgency=draft.urgency,
         village=draft.village,
         contact_preference=draft.contact_preference or "chat",
+    )
+    resident = await repo.upsert_telegram_resident(
+        session=session,
+        telegram_user_id=row.user_id,
+        chat_id=row.chat_id,
+        first_name=draft.first_name,
+        language=draft.language,
+        phone=draft.phone,
+        village=submission.village,
     )
     fields = {
         "kind": draft.kind,

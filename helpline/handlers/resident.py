@@ -35,12 +35,6 @@ def language_of(update: Update, services: Services) -> str:
     return "en" if code.lower().startswith("en") else services.settings.default_language
 
 
-def _sender(update: Update, services: Services) -> conversation.Sender:
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
-    return conversation.Sender(chat.id, user.id, user.first_name, language_of(update, services))
-
-
 async def on_resident_update(update: Update, context: HelplineContext) -> None:
     """Handles every private-chat message or button press of a resident."""
     services = context.services
@@ -105,9 +99,10 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
             # chat is not a resident's intake step.
             replies = (Reply(services.texts("claim_gone", services.staff_language)),)
         elif row is None:
-            replies = await conversation.outside_intake(
-                session, services, _sender(update, services), event, resident
+            sender = conversation.Sender(
+                chat.id, user.id, user.first_name, language_of(update, services)
             )
+            replies = await conversation.outside_intake(session, services, sender, event, resident)
         else:
             replies = await conversation.intake_step(session, services, row, event)
     await _send(context, chat.id, replies)
