@@ -17,7 +17,7 @@ from tests.intake_steps import TO_STEP, walk
 NOOR = FakeUser(id=4101, first_name="Noor")
 # Indirect, and not certain: the classifier asks. (If a retrained model decides otherwise,
 # test_the_message_is_a_possible_risk says so first; pick another such message.)
-MAYBE = "Ik heb mijn spullen verdeeld onder de kleinkinderen, ik heb het niet meer nodig"
+MAYBE = "Ik voel me zo alleen, niemand zou me missen"
 
 
 async def rows(db: Database, model: type) -> list:

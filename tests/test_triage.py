@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from flows.config import load_config
 from flows.triage import Classification, Classifier, Scored
+from flows.triage.model import Prediction
 
 CONFIG = load_config()
 
@@ -257,6 +258,25 @@ def test_a_crisis_rule_is_never_silenced_by_the_model() -> None:
     result = classify("I had suicidal thoughts a few years ago, I'm doing fine now")
     assert result.risk in ("possible", "high")
     assert result.crisis == "suicide"
+
+
+@pytest.mark.parametrize(
+    "text", ["niemand zou me missen", "tot last", "nobody would even notice if I was gone"]
+)
+def test_an_indirect_sign_alone_is_at_least_asked_about(text: str) -> None:
+    result = classify(text)
+    assert result.risk in ("possible", "high")
+    assert result.crisis == "suicide"
+
+
+def test_a_sign_the_model_finds_very_unlikely_a_crisis_is_not_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    classifier = Classifier(CONFIG)
+    assert classifier.model is not None
+    calm = Prediction(classifier.model.categories, [1 / 18] * 18, [0.99, 0.0, 0.005, 0.005])
+    monkeypatch.setattr(classifier.model, "predict", lambda *args, **kwargs: calm)
+    assert classifier.classify("niemand zou me missen").risk == "none"
 
 
 def test_negation_never_cancels_a_crisis_phrase() -> None:

@@ -55,10 +55,7 @@ def test_a_crisis_goes_to_the_crisis_queue_whatever_its_category() -> None:
 def test_a_possible_risk_is_urgent_and_says_so() -> None:
     result = runner.invoke(
         make_app(),
-        [
-            "classify",
-            "Ik heb mijn spullen verdeeld onder de kleinkinderen, ik heb het niet meer nodig",
-        ],
+        ["classify", "niemand zou me missen"],
     )
     data = json.loads(result.stdout)
     assert (data["urgency"], data["risk"]) == ("urgent", "possible")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from flows.config import load_config
 from flows.triage import Classifier, installed_model
-from flows.triage.model import MODEL_FILE, TextModel, shipped_model
+from flows.triage.model import FORMAT, MODEL_FILE, TextModel, shipped_model
 from flows.triage.training import line_corpus, train_line
 from storage.db import Database
 from storage.migrate import upgrade
@@ -58,6 +58,26 @@ def test_an_unreadable_model_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not a readable triage model"):
         installed_model(tmp_path)
     assert installed_model(tmp_path / "empty") is None
+
+
+def test_an_installed_model_of_an_older_format_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = shipped_model(CONFIG)
+    assert model is not None
+    path = tmp_path / MODEL_FILE
+    model.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["format"] = np.array([FORMAT - 1])
+    np.savez_compressed(path, **arrays)
+    with caplog.at_level("WARNING"):
+        assert installed_model(tmp_path) is None
+    assert "older format" in caplog.text
+    arrays["format"] = np.array([FORMAT + 1])  # written by a newer version: refuse
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(Exception, match="not a readable triage model"):
+        installed_model(tmp_path)
 
 
 # --- helpline triage retrain ----------------------------------------------------------

@@ -7,8 +7,8 @@ coordinator can read why a message went where it went. A learned model
 phrasing the rules do not know, and sees what the rules found (crisis rules, indirect
 signs of danger from [risk] in triage.toml); the category is a blend of both. Safety is
 a layer of its own, tuned for recall: a crisis rule or a confident model gives risk
-``high``; a less confident model gives ``possible``, and the resident is asked.
-Everything is compiled once in ``Classifier(config)``; ``classify`` is cheap enough to
+``high``; a less confident model or an indirect sign gives ``possible``, and the resident
+is asked (the decisions themselves: ``flows.triage.verdict``). Everything is compiled once in ``Classifier(config)``; ``classify`` is cheap enough to
 run on every message.
 """
 
@@ -24,16 +24,16 @@ from flows.triage.evidence import RuleEvidence, rule_markers
 from flows.triage.kinds import KindDetector
 from flows.triage.lexicon import Lexicon
 from flows.triage.matcher import Matcher, Pattern
-from flows.triage.model import MODEL_FILE, Prediction, TextModel, shipped_model
+from flows.triage.model import MODEL_FILE, TextModel, shipped_model
 from flows.triage.negation import negated_positions
 from flows.triage.normalise import tokenize
 from flows.triage.result import Classification, Scored
 from flows.triage.rules import Rule, load_rules, split_term
+from flows.triage.verdict import FALLBACK, blend, rules_category, safety
 from flows.urgency import severity
 
 logger = logging.getLogger(__name__)
 
-FALLBACK = "overig"
 Found = dict[int, tuple[int, int]]
 RISK_URGENCY = {"none": "normal", "possible": "urgent", "high": "crisis"}
 # Used when a model file carries no tuned value (an organisation's first model).
@@ -177,76 +177,15 @@ class Classifier:
             else None
         )
         if predicted is None:
-            ranked = sorted(
-                (c for c, s in scores.items() if s > 0), key=lambda c: (-scores[c], self._order[c])
-            )
-            top = ranked[0] if ranked else None
-            category = top if top and scores[top] >= self._rules.min_score else FALLBACK
-            alternatives = self._alternatives(category, ranked, scores)
+            category, alternatives = rules_category(scores, self._order, self._rules.min_score)
         else:
-            category, alternatives = self._blend(scores, predicted)
-        risk, line = self._risk(fired, signs, predicted)
-        result = self._result(category, fired, risk, line)
+            shares = self._shares(scores)
+            category, alternatives = blend(
+                shares, predicted, self._order, self._thresholds["rules_weight"]
+            )
+        risk, line = safety(fired, signs, predicted, self._thresholds)
         kind = self._kinds.kind(text, found, self._config.categories[category].kind)
-        return Classification(
-            result.category,
-            result.urgency,
-            kind,
-            result.queue,
-            alternatives,
-            result.crisis,
-            result.rules,
-            result.lines,
-            risk,
-        )
-
-    def _blend(
-        self, scores: dict[str, float], predicted: Prediction
-    ) -> tuple[str, tuple[Scored, ...]]:
-        """The category from rules and model together: a weighted sum of their shares.
-
-        The rules count only when they found enough to make a proposal of their own.
-        """
-        weight = self._thresholds["rules_weight"]
-        keep = 1 - weight
-        blended = {c: keep * p for c, p in predicted.category.items()}
-        for c, share in self._shares(scores).items():
-            blended[c] += weight * share
-        # Best first; on a tie the category listed first in categories.toml (a stable sort).
-        ranked = sorted(blended, key=blended.__getitem__, reverse=True)[:3]
-        return ranked[0], tuple(Scored(c, round(blended[c], 3)) for c in ranked)
-
-    def _risk(
-        self, fired: list[Rule], signs: list[str], predicted: Prediction | None
-    ) -> tuple[str, str | None]:
-        """The safety layer: ``high``, ``possible`` or ``none``, and its safety line.
-
-        With a model, the model decides, having seen what the rules found. A crisis rule
-        still always counts: it gives ``high`` (its line from the rule). Only a rule marked
-        ``ask_when_doubted`` in triage.toml gives ``possible`` instead when the model finds
-        the message very unlikely to be a crisis ("I had suicidal thoughts years ago, I'm
-        fine now"): the resident is asked, never ignored. Without a model, a crisis rule
-        gives ``high`` and an indirect sign ``possible``.
-        """
-        ruled = [rule for rule in fired if rule.urgency == "crisis"]
-        if predicted is None:
-            if ruled:
-                return "high", None
-            if signs:  # danger now before a wish to die: "acute" is asked about first
-                return "possible", "acute" if "acute" in signs else signs[0]
-            return "none", None
-        crisis = predicted.crisis
-        if ruled:
-            doubted = crisis < self._thresholds["rule_veto"]
-            if not doubted or not all(rule.ask_when_doubted for rule in ruled):
-                return "high", None
-            return "possible", ruled[0].line or "acute"
-        line = max(("suicide", "acute"), key=lambda name: predicted.risk[name])
-        if crisis >= self._thresholds["crisis_high"]:
-            return "high", line
-        if crisis >= self._thresholds["crisis_possible"]:
-            return "possible", line
-        return "none", None
+        return self._result(category, fired, risk, line, kind, alternatives)
 
     def explain(self, text: str) -> list[tuple[str, str, float]]:
         """Lists which rule words and phrases were found, for a coordinator tuning rules.
@@ -344,9 +283,16 @@ class Classifier:
         return frozenset(near)
 
     def _result(
-        self, category: str, fired: list[Rule], risk: str = "none", line: str | None = None
+        self,
+        category: str,
+        fired: list[Rule],
+        risk: str = "none",
+        line: str | None = None,
+        kind: str | None = None,
+        alternatives: tuple[Scored, ...] | None = None,
     ) -> Classification:
-        """Urgency and safety lines: the most severe of the rules, the risk and the category."""
+        """The answer: urgency and safety lines are the most severe of the rules, the risk
+        and the category; kind and alternatives default to the category's own."""
         chosen = self._config.categories[category]
         # A crisis rule the model overruled (risk "possible") does not make a crisis.
         counted = [r for r in fired if risk == "high" or r.urgency != "crisis"]
@@ -365,22 +311,11 @@ class Classifier:
         return Classification(
             category=category,
             urgency=urgency,
-            kind=chosen.kind,
+            kind=kind or chosen.kind,
             queue=chosen.queue,
-            alternatives=(Scored(category, 1.0),),
+            alternatives=alternatives or (Scored(category, 1.0),),
             crisis=lines[0] if lines else None,
             rules=tuple(r.name for r in fired),
             lines=tuple(lines),
             risk=risk,
         )
-
-    def _alternatives(
-        self, category: str, ranked: list[str], scores: dict[str, float]
-    ) -> tuple[Scored, ...]:
-        """The chosen category first, then the runners-up, as shares of all evidence."""
-        if category == FALLBACK:
-            # Too little evidence: "overig" leads with the threshold as its weight.
-            scores = {**scores, FALLBACK: self._rules.min_score}
-            ranked = [FALLBACK, *ranked]
-        total = sum(scores[c] for c in ranked) or 1.0
-        return tuple(Scored(c, round(scores[c] / total, 3)) for c in ranked[:3])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows.triage.rules import Rule
@@ -25,8 +25,10 @@ class RuleEvidence:
     markers: tuple[str, ...]
 
 
-def rule_markers(fired: Iterable[Rule], signs: Iterable[str]) -> tuple[str, ...]:
+def rule_markers(fired: Sequence[Rule], signs: Sequence[str]) -> tuple[str, ...]:
     """The rules' findings as model features: each rule that fired, its urgency, and each
     safety line an indirect sign points to."""
+    if not fired and not signs:  # nearly every message
+        return ()
     found = [f"x:rule:{rule.name}" for rule in fired] + [f"x:{rule.urgency}" for rule in fired]
     return tuple(dict.fromkeys([*found, *(f"x:sign:{line}" for line in signs)]))

@@ -65,9 +65,11 @@ class Matcher:
         found: dict[int, tuple[int, int]] = {}
         # Every key in the message: a phrase whose second word is absent is skipped at once.
         everywhere: set[str] = set().union(*words)
+        cached = self._starts.get
         starting = self._starting
+        in_order = self._in_order
         for start, keys in enumerate(words):
-            singles, longer = starting(keys)
+            singles, longer = cached(keys) or starting(keys)
             for pid in singles:
                 if pid not in found:
                     found[pid] = (start, start)
@@ -75,7 +77,7 @@ class Matcher:
                 if pid in found or second.isdisjoint(everywhere):
                     continue
                 if pattern.ordered:
-                    end = self._in_order(pattern.elements, words, start)
+                    end = in_order(pattern.elements, words, start)
                     if end >= 0:
                         found[pid] = (start, end)
                 elif all(not e.isdisjoint(everywhere) for e in pattern.elements[2:]):

@@ -4,7 +4,7 @@ The rules know the phrasing they were written for; residents write in dialect, w
 typos, indirectly ("efkes buurten", "mijn verhaal kwijt"). The model covers that. It is
 trained offline (``flows.triage.training``) from the line's corpus and stored as plain
 arrays in ``triage_model.npz`` beside triage.toml: no pickle, nothing fetched at run
-time, loaded in milliseconds. Inference is a sparse dot product in NumPy.
+time, loaded in milliseconds. Inference adds up a few cached rows in NumPy.
 
 Besides the words, the model sees what the rules found (``rule_markers``: a crisis rule
 that fired, an indirect sign of danger from [risk] in triage.toml), so it learns how far
@@ -18,6 +18,7 @@ to trust them. Two heads share the features:
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -30,10 +31,12 @@ import numpy as np
 from flows.config import ConfigError, FlowConfig
 from flows.triage.normalise import MAX_CHARS, fold, single
 
+logger = logging.getLogger(__name__)
+
 MODEL_FILE = "triage_model.npz"
-FORMAT = 1
+FORMAT = 2
 RISK_CLASSES = ("none", "domestic_violence", "suicide", "acute")
-CRISIS_LINES = ("suicide", "acute")
+CRISIS_LINES = ("suicide", "acute")  # the last two risk classes
 
 _WORDS = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
@@ -43,8 +46,8 @@ WINDOW_WORDS = 40
 CHAR_RANGE = (3, 5)
 # Enough words for any resident message; a pasted letter says what it is about early on.
 MAX_WORDS = 300
-# Above this many cached words the cache starts afresh, so memory stays bounded.
-WORD_CACHE_LIMIT = 100_000
+# Above this many cached words the cache starts afresh, so memory stays bounded (a few MB).
+WORD_CACHE_LIMIT = 32_768
 
 
 def words_of(text: str) -> list[str]:
@@ -76,21 +79,49 @@ def features(text: str) -> list[str]:
     return out
 
 
+class OutdatedModel(ValueError):
+    """A model file written for an older ``FORMAT`` (its features no longer match)."""
+
+
 @dataclass(frozen=True)
 class Prediction:
-    """The model's probabilities for one message."""
+    """The model's probabilities for one message.
 
-    category: dict[str, float]
-    risk: dict[str, float]
+    Attributes:
+        categories: the category keys, in the model's (the configuration's) order.
+        probabilities: per category, its probability, in that order.
+        risks: per risk class (``RISK_CLASSES``), its probability.
+    """
+
+    categories: tuple[str, ...]
+    probabilities: list[float]
+    risks: list[float]
+
+    @property
+    def category(self) -> dict[str, float]:
+        """Probability per category key."""
+        return dict(zip(self.categories, self.probabilities, strict=True))
+
+    @property
+    def risk(self) -> dict[str, float]:
+        """Probability per risk class."""
+        return dict(zip(RISK_CLASSES, self.risks, strict=True))
 
     @property
     def crisis(self) -> float:
         """Probability that the message is a crisis (any crisis line)."""
-        return sum(self.risk.get(line, 0.0) for line in CRISIS_LINES)
+        return self.risks[2] + self.risks[3]
 
 
 class TextModel:
-    """A fitted model: vocabulary, idf weights and the two heads' coefficients."""
+    """A fitted model: vocabulary, idf weights and the two heads' coefficients.
+
+    A message's feature vector is its feature counts times idf, divided by the square
+    root of ``sum(count * idf**2)`` (``training.normalise``). Unlike the usual l2 norm,
+    both the weighted sum and that normaliser are sums over single features, so every
+    word's share of them can be computed once and cached: scoring a message adds up a
+    few cached rows instead of building and normalising its sparse vector.
+    """
 
     def __init__(
         self,
@@ -104,72 +135,41 @@ class TextModel:
         thresholds: dict[str, float],
     ) -> None:
         """Takes the arrays as ``training.fit`` produces them (coefficients per feature row)."""
-        # Common features first (lowest idf): the rows a message gathers then lie close
-        # together in memory, which makes the per-message product markedly faster.
-        order = np.argsort(np.asarray(idf), kind="stable")
-        self.vocabulary = {vocabulary[old]: new for new, old in enumerate(order.tolist())}
-        self.idf = np.asarray(idf, dtype=np.float64)[order]
+        self.vocabulary = {term: row for row, term in enumerate(vocabulary)}
+        self.idf = np.asarray(idf, dtype=np.float64)
         self.categories = tuple(categories)
-        self.category_coef = np.asarray(category_coef, dtype=np.float64)[order]
+        self.category_coef = np.asarray(category_coef, dtype=np.float64)
         self.category_bias = np.asarray(category_bias, dtype=np.float64)
-        self.risk_coef = np.asarray(risk_coef, dtype=np.float64)[order]
+        self.risk_coef = np.asarray(risk_coef, dtype=np.float64)
         self.risk_bias = np.asarray(risk_bias, dtype=np.float64)
         self.thresholds = dict(thresholds)
-        # Both heads in one matrix: one gather and one product per message.
-        self._coef = np.ascontiguousarray(np.hstack([self.category_coef, self.risk_coef]))
+        # Per feature, its contribution to both heads' sums and, in the last column, to
+        # the normaliser: idf * coefficients | idf**2.
+        idf_column = self.idf[:, None]
+        self._rows = np.ascontiguousarray(
+            np.hstack([idf_column * self.category_coef, idf_column * self.risk_coef, idf_column**2])
+        )
         self._bias = np.concatenate([self.category_bias, self.risk_bias])
-        # Residents repeat their words: each word is shortened and looked up once.
-        self._words: dict[str, tuple[str, np.ndarray]] = {}
+        # Residents repeat their words: each word's summed row is computed once and kept
+        # in a growing matrix, indexed by the folded word.
+        self._word_index: dict[str, tuple[str, int]] = {}
+        self._word_rows = np.zeros((1024, self._rows.shape[1]))
 
-    def _word(self, raw: str) -> tuple[str, np.ndarray]:
-        """A folded word's shortened form and its feature rows (cached)."""
-        known = self._words.get(raw)
+    def _word(self, raw: str) -> tuple[str, int]:
+        """A folded word's shortened form and the index of its summed row (cached)."""
+        known = self._word_index.get(raw)
         if known is None:
-            if len(self._words) >= WORD_CACHE_LIMIT:
-                self._words.clear()
+            if len(self._word_index) >= WORD_CACHE_LIMIT:
+                self._word_index.clear()
+            index = len(self._word_index)
+            if index == len(self._word_rows):
+                self._word_rows = np.concatenate([self._word_rows, np.zeros_like(self._word_rows)])
             word = single(raw)
             found = (self.vocabulary.get(term) for term in word_features(word))
-            rows = np.array([i for i in found if i is not None], dtype=np.intp)
-            known = self._words[raw] = (word, rows)
+            rows = [i for i in found if i is not None]
+            self._word_rows[index] = self._rows[rows].sum(axis=0)
+            known = self._word_index[raw] = (word, index)
         return known
-
-    def _vector(
-        self, words: Sequence[str], markers: Sequence[str]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Feature rows and their tf-idf values (sublinear tf, l2-normalised).
-
-        Args:
-            words: the folded words of the message (``normalise.tokenize``), at most
-                ``MAX_WORDS`` of them are read.
-            markers: what the rules found.
-        """
-        vocabulary = self.vocabulary
-        looked_up = [self._word(raw) for raw in words[:MAX_WORDS]]
-        shortened = [word for word, _ in looked_up]
-        parts = [rows for _, rows in looked_up]
-        others = [
-            i
-            for term in (*(f"b:{a}_{b}" for a, b in pairwise(shortened)), *markers)
-            if (i := vocabulary.get(term)) is not None
-        ]
-        if others:
-            parts.append(np.array(others, dtype=np.intp))
-        ordered = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
-        if not ordered.size:
-            return ordered, np.zeros(0)
-        ordered.sort()
-        size = ordered.size
-        first = np.empty(size, dtype=bool)  # where a run of equal rows starts
-        first[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        rows = ordered[starts]
-        counts = np.empty(starts.size)
-        np.subtract(starts[1:], starts[:-1], out=counts[:-1])
-        counts[-1] = size - starts[-1]
-        values = (1.0 + np.log(counts)) * self.idf[rows]
-        norm = math.sqrt(float(values @ values))
-        return rows, values / norm if norm else values
 
     def predict(
         self, text: str, markers: Sequence[str] = (), words: Sequence[str] | None = None
@@ -187,19 +187,36 @@ class TextModel:
         split = len(self.categories)
         scores = self._scores(words, markers)
         category, risk = _softmax(scores[:split]), _softmax(scores[split:])
-        for part in _windows(text):  # long messages only: the most dangerous part counts
+        # Long messages only: the most dangerous part counts.
+        for part in _windows(text) if len(words) > WINDOW_WORDS else ():
             part_risk = _softmax(self._scores(_WORDS.findall(fold(part)), markers)[split:])
             if part_risk[2] + part_risk[3] > risk[2] + risk[3]:
                 risk = part_risk
-        return Prediction(
-            dict(zip(self.categories, category, strict=True)),
-            dict(zip(RISK_CLASSES, risk, strict=True)),
-        )
+        return Prediction(self.categories, category, risk)
 
     def _scores(self, words: Sequence[str], markers: Sequence[str]) -> list[float]:
-        """Both heads' raw scores: categories first, then the risk classes."""
-        rows, values = self._vector(words, markers)
-        return (values @ np.take(self._coef, rows, axis=0) + self._bias).tolist()
+        """Both heads' raw scores: categories first, then the risk classes.
+
+        Args:
+            words: the folded words of the message (at most ``MAX_WORDS`` are read).
+            markers: what the rules found.
+        """
+        vocabulary = self.vocabulary
+        cached = self._word_index.get
+        looked_up = [cached(raw) or self._word(raw) for raw in words[:MAX_WORDS]]
+        others = [
+            i
+            for term in (
+                *(f"b:{a}_{b}" for (a, _), (b, _) in pairwise(looked_up)),
+                *markers,
+            )
+            if (i := vocabulary.get(term)) is not None
+        ]
+        total = self._word_rows.take([index for _, index in looked_up], axis=0).sum(axis=0)
+        if others:
+            total += self._rows.take(others, axis=0).sum(axis=0)
+        norm = math.sqrt(total[-1]) if total[-1] > 0 else 1.0
+        return (total[:-1] / norm + self._bias).tolist()
 
     def save(self, path: Path) -> None:
         """Writes the model to ``path`` (see ``dumps``)."""
@@ -208,7 +225,7 @@ class TextModel:
     def dumps(self) -> bytes:
         """The model as a compressed archive of plain arrays (no pickle: ``load`` reads it
         with ``allow_pickle=False``)."""
-        vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        vocabulary = list(self.vocabulary)
         keys = sorted(self.thresholds)
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -231,12 +248,16 @@ class TextModel:
         """Reads a model written by ``save``.
 
         Raises:
+            OutdatedModel: the file holds a model of an older format.
             ValueError: the file is not a triage model of this format.
         """
         try:
             with np.load(path, allow_pickle=False) as data:
-                if int(data["format"][0]) != FORMAT:
-                    raise ValueError(f"{path.name}: model format {int(data['format'][0])}")
+                version = int(data["format"][0])
+                if version < FORMAT:
+                    raise OutdatedModel(f"{path.name}: model format {version}, expected {FORMAT}")
+                if version != FORMAT:
+                    raise ValueError(f"{path.name}: model format {version}")
                 return cls(
                     vocabulary=[str(v) for v in data["vocabulary"]],
                     idf=data["idf"],
@@ -253,6 +274,8 @@ class TextModel:
                         )
                     ),
                 )
+        except OutdatedModel:
+            raise
         except (OSError, KeyError, ValueError, EOFError) as exc:
             raise ValueError(f"{path.name}: not a readable triage model ({exc})") from None
 
@@ -286,21 +309,41 @@ def _softmax(scores: list[float]) -> list[float]:
 
 
 def shipped_model(config: FlowConfig) -> TextModel | None:
-    """The model that comes with a flows directory, or None when it has none."""
-    return installed_model(config.directory)
-
-
-def installed_model(directory: Path) -> TextModel | None:
-    """The model in ``directory`` (``helpline triage retrain`` installs one in the data
-    directory), or None when there is none.
+    """The model that comes with a flows directory, or None when it has none.
 
     Raises:
         flows.config.ConfigError: the file is there but is no readable model.
     """
-    path = directory / MODEL_FILE
+    try:
+        return _read(config.directory / MODEL_FILE)
+    except OutdatedModel as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def installed_model(directory: Path) -> TextModel | None:
+    """The model ``helpline triage retrain`` installed in ``directory`` (the data
+    directory), or None when there is none or it was trained for an older model format
+    (it is then ignored with a warning: the shipped model is used until the next retrain).
+
+    Raises:
+        flows.config.ConfigError: the file is there but is no readable model.
+    """
+    try:
+        return _read(directory / MODEL_FILE)
+    except OutdatedModel:
+        logger.warning(
+            "the triage model in the data directory has an older format; using the shipped "
+            "model until `helpline triage retrain` installs a new one"
+        )
+        return None
+
+
+def _read(path: Path) -> TextModel | None:
     if not path.is_file():
         return None
     try:
         return TextModel.load(path)
+    except OutdatedModel:
+        raise
     except ValueError as exc:
         raise ConfigError(str(exc)) from None

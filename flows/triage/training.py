@@ -155,7 +155,12 @@ def fit(
     # Crisis rules already give some normal messages the crisis reply or the question;
     # the model's own thresholds get what is left of each allowance.
     alarmed = int((normal & ruled & ~doubted).sum())
-    asked = int((normal & ruled & doubted).sum())
+    # An indirect sign asks unless the model vetoes it (``Classifier._risk``).
+    signed = np.array([any(m.startswith("x:sign:") for m in e.markers) for e in evidence])
+    asked = int(
+        (normal & ruled & doubted).sum()
+        + (normal & ~ruled & signed & ~(crisis_p < RULE_VETO)).sum()
+    )
     free = crisis_p[normal & ~ruled]
     thresholds = {
         "rule_veto": RULE_VETO,
@@ -186,9 +191,22 @@ def _vectorise(texts: Sequence[str], markers: dict[str, tuple[str, ...]]) -> tup
         return [*features(text), *markers.get(text, ())]
 
     vectoriser = TfidfVectorizer(
-        analyzer=analyse, sublinear_tf=True, min_df=2, lowercase=False, dtype=np.float64
+        analyzer=analyse, norm=None, min_df=2, lowercase=False, dtype=np.float64
     )
-    return vectoriser, vectoriser.fit_transform(texts)
+    return vectoriser, normalise(vectoriser.fit_transform(texts), vectoriser.idf_)
+
+
+def normalise(matrix: Any, idf: np.ndarray) -> Any:
+    """Divides each row (feature counts times idf) by ``sqrt(sum(count * idf**2))``.
+
+    The model scores a message the same way (``TextModel``): a normaliser that is a sum
+    over single features lets it cache every word's share of it.
+    """
+    from scipy.sparse import diags
+
+    squared = np.asarray(matrix @ idf).ravel()
+    scale = 1.0 / np.sqrt(np.where(squared > 0, squared, 1.0))
+    return (diags(scale) @ matrix).tocsr()
 
 
 def _logistic(c: float) -> Any:
