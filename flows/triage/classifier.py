@@ -8,8 +8,8 @@ phrasing the rules do not know, and sees what the rules found (crisis rules, ind
 signs of danger from [risk] in triage.toml); the category is a blend of both. Safety is
 a layer of its own, tuned for recall: a crisis rule or a confident model gives risk
 ``high``; a less confident model or an indirect sign gives ``possible``, and the resident
-is asked (the decisions themselves: ``flows.triage.verdict``). Everything is compiled once in ``Classifier(config)``; ``classify`` is cheap enough to
-run on every message.
+is asked (the decisions themselves: ``flows.triage.verdict``). Everything is compiled
+once in ``Classifier(config)``; ``classify`` is cheap enough to run on every message.
 """
 
 from __future__ import annotations
