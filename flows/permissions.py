@@ -68,6 +68,10 @@ ACTIONS: dict[str, Rule] = {
     "set_availability": Rule(_ALL, frozenset(), _ALL),
     "view_agenda": Rule(_ALL, frozenset(), _ALL),
     "view_audit": Rule(_LEADS, frozenset(), _LEADS),
+    # The phone line: screen pops show the caller's number, so not to volunteers; the
+    # buttons after a call are for the one who answered it (checked on the call row).
+    "take_calls": Rule(_WORKERS, frozenset(), _WORKERS),
+    "call_follow_up": Rule(_WORKERS, frozenset(), _WORKERS),
 }
 
 

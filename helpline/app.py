@@ -64,6 +64,7 @@ from helpline.handlers.handover import (
 )
 from helpline.handlers.mid_intake import STAFF_COMMANDS as MID_INTAKE_COMMANDS
 from helpline.handlers.mid_intake import staff_command_mid_intake
+from helpline.handlers.phone_calls import PHONE_PATTERN, phone_call_button
 from helpline.handlers.privacy import (
     APPROVAL_PATTERN,
     FORGET_COMMANDS,
@@ -96,6 +97,7 @@ from helpline.retention import retention_job
 from helpline.safe_send import answer_query
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext
 from helpline.settings import Settings
+from helpline.web import start_http_server, stop_http_server
 from storage.db import Database
 from storage.leader import LeaderLock
 from storage.migrate import upgrade
@@ -120,6 +122,8 @@ def build_services(
     unknown = sorted(set(settings.queue_chats) - set(config.queues))
     if unknown:
         raise ConfigError(f"setting QUEUE_CHATS: unknown queue {unknown[0]!r}")
+    if settings.telephony_queue not in config.queues:
+        raise ConfigError(f"setting TELEPHONY_QUEUE: unknown queue {settings.telephony_queue!r}")
     texts = Texts(config)
     classifier = Classifier(config, model=installed_model(settings.data_dir) or "shipped")
     try:
@@ -178,6 +182,8 @@ async def _post_init(application: HelplineApp) -> None:
     logger.info("this instance is active")
     await upgrade(services.db)  # `helpline run` applies pending migrations itself
     await services.dispatcher.recover()  # what a crashed run left half-sent
+    # The HTTP server (telephony webhooks) only on the active instance, like polling.
+    await start_http_server(application)
     commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
@@ -185,7 +191,12 @@ async def _post_init(application: HelplineApp) -> None:
         logger.warning("could not set the command menu", exc_info=True)
 
 
+async def _post_stop(application: HelplineApp) -> None:
+    await stop_http_server(application)
+
+
 async def _post_shutdown(application: HelplineApp) -> None:
+    await stop_http_server(application)  # a start that failed after the server came up
     services: Services = application.bot_data[SERVICES_KEY]
     await services.leader.release()
     await services.db.dispose()
@@ -239,6 +250,7 @@ def build_application(
         .context_types(ContextTypes(context=HelplineContext))
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates=64))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
@@ -285,6 +297,7 @@ def build_application(
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=FORGET_PATTERN))
     application.add_handler(CallbackQueryHandler(privacy_button, pattern=APPROVAL_PATTERN))
     application.add_handler(CallbackQueryHandler(log_button, pattern=LOG_PATTERN))
+    application.add_handler(CallbackQueryHandler(phone_call_button, pattern=PHONE_PATTERN))
     # Follow-up calls; a typed answer to a call prompt goes first (group -1).
     application.add_handler(CommandHandler(PLAN_COMMANDS, private_only(plan_command)))
     application.add_handler(CommandHandler(AGENDA_COMMANDS, private_only(agenda_command)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,7 @@ from storage.models import AuditAction, Role
 try:  # recent typer releases bundle their own copy of click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - an older typer on plain click
-    from click.exceptions import UsageError  # type: ignore[no-redef]
+    from click.exceptions import UsageError  # type: ignore[assignment]
 
 
 def usage_problem(exc: UsageError, command_path: str) -> str:
@@ -218,6 +219,7 @@ def run(
 
     from helpline.app import build_application, freeze_startup_objects
     from helpline.services import SERVICES_KEY
+    from helpline.web import HttpStartError
 
     try:
         application = build_application(settings)
@@ -233,6 +235,8 @@ def run(
     freeze_startup_objects()
     try:
         _serve(application, settings, webhook=webhook)
+    except HttpStartError as exc:  # HTTP_PORT taken, or HTTP_LISTEN not an address here
+        fail(str(exc))
     except InvalidToken:
         fail("setting TELEGRAM_BOT_TOKEN: the Bot API does not accept this token")
     except NetworkError as exc:
@@ -323,9 +327,14 @@ def staff_add(
     queue: Annotated[
         list[str] | None, typer.Option("--queue", help="A queue they work (repeatable).")
     ] = None,
+    phone_extension: Annotated[
+        str | None,
+        typer.Option("--phone-extension", help="Their extension (or login) on the exchange."),
+    ] = None,
 ) -> None:
     """Registers a staff member or volunteer with their queues."""
     from flows.staff_admin import MAX_NAME, has_control_character
+    from storage.repository.telephony import set_phone_extension
 
     settings = settings_or_exit()
     queues = _queues_or_exit(settings, queue or [])
@@ -335,6 +344,9 @@ def staff_add(
         fail("--name must be one line, without tabs or other control characters")
     if not 0 < telegram_id < MAX_TELEGRAM_ID:
         fail("--telegram-id must be a Telegram user id (a positive number)")
+    extension = (phone_extension or "").strip() or None
+    if extension is not None and not re.fullmatch(r"[A-Za-z0-9_.@+-]{1,32}", extension):
+        fail("--phone-extension must be 1 to 32 letters, digits or _ . @ + -")
 
     async def work(db: Database) -> None:
         async with db.session() as session:
@@ -345,6 +357,8 @@ def staff_add(
                 role=role,
                 queues=queues,
             )
+            assert added.id is not None
+            await set_phone_extension(session=session, staff_id=added.id, extension=extension)
             await repo.record_audit(
                 session=session,
                 actor_staff_id=None,
@@ -357,7 +371,8 @@ def staff_add(
         _with_db(settings, work)
     except repo.StaffExistsError as exc:
         fail(str(exc))
-    typer.echo(f"Added {name.strip()} ({role!s}) to: {', '.join(queues) or 'no queues'}.")
+    phone = f", phone extension {extension}" if extension else ""
+    typer.echo(f"Added {name.strip()} ({role!s}) to: {', '.join(queues) or 'no queues'}{phone}.")
 
 
 @staff_app.command("list")

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     retention_run_hour: int = Field(default=3, ge=0, le=23)
     # --- Errors: a staff chat for error reports (ids and tracebacks only) ---
     error_chat_id: int | None = None
+    # --- HTTP server in the bot's process (telephony webhooks); no port: no server ---
+    http_listen: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port
+    # --- Telephony: the secret in the webhook paths, and the queue that takes calls ---
+    telephony_secret: SecretStr | None = None
+    telephony_queue: str = "coordinatie"
 
     @field_validator("error_chat_id", mode="before")
     @classmethod
@@ -71,7 +77,8 @@ class Settings(BaseSettings):
 
     # --- end Privacy ---
 
-    @field_validator("webhook_secret")
+    # TELEPHONY_SECRET is all that stands between the internet and the call log.
+    @field_validator("webhook_secret", "telephony_secret")
     @classmethod
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
@@ -79,6 +86,11 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
             raise ValueError("must be 16 to 256 characters: letters, digits, _ or -")
         return value
+
+    @field_validator("http_port", mode="before")
+    @classmethod
+    def _http_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_url")
     @classmethod

@@ -64,6 +64,8 @@ class Staff(StaffBase, table=True):
     # The case their next plain message in the private chat goes to (the relay target).
     # No foreign key: request already points at staff, and a cycle breaks table ordering.
     active_request_id: int | None = None
+    # Their extension (or login) on the telephone exchange: whose answer a call event names.
+    phone_extension: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
@@ -149,7 +151,9 @@ class Contact(SQLModel, table=True):
     resident_id: int | None = Field(default=None, foreign_key="resident.id")
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
     request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
-    import_key: str | None = Field(default=None, max_length=64, unique=True)
+    # A unique index (ix_contact_import_key), not a table constraint: a large import
+    # drops it and builds it again in one sort (storage/repository/contact_import.py).
+    import_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class RequestNote(SQLModel, table=True):
@@ -555,3 +559,7 @@ class SetupCode(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_time())
     used_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     used_by: int | None = Field(default=None, sa_type=BigInteger)  # a Telegram user id
+
+
+# Phone calls from the exchange: their tables live in a module of their own.
+from storage import telephony_models as telephony_models  # noqa: E402

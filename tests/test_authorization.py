@@ -59,6 +59,9 @@ STAFF_CALLBACKS = [
     # Data rights: a coordinator approves or refuses an erasure (the id is the erasure's).
     "pv:approve:{rid}",
     "pv:refuse:{rid}",
+    # The phone line: after an answered call (the id is the phone call's).
+    "tel:new:{rid}",
+    "tel:info:{rid}",
 ]
 # The resident's own buttons and commands: not staff actions, but listed so that every
 # registered handler is in one of the tables.

@@ -42,6 +42,7 @@ from storage.models import (
     Staff,
     TriageCorrection,
 )
+from storage.telephony_models import PhoneCall
 
 # Tables that are housekeeping, not a record about the person (see holds_data).
 HOUSEKEEPING = frozenset({"chat_message"})
@@ -111,6 +112,8 @@ HOLDERS: tuple[Holder, ...] = (
     Holder(CallSeries, Link.request, "request_id"),
     Holder(ScheduledCall, Link.request, "request_id"),
     Holder(CallAlert, Link.request, "request_id"),
+    # The phone line: a known caller's number on their calls (storage/telephony_models.py).
+    Holder(PhoneCall, Link.resident, "resident_id", identity={"caller_phone": None}),
 )
 
 # Columns that look personal but are not a resident's data, and why.
@@ -131,6 +134,7 @@ NOT_PERSONAL: dict[str, str] = {
     "chat_message.message_id": "a message number, no content",
     "call_reminder.outbox_id": "the outbox row (cleared through its request)",
     "queue_chat.chat_id": "a queue's Telegram group, not a resident's chat",
+    "phone_pop.chat_id": "the private chat of the staff member the screen pop went to",
 }
 
 

@@ -1,0 +1,90 @@
+"""What staff read about a phone call: the screen pop, its later lines, the after-call buttons.
+
+Pure: the caller's facts come in as plain values, texts come from ``texts.toml``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows.config import FlowConfig
+from flows.conversation import Button, callback
+from flows.phone import display_phone
+from flows.texts import Texts
+
+POP_NAMESPACE = "tel"
+FOLLOW_UPS = ("new", "info")
+
+
+@dataclass(frozen=True)
+class OpenCaseView:
+    """A caller's open request as the pop names it."""
+
+    reference: str
+    queue: str
+    holder: str | None
+
+
+@dataclass(frozen=True)
+class CallerView:
+    """The bekendheidscheck: who is calling, as far as the line knows."""
+
+    phone: str | None  # E.164; None: withheld
+    known: bool = False
+    first_name: str | None = None
+    village: str | None = None  # a configured village key
+    open_cases: tuple[OpenCaseView, ...] = ()
+
+
+def caller_label(texts: Texts, lang: str, phone: str | None) -> str:
+    """Who called, inside a sentence: ``06 12345678``, or "iemand met een afgeschermd nummer"."""
+    return display_phone(phone) if phone else texts("tel_withheld_caller", lang)
+
+
+def pop_text(config: FlowConfig, texts: Texts, lang: str, caller: CallerView) -> str:
+    """📞 Inkomend gesprek — 06 1234 5678 — bekend: Mia (Drunen), HH-… open bij … (Sanne)."""
+    if caller.phone is None:
+        return texts("tel_pop_withheld", lang)
+    if caller.known:
+        village = config.villages.get(caller.village or "")
+        known = texts(
+            "tel_known",
+            lang,
+            name=caller.first_name or texts("tel_no_name", lang),
+            village=f" ({village.name})" if village else "",
+        )
+        for case in caller.open_cases:
+            known += ", " + texts(
+                "tel_open_case",
+                lang,
+                reference=case.reference,
+                queue=config.queue_label(case.queue, lang),
+                holder=f" ({case.holder})" if case.holder else "",
+            )
+    else:
+        known = texts("tel_unknown", lang)
+    return texts("tel_pop", lang, number=display_phone(caller.phone), known=known)
+
+
+def with_line(text: str, line: str) -> str:
+    """A pop with one more line (who answered, or that it was missed)."""
+    return f"{text}\n{line}"
+
+
+def minutes(answered_at: datetime | None, ended_at: datetime | None) -> int:
+    """The call's length in whole minutes, rounded up (a 20-second call is 1 minute)."""
+    if answered_at is None or ended_at is None or ended_at <= answered_at:
+        return 0
+    return math.ceil((ended_at - answered_at).total_seconds() / 60)
+
+
+def follow_up_buttons(
+    texts: Texts, lang: str, phone_call_id: int
+) -> tuple[tuple[Button, ...], ...]:
+    """📝 Nieuwe vraag and ℹ️ Alleen informatie, for the one who answered."""
+    return tuple(
+        (Button(texts(f"btn_tel_{choice}", lang), callback(POP_NAMESPACE, choice, phone_call_id)),)
+        for choice in FOLLOW_UPS
+    )

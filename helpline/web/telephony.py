@@ -1,0 +1,138 @@
+"""The telephony webhooks: ``POST /telephony/cti/{secret}`` and ``/telephony/voipgrid/{secret}``.
+
+The edge only checks and reads: the secret (constant-time; unset → 404, wrong → 403),
+the body (too big or unreadable → 400; ``flows.telephony`` parses it), then one use
+case (``helpline.cases.telephony``) and a kick of the outbox dispatcher so the pops
+leave at once. A refusal stores nothing and is logged with its reason, never a number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram.error import TelegramError
+
+from flows.telephony import CallEvent, PayloadError, cti_fields, parse_cti, parse_voipgrid
+from helpline.cases.telephony import CallOutcome, PopEdit, handle_call_event
+from helpline.services import SERVICES_KEY, HelplineApp
+from storage.repository.telephony import sent_message_id
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # a call event is a few hundred bytes
+IN_FLIGHT_WAIT, IN_FLIGHT_POLL = 10.0, 0.05  # seconds
+
+
+def telephony_routes() -> list[Route]:
+    """The webhook routes, one per provider format."""
+    return [
+        Route("/telephony/cti/{secret}", cti_webhook, methods=["POST"]),
+        Route("/telephony/voipgrid/{secret}", voipgrid_webhook, methods=["POST"]),
+    ]
+
+
+async def cti_webhook(request: Request) -> Response:
+    """A generic CTI event (Zammad's format: newCall, answer, hangup)."""
+    return await _receive(request, "cti")
+
+
+async def voipgrid_webhook(request: Request) -> Response:
+    """A VoIPGRID call notification (Voys and other VoIPGRID-based providers)."""
+    return await _receive(request, "voipgrid")
+
+
+def _refuse(status: int, provider: str, reason: str) -> Response:
+    logger.warning("telephony webhook (%s) refused with %s: %s", provider, status, reason)
+    return JSONResponse({"ok": False, "error": reason}, status)
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, or None when it is larger than any call event."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(request: Request, provider: str) -> Response:
+    application: HelplineApp = request.app.state.application
+    services = application.bot_data[SERVICES_KEY]
+    secret = services.settings.telephony_secret
+    if secret is None:  # the phone line is not set up: as if the route did not exist
+        return JSONResponse({"ok": False, "error": "not found"}, 404)
+    given = str(request.path_params.get("secret", "")).encode()
+    if not hmac.compare_digest(given, secret.get_secret_value().encode()):
+        return _refuse(403, provider, "wrong secret")
+    body = await _body(request)
+    if body is None:
+        return _refuse(400, provider, "body too large")
+    try:
+        event = _parse(provider, body, request.headers.get("content-type", ""), services.clock())
+    except PayloadError as exc:
+        return _refuse(400, provider, str(exc))
+    try:
+        outcome = await handle_call_event(services, event)
+    except Exception as exc:  # the database is away, a bug: the exchange should try again
+        # Only the type: a database error's text may quote the statement's parameters.
+        logger.error("telephony webhook (%s): %s, answered 503", provider, type(exc).__name__)
+        return JSONResponse({"ok": False, "error": "try again later"}, 503)
+    services.dispatcher.kick(application)
+    if outcome.edits and application.running:  # the answer to the exchange does not wait
+        application.create_task(_edit_pops(application, outcome.edits), name="phone-pop-edits")
+    elif outcome.edits:  # built but not started (tests, the demo): nothing else would run it
+        await _edit_pops(application, outcome.edits)
+    _log(event, outcome)
+    return JSONResponse({"ok": True})
+
+
+def _parse(provider: str, body: bytes, content_type: str, now: datetime) -> CallEvent:
+    if provider == "cti":
+        return parse_cti(cti_fields(body, content_type), now=now)
+    return parse_voipgrid(body, now=now)
+
+
+def _log(event: CallEvent, outcome: CallOutcome) -> None:
+    # The provider's call id and what happened; never the caller's number.
+    logger.info(
+        "call event %s %s: %s (pops %s, edits %s)",
+        event.provider,
+        event.event,
+        "recorded" if outcome.changed else "nothing new",
+        outcome.pops,
+        len(outcome.edits),
+    )
+
+
+async def _edit_pops(application: HelplineApp, edits: list[PopEdit]) -> None:
+    """Edits pops Telegram shows; best effort (a failed edit leaves the pop as it was).
+
+    A pop still in flight (Telegram has it, the outbox has not yet noted its message id)
+    is edited once the id is there, waiting at most ``IN_FLIGHT_WAIT`` seconds.
+    """
+    services = application.bot_data[SERVICES_KEY]
+    for edit in edits:
+        message_id = edit.message_id
+        for _ in range(int(IN_FLIGHT_WAIT / IN_FLIGHT_POLL)):
+            if message_id is not None:
+                break
+            await asyncio.sleep(IN_FLIGHT_POLL)
+            async with services.db.session() as session:
+                message_id = await sent_message_id(session=session, outbox_id=edit.outbox_id)
+        if message_id is None:
+            logger.info("screen pop not edited: not sent within %s s", IN_FLIGHT_WAIT)
+            continue
+        try:
+            await application.bot.edit_message_text(
+                edit.text, chat_id=edit.chat_id, message_id=message_id
+            )
+        except TelegramError as exc:
+            logger.info("screen pop not edited: %s", type(exc).__name__)

@@ -1,0 +1,74 @@
+"""Phone calls reported by the exchange, and the screen pops sent about them.
+
+``PhoneCall.caller_phone`` is personal data (a number that may never become a
+resident's): retention and erasure find it here. A call moves ringing → answered →
+ended, or ringing → missed; every move is a conditional update on the state it was
+decided from (``storage.repository.telephony``), so an event delivered twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _time(*, nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class PhoneCallState(StrEnum):
+    """Where a call stands."""
+
+    ringing = "ringing"
+    answered = "answered"
+    ended = "ended"  # ended after an answer: a contact was logged
+    missed = "missed"  # ended without an answer: a callback was asked for
+
+
+class PhoneCall(SQLModel, table=True):
+    """One call, as the exchange reported it (one row per provider and call id)."""
+
+    __tablename__ = "phone_call"
+    __table_args__ = (
+        UniqueConstraint("provider", "call_id", name="uq_phone_call_provider_call"),
+        Index("ix_phone_call_caller_state", "caller_phone", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=16)  # cti | voipgrid
+    call_id: str = Field(max_length=250)
+    direction: str = Field(max_length=8)  # inbound | outbound
+    state: str = Field(default=PhoneCallState.ringing, max_length=16)
+    caller_phone: str | None = Field(default=None, max_length=32)  # E.164; None: withheld
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    answered_by: int | None = Field(default=None, foreign_key="staff.id")
+    # The exchange's name for who answered (an extension), kept when no staff has it.
+    answered_ext: str | None = Field(default=None, max_length=120)
+    ringing_at: datetime = Field(sa_column=_time())
+    answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    cause: str | None = Field(default=None, max_length=32)
+    # The 📞 Terugbellen request a missed call opened or joined.
+    callback_request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
+    # The contact logged when an answered call ended (its duration: answered_at → ended_at).
+    # SET NULL: retention deletes old contacts; the call's row must not stop it.
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
+    # What the one who answered did after the call: intake | info (None: not yet).
+    follow_up: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class PhonePop(SQLModel, table=True):
+    """A screen pop about a call in one staff member's private chat (its outbox row)."""
+
+    __tablename__ = "phone_pop"
+    id: int | None = Field(default=None, primary_key=True)
+    phone_call_id: int = Field(foreign_key="phone_call.id", index=True, ondelete="CASCADE")
+    staff_id: int = Field(foreign_key="staff.id")
+    chat_id: int = Field(sa_type=BigInteger)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
