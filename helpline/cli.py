@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import traceback
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -22,20 +21,16 @@ from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from flows.config import ConfigError, FlowConfig, load_config
-from helpline.cases.audit import role_detail
 from helpline.commands.audit import audit
 from helpline.commands.classify import classify
 from helpline.commands.export import export
 from helpline.commands.importer import import_app
 from helpline.commands.privacy import privacy_app
+from helpline.commands.staff import staff_app
 from helpline.commands.triage import triage_app
 from helpline.logs import setup_logging
-from helpline.reporting.cli_support import fail
-from helpline.settings import Settings, SettingsError, load_settings
-from storage import repository as repo
-from storage.db import Database
-from storage.migrate import upgrade
-from storage.models import AuditAction, Role
+from helpline.reporting.cli_support import database_problem, fail, run_with_db, settings_or_exit
+from helpline.settings import Settings
 
 try:  # recent typer releases bundle their own copy of click
     from typer._click.exceptions import UsageError
@@ -112,7 +107,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-staff_app = typer.Typer(help="Staff members and their queues.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.command("classify")(classify)
@@ -124,42 +118,6 @@ app.add_typer(triage_app, name="triage")
 
 if TYPE_CHECKING:
     from helpline.services import HelplineApp
-
-T = TypeVar("T")
-# Telegram user ids fit in 52 bits.
-MAX_TELEGRAM_ID = 2**52
-
-
-def settings_or_exit() -> Settings:
-    """The settings, or a one-line error naming the bad setting."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        fail(str(exc))
-
-
-def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def main() -> T:
-        db = Database(settings.db_url)
-        try:
-            await upgrade(db)
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except (OSError, DBAPIError) as exc:
-        fail(database_problem(settings, exc))
-
-
-def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
-    """One line for a database that cannot be reached or used (no password shown)."""
-    where = settings.db_url.split("@")[-1]
-    if isinstance(exc, OSError):
-        return f"database {where}: {exc.strerror or exc}"
-    reason = str(exc.orig) if exc.orig is not None else str(exc)
-    return f"database {where}: {reason.strip().splitlines()[0] if reason.strip() else exc}"
 
 
 def first_run_notice(settings: Settings, config: FlowConfig) -> None:
@@ -173,7 +131,9 @@ def first_run_notice(settings: Settings, config: FlowConfig) -> None:
 
     if all(queue in settings.queue_chats for queue in essential_queues(config)):
         return
-    state = _with_db(settings, lambda db: setup_state(db, settings, config, now=datetime.now(UTC)))
+    state = run_with_db(
+        settings, lambda db: setup_state(db, settings, config, now=datetime.now(UTC))
+    )
     if not state.complete:
         typer.echo("\n".join(run_notice(state)))
 
@@ -284,7 +244,7 @@ def demo() -> None:
 def db_upgrade() -> None:
     """Applies pending database migrations."""
     settings = settings_or_exit()
-    _with_db(settings, lambda db: asyncio.sleep(0))
+    run_with_db(settings, lambda db: asyncio.sleep(0))
     typer.echo("Database is up to date.")
 
 
@@ -299,202 +259,15 @@ def setup() -> None:
         typer.echo("\n".join(token_guide()))
         return
     config = load_config(settings.flows_dir)
-    state = _with_db(settings, lambda db: setup_state(db, settings, config, now=datetime.now(UTC)))
+    state = run_with_db(
+        settings, lambda db: setup_state(db, settings, config, now=datetime.now(UTC))
+    )
     header = (
         "The line is set up (an admin, and the coordinators' group). For reference:"
         if state.complete
         else "Setting up the help line, step by step:"
     )
     typer.echo("\n".join([header, "", *guide(state)]))
-
-
-def _queues_or_exit(settings: Settings, queues: list[str]) -> list[str]:
-    try:
-        known = load_config(settings.flows_dir).queues
-    except ConfigError as exc:
-        fail(f"configuration: {exc}")
-    for queue in queues:
-        if queue not in known:
-            fail(f"unknown queue {queue!r}; known queues: {', '.join(known)}")
-    return list(dict.fromkeys(queues))  # a queue given twice counts once
-
-
-@staff_app.command("add")
-def staff_add(
-    telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
-    name: Annotated[str, typer.Option("--name", help="Name shown to colleagues.")],
-    role: Annotated[Role, typer.Option("--role", help="What they may do.")] = Role.staff,
-    queue: Annotated[
-        list[str] | None, typer.Option("--queue", help="A queue they work (repeatable).")
-    ] = None,
-    phone_extension: Annotated[
-        str | None,
-        typer.Option("--phone-extension", help="Their extension (or login) on the exchange."),
-    ] = None,
-) -> None:
-    """Registers a staff member or volunteer with their queues."""
-    from flows.staff_admin import MAX_NAME, has_control_character
-    from storage.repository.telephony import set_phone_extension
-
-    settings = settings_or_exit()
-    queues = _queues_or_exit(settings, queue or [])
-    if not name.strip() or len(name) > MAX_NAME:
-        fail(f"--name must be 1 to {MAX_NAME} characters")
-    if has_control_character(name):
-        fail("--name must be one line, without tabs or other control characters")
-    if not 0 < telegram_id < MAX_TELEGRAM_ID:
-        fail("--telegram-id must be a Telegram user id (a positive number)")
-    extension = (phone_extension or "").strip() or None
-    if extension is not None and not re.fullmatch(r"[A-Za-z0-9_.@+-]{1,32}", extension):
-        fail("--phone-extension must be 1 to 32 letters, digits or _ . @ + -")
-
-    async def work(db: Database) -> None:
-        async with db.session() as session:
-            added = await repo.add_staff(
-                session=session,
-                telegram_user_id=telegram_id,
-                name=name.strip(),
-                role=role,
-                queues=queues,
-            )
-            assert added.id is not None
-            await set_phone_extension(session=session, staff_id=added.id, extension=extension)
-            await repo.record_audit(
-                session=session,
-                actor_staff_id=None,
-                action=AuditAction.role_add,
-                detail=role_detail(added.id, str(role), queues),
-                now=datetime.now(UTC),
-            )
-
-    try:
-        _with_db(settings, work)
-    except repo.StaffExistsError as exc:
-        fail(str(exc))
-    phone = f", phone extension {extension}" if extension else ""
-    typer.echo(f"Added {name.strip()} ({role!s}) to: {', '.join(queues) or 'no queues'}{phone}.")
-
-
-@staff_app.command("list")
-def staff_list() -> None:
-    """Lists the active staff members and their queues."""
-    settings = settings_or_exit()
-
-    async def work(db: Database) -> list[tuple[int, str, str, list[str]]]:
-        async with db.session() as session:
-            return [
-                (s.telegram_user_id, s.name, str(s.role), q)
-                for s, q in await repo.list_staff(session=session)
-            ]
-
-    rows = _with_db(settings, work)
-    if not rows:
-        typer.echo("No staff registered yet. Add someone with: helpline staff add --help")
-    for telegram_id, name, role, queues in rows:
-        typer.echo(f"{telegram_id}\t{name}\t{role}\t{','.join(queues)}")
-
-
-@staff_app.command("remove")
-def staff_remove(
-    telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
-) -> None:
-    """Removes a staff member (their name stays on earlier work)."""
-    settings = settings_or_exit()
-
-    async def work(db: Database) -> bool:
-        async with db.session() as session:
-            target = await repo.get_staff(session=session, telegram_user_id=telegram_id)
-            removed = await repo.remove_staff(session=session, telegram_user_id=telegram_id)
-            if removed and target is not None:
-                await repo.record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.role_remove,
-                    detail=role_detail(target.id, str(target.role), ()),
-                    now=datetime.now(UTC),
-                )
-            return removed
-
-    if not _with_db(settings, work):
-        fail(f"no active staff member with Telegram id {telegram_id}", code=1)
-    typer.echo(f"Removed staff member {telegram_id}.")
-
-
-def _valid_name_or_exit(name: str) -> str:
-    """The name, stripped; or one line saying what is wrong with it (as ``staff add``)."""
-    from flows.staff_admin import MAX_NAME, has_control_character
-
-    if not name.strip() or len(name) > MAX_NAME:
-        fail(f"--name must be 1 to {MAX_NAME} characters")
-    if has_control_character(name):
-        fail("--name must be one line, without tabs or other control characters")
-    return name.strip()
-
-
-@staff_app.command("edit")
-def staff_edit(
-    telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
-    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
-    role: Annotated[Role | None, typer.Option("--role", help="New role.")] = None,
-    queue: Annotated[
-        list[str] | None,
-        typer.Option("--queue", help="Replaces their queues (repeatable)."),
-    ] = None,
-    add_queue: Annotated[
-        list[str] | None, typer.Option("--add-queue", help="A queue to add (repeatable).")
-    ] = None,
-    remove_queue: Annotated[
-        list[str] | None,
-        typer.Option("--remove-queue", help="A queue to remove (repeatable)."),
-    ] = None,
-) -> None:
-    """Changes a staff member's name, role or queues (a running bot notices at once)."""
-    settings = settings_or_exit()
-    if not 0 < telegram_id < MAX_TELEGRAM_ID:
-        fail("--telegram-id must be a Telegram user id (a positive number)")
-    if queue is not None and (add_queue or remove_queue):
-        fail("give --queue (all their queues), or --add-queue/--remove-queue, not both")
-    if name is None and role is None and not (queue or add_queue or remove_queue):
-        fail("nothing to change: give --name, --role, --queue, --add-queue or --remove-queue")
-    new_name = None if name is None else _valid_name_or_exit(name)
-    queues = None if queue is None else _queues_or_exit(settings, queue)
-    adding = _queues_or_exit(settings, add_queue or [])
-    removing = _queues_or_exit(settings, remove_queue or [])
-    both = sorted(set(adding) & set(removing))
-    if both:
-        fail(f"queue {both[0]!r} is both added and removed")
-
-    async def work(db: Database) -> repo.StaffChange | None:
-        async with db.session() as session:
-            change = await repo.edit_staff(
-                session=session,
-                telegram_user_id=telegram_id,
-                name=new_name,
-                role=role,
-                queues=queues,
-                add_queues=adding,
-                remove_queues=removing,
-            )
-            if change is not None and change.changed:
-                await repo.record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.role_change,
-                    detail=role_detail(change.staff_id, str(change.role), change.queues),
-                    now=datetime.now(UTC),
-                )
-            return change
-
-    change = _with_db(settings, work)
-    if change is None:
-        fail(f"no active staff member with Telegram id {telegram_id}", code=1)
-    if not change.changed:
-        typer.echo(f"Nothing changed for {telegram_id}: it was already so.")
-        return
-    typer.echo(
-        f"Changed {telegram_id}: {change.name} ({change.role!s}), "
-        f"queues: {', '.join(change.queues) or 'none'}."
-    )
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""What the export and import commands share: one-line failures, a migrated database, and
-output files that are written whole, private, and never over the database.
+"""What the commands share: one-line failures, a migrated database, and output files that
+are written whole, private, and never over the database.
 
 Kept apart from ``helpline.cli`` so the commands can be registered there without an
 import cycle.
@@ -62,13 +62,19 @@ def run_with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) ->
         finally:
             await db.dispose()
 
-    where = settings.db_url.split("@")[-1]
     try:
         return asyncio.run(main())
-    except OSError as exc:
-        fail(f"database {where}: {exc.strerror or exc}")
-    except DBAPIError as exc:  # locked, read-only, disk full, server gone, no such database
-        fail(f"database {where}: {str(exc.orig).splitlines()[0] if exc.orig else exc}")
+    except (OSError, DBAPIError) as exc:  # locked, read-only, disk full, server gone
+        fail(database_problem(settings, exc))
+
+
+def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
+    """One line for a database that cannot be reached or used (no password shown)."""
+    where = settings.db_url.split("@")[-1]
+    if isinstance(exc, OSError):
+        return f"database {where}: {exc.strerror or exc}"
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    return f"database {where}: {reason.strip().splitlines()[0] if reason.strip() else exc}"
 
 
 def database_files(settings: Settings) -> list[Path]:
