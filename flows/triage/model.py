@@ -144,31 +144,37 @@ class TextModel:
         self.risk_bias = np.asarray(risk_bias, dtype=np.float64)
         self.thresholds = dict(thresholds)
         # Per feature, its contribution to both heads' sums and, in the last column, to
-        # the normaliser: idf * coefficients | idf**2.
+        # the normaliser: idf * coefficients | idf**2. Below the features, one row per
+        # word seen (the sum of its features' rows): residents repeat their words, so
+        # each is computed once and a message is scored with a single gather.
         idf_column = self.idf[:, None]
-        self._rows = np.ascontiguousarray(
-            np.hstack([idf_column * self.category_coef, idf_column * self.risk_coef, idf_column**2])
+        self._features = len(self.vocabulary)
+        self._rows = np.vstack(
+            [
+                np.hstack(
+                    [idf_column * self.category_coef, idf_column * self.risk_coef, idf_column**2]
+                ),
+                np.zeros((1024, len(self.categories) + len(RISK_CLASSES) + 1)),
+            ]
         )
-        self._bias = np.concatenate([self.category_bias, self.risk_bias])
-        # Residents repeat their words: each word's summed row is computed once and kept
-        # in a growing matrix, indexed by the folded word.
+        self._bias = np.concatenate([self.category_bias, self.risk_bias]).tolist()
         self._word_index: dict[str, tuple[str, int]] = {}
-        self._word_rows = np.zeros((1024, self._rows.shape[1]))
 
     def _word(self, raw: str) -> tuple[str, int]:
-        """A folded word's shortened form and the index of its summed row (cached)."""
+        """A folded word's shortened form and the row of its summed features (cached)."""
         known = self._word_index.get(raw)
         if known is None:
             if len(self._word_index) >= WORD_CACHE_LIMIT:
                 self._word_index.clear()
-            index = len(self._word_index)
-            if index == len(self._word_rows):
-                self._word_rows = np.concatenate([self._word_rows, np.zeros_like(self._word_rows)])
+            row = self._features + len(self._word_index)
+            if row == len(self._rows):
+                self._rows = np.vstack(
+                    [self._rows, np.zeros((row - self._features, self._rows.shape[1]))]
+                )
             word = single(raw)
             found = (self.vocabulary.get(term) for term in word_features(word))
-            rows = [i for i in found if i is not None]
-            self._word_rows[index] = self._rows[rows].sum(axis=0)
-            known = self._word_index[raw] = (word, index)
+            self._rows[row] = self._rows[[i for i in found if i is not None]].sum(axis=0)
+            known = self._word_index[raw] = (word, row)
         return known
 
     def predict(
@@ -212,11 +218,11 @@ class TextModel:
             )
             if (i := vocabulary.get(term)) is not None
         ]
-        total = self._word_rows.take([index for _, index in looked_up], axis=0).sum(axis=0)
-        if others:
-            total += self._rows.take(others, axis=0).sum(axis=0)
+        rows = [row for _, row in looked_up]
+        rows += others
+        total = self._rows.take(rows, axis=0).sum(axis=0).tolist()
         norm = math.sqrt(total[-1]) if total[-1] > 0 else 1.0
-        return (total[:-1] / norm + self._bias).tolist()
+        return [value / norm + bias for value, bias in zip(total, self._bias, strict=False)]
 
     def save(self, path: Path) -> None:
         """Writes the model to ``path`` (see ``dumps``)."""
