@@ -120,6 +120,7 @@ def retrain(tmp_path: Path, flows: Path, *args: str):  # type: ignore[no-untyped
     return runner.invoke(app, ["triage", "retrain", *args], env=env_for(tmp_path, flows))
 
 
+@pytest.mark.timeout(600)  # trains a small model: about 15 s idle, minutes under load
 def test_retrain_refuses_a_worse_model(tmp_path: Path) -> None:
     flows, evaluation = small_line(tmp_path, with_model=True)  # the full model is in use
     result = retrain(tmp_path, flows, "--eval", str(evaluation))
@@ -128,6 +129,7 @@ def test_retrain_refuses_a_worse_model(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / MODEL_FILE).exists()
 
 
+@pytest.mark.timeout(600)  # trains a small model: about 15 s idle, minutes under load
 def test_retrain_installs_a_better_model_privately(tmp_path: Path) -> None:
     flows, evaluation = small_line(tmp_path, with_model=False)  # rules only in use
     result = retrain(tmp_path, flows, "--eval", str(evaluation))
@@ -140,6 +142,7 @@ def test_retrain_installs_a_better_model_privately(tmp_path: Path) -> None:
     assert Classifier(load_config(flows), model=model).model is model
 
 
+@pytest.mark.timeout(600)  # trains a small model: about 15 s idle, minutes under load
 def test_retrain_learns_from_staff_corrections(tmp_path: Path) -> None:
     flows, evaluation = small_line(tmp_path, with_model=False)
     (tmp_path / "data").mkdir()
