@@ -1,15 +1,18 @@
 """Benchmark of `helpline import contacts` on a large file: time and peak memory.
 
-Run: ``.venv/bin/python bench/bench_import.py [--rows N] [--database-url URL] [--write]``.
+Run: ``.venv/bin/python bench/bench_import.py [--rows N] [--runs N] [--database-url URL]
+[--write]``.
 Writes a CSV of about 50 MB (880,000 rows by default, the size of the file in the
 report that asked for streaming) in a temporary directory, then runs the real
 ``helpline import contacts`` in a child process on a fresh SQLite database (or on the
 PostgreSQL database given, which must be empty and is left filled), twice: the second
-run finds every row already imported. Prints wall time and peak RSS
-(``resource.getrusage`` in the child) of each run and the machine's load; with
+run finds every row already imported. Prints wall time, rows a second, CPU time and
+peak RSS (``resource.getrusage`` in the child) of each run and the machine's load; with
 ``--write`` also appends them to ``bench/RESULTS-report.md``. ``--code`` runs another
-checkout of the project instead (e.g. an older commit unpacked with ``git archive``).
-Not a test: it takes about a minute.
+checkout of the project instead (e.g. an older commit unpacked with ``git archive``);
+``--against`` a second one, run alternately with the first (``--runs`` times each, each
+on a fresh database), for a comparison on a machine whose load changes. CPU time (user
+and system) depends less on that load than wall time. Not a test: it takes minutes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,8 +58,25 @@ def write_import_file(path: Path, rows: int, seed: int = 7) -> None:
             ])  # fmt: skip
 
 
-def run_import(code: Path, csv_path: Path, env: dict[str, str]) -> tuple[float, float, str]:
-    """Runs ``helpline import contacts`` in a child: (seconds, peak RSS in MB, its output)."""
+@dataclass(frozen=True)
+class Run:
+    """One ``helpline import contacts`` in a child process."""
+
+    seconds: float
+    cpu_seconds: float  # user + system of the child
+    peak_mb: float
+    output: str
+
+    def line(self, rows: int) -> str:
+        """The figures in one line."""
+        return (
+            f"{self.seconds:.1f} s ({rows / self.seconds:,.0f} rows/s), CPU"
+            f" {self.cpu_seconds:.1f} s, peak RSS {self.peak_mb:.0f} MB — {self.output}"
+        )
+
+
+def run_import(code: Path, csv_path: Path, env: dict[str, str]) -> Run:
+    """Runs ``helpline import contacts`` in a child and measures it."""
     program = (
         "import sys\n"
         "from helpline.cli import app\n"  # the real `helpline` command, start-up included
@@ -63,8 +84,9 @@ def run_import(code: Path, csv_path: Path, env: dict[str, str]) -> tuple[float, 
         "    app()\n"
         "finally:\n"
         "    import resource\n"
-        "    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "    print(f'MAXRSS_KB={rss}', file=sys.stderr)\n"
+        "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    print(f'MAXRSS_KB={usage.ru_maxrss}', file=sys.stderr)\n"
+        "    print(f'CPU_S={usage.ru_utime + usage.ru_stime}', file=sys.stderr)\n"
     )
     started = time.perf_counter()
     done = subprocess.run(
@@ -77,12 +99,16 @@ def run_import(code: Path, csv_path: Path, env: dict[str, str]) -> tuple[float, 
     )
     elapsed = time.perf_counter() - started
     lines = done.stderr.splitlines()
-    peak = next((line for line in lines if line.startswith("MAXRSS_KB=")), "MAXRSS_KB=0")
-    other = [line for line in lines if not line.startswith("MAXRSS_KB=")]
+    figures = dict(line.split("=", 1) for line in lines if line.startswith(_FIGURES))
+    other = [line for line in lines if not line.startswith(_FIGURES)]
     output = " ".join([done.stdout.strip(), *other]).strip()
     if done.returncode != 0:
         raise SystemExit(f"import failed ({done.returncode}): {output}")
-    return elapsed, int(peak.split("=")[1]) / 1024, output
+    peak_mb = int(figures.get("MAXRSS_KB", 0)) / 1024
+    return Run(elapsed, float(figures.get("CPU_S", 0)), peak_mb, output)
+
+
+_FIGURES = ("MAXRSS_KB=", "CPU_S=")
 
 
 def load() -> str:
@@ -91,47 +117,77 @@ def load() -> str:
     return done.stdout.strip() or f"load average {os.getloadavg()}"
 
 
+def measure(code: Path, csv_path: Path, url: str, data_dir: Path) -> tuple[Run, Run, str, str]:
+    """Imports the file into the database at ``url`` and then again: both runs, and the
+    load before and after."""
+    env = {**os.environ, "DATABASE_URL": url, "HELPLINE_DATA_DIR": str(data_dir)}
+    env.pop("FLOWS_DIR", None)
+    before = load()
+    first = run_import(code, csv_path, env)
+    again = run_import(code, csv_path, env)
+    return first, again, before, load()
+
+
 def main() -> None:
-    """Generates the file, imports it twice and prints (and with --write records) figures."""
+    """Generates the file, imports it twice per run and prints (and with --write records)
+    the figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=880_000)
+    parser.add_argument("--runs", type=int, default=1, help="fresh databases, one after another")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default SQLite)")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout to run")
+    parser.add_argument("--against", type=Path, help="a second checkout, run alternately")
     parser.add_argument("--write", action="store_true", help="append to RESULTS-report.md")
     options = parser.parse_args()
+    codes = [options.code, *([options.against] if options.against else [])]
+    if options.database_url and options.runs * len(codes) > 1:
+        parser.error("a PostgreSQL database is filled by one run: no --runs or --against")
+    results: list[tuple[Path, Run, Run, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "contacts.csv"
         write_import_file(csv_path, options.rows)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"generated {options.rows:,} rows, {size_mb:.1f} MB")
-        url = options.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'helpline.db'}"
-        env = {**os.environ, "DATABASE_URL": url, "HELPLINE_DATA_DIR": str(Path(tmp) / "data")}
-        env.pop("FLOWS_DIR", None)
-        before = load()
-        first_s, first_mb, first = run_import(options.code, csv_path, env)
-        print(f"import: {first_s:.1f} s, peak RSS {first_mb:.0f} MB — {first}")
-        again_s, again_mb, again = run_import(options.code, csv_path, env)
-        print(f"again:  {again_s:.1f} s, peak RSS {again_mb:.0f} MB — {again}")
-        after = load()
-        print(f"load before: {before}\nload after:  {after}")
-    if not options.write:
-        return
-    database = "PostgreSQL" if options.database_url else f"SQLite {sqlite3.sqlite_version}"
+        for run in range(options.runs):
+            for number, code in enumerate(codes):
+                where = Path(tmp) / f"run{run}-{number}"
+                where.mkdir()
+                url = options.database_url or f"sqlite+aiosqlite:///{where / 'helpline.db'}"
+                first, again, before, after = measure(code, csv_path, url, where / "data")
+                results.append((code, first, again, before, after))
+                print(f"{code}\n  import: {first.line(options.rows)}")
+                print(f"  again:  {again.line(options.rows)}")
+                print(f"  load before: {before}\n  load after:  {after}")
+    if options.write:
+        database = "PostgreSQL" if options.database_url else f"SQLite {sqlite3.sqlite_version}"
+        _write(database, options.rows, size_mb, results)
+
+
+def _write(
+    database: str, rows: int, size_mb: float, results: list[tuple[Path, Run, Run, str, str]]
+) -> None:
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write(
             f"\n## Import of a large file (`bench/bench_import.py`), {database}\n\n"
             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python"
             f" {platform.python_version()}. Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n"
-            f"File: {options.rows:,} CSV rows, {size_mb:.1f} MB. Wall clock of the `helpline`"
-            " command in a child process (start-up included); memory is its peak RSS.\n\n"
-            "| What | Target | Measured |\n|---|---|---|\n"
-            f"| `import contacts` into a fresh database | ≤ 24 s, ≤ 200 MB |"
-            f" {first_s:.1f} s, {first_mb:.0f} MB |\n"
-            f"| the same file again (every row already imported) | — |"
-            f" {again_s:.1f} s, {again_mb:.0f} MB |\n\n"
-            f"Load (`uptime`) before: `{before}`; after: `{after}`.\n"
+            f"File: {rows:,} CSV rows, {size_mb:.1f} MB. Wall clock of the `helpline`"
+            " command in a child process (start-up included), its CPU time (user +"
+            " system) and peak RSS. Target for the import: ≤ 24 s, ≤ 200 MB.\n\n"
+            "| Code | Import: wall, CPU, peak | Again (all present) | Load before / after |\n"
+            "|---|---|---|---|\n"
         )
+        for code, first, again, before, after in results:
+            fh.write(
+                f"| `{code.name}` | {first.seconds:.1f} s, {first.cpu_seconds:.1f} s,"
+                f" {first.peak_mb:.0f} MB | {again.seconds:.1f} s, {again.cpu_seconds:.1f} s,"
+                f" {again.peak_mb:.0f} MB | `{_averages(before)}` / `{_averages(after)}` |\n"
+            )
     print(f"appended to {RESULTS.relative_to(ROOT)}")
+
+
+def _averages(uptime: str) -> str:
+    return uptime.rsplit("load average:", 1)[-1].strip()
 
 
 if __name__ == "__main__":

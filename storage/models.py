@@ -152,7 +152,7 @@ class Contact(SQLModel, table=True):
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
     request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
     # A unique index (ix_contact_import_key), not a table constraint: a large import
-    # drops it and builds it again in one sort (storage/repository/contact_import.py).
+    # drops it and builds it again in one sort (storage/repository/import_staging.py).
     import_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 

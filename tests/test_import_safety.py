@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner, Result
 
 from flows.config import load_config
@@ -334,3 +335,121 @@ async def test_failed_import_leaves_no_staged_rows_for_the_next(
             session=session, contacts=(c for c in stream if isinstance(c, ImportedContact)), now=NOW
         )
     assert result.added == 1 and await count(db, Contact) == 1
+
+
+async def key_index(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The indexes and the unique constraints on ``contact.import_key`` (PostgreSQL's
+    index behind a constraint counts as the constraint)."""
+
+    def found(connection: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        inspector = inspect(connection)
+        return (
+            [
+                i
+                for i in inspector.get_indexes("contact")
+                if i["column_names"] == ["import_key"] and "duplicates_constraint" not in i
+            ],
+            [
+                u
+                for u in inspector.get_unique_constraints("contact")
+                if u["column_names"] == ["import_key"]
+            ],
+        )
+
+    async with db.engine.connect() as connection:
+        return await connection.run_sync(found)
+
+
+async def test_import_key_is_unique_by_a_named_index_a_large_import_can_rebuild(
+    db: Database,
+) -> None:
+    indexes, constraints = await key_index(db)
+    assert [(i["name"], bool(i["unique"])) for i in indexes] == [("ix_contact_import_key", True)]
+    assert constraints == []
+
+
+async def migrate_down(db: Database, revision: str) -> None:
+    """Alembic's downgrade on ``db``, in one transaction (as ``storage.migrate.upgrade``)."""
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    config = alembic_config(db.url)
+
+    def down(connection: Any) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(down)
+
+
+async def test_key_index_migration_goes_down_to_the_constraint_and_up_again(
+    db: Database,
+) -> None:
+    from storage.migrate import upgrade
+
+    stored = Contact(channel="phone", direction="inbound", kind="hulpvraag", event="import")
+    async with db.session() as session:
+        session.add(Contact.model_validate(stored, update={"import_key": "k"}))
+    try:
+        await migrate_down(db, "0008_contact_indexes")
+        indexes, constraints = await key_index(db)
+        assert indexes == [] and len(constraints) == 1
+        with pytest.raises(IntegrityError):  # still unique, by the constraint again
+            async with db.session() as session:
+                session.add(Contact.model_validate(stored, update={"import_key": "k"}))
+    finally:
+        await upgrade(db)
+    indexes, constraints = await key_index(db)
+    assert [(i["name"], bool(i["unique"])) for i in indexes] == [("ix_contact_import_key", True)]
+    assert constraints == [] and await stored_keys(db) == ["k"]
+
+
+@pytest.fixture
+def rebuild_always(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every import counts as large (the key index is rebuilt on SQLite); the statements
+    that drop or create an index are recorded."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from storage.repository import import_staging
+
+    monkeypatch.setattr(import_staging, "_REBUILD_FROM_ROWS", 1)
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "INDEX" in statement.upper():
+            seen.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+async def test_failure_after_the_key_index_was_dropped_changes_nothing(
+    db: Database, tmp_path: Path, rebuild_always: list[str]
+) -> None:
+    first = write(tmp_path, "a.csv", HEADER, "2025-02-01 09:00,phone,,,,,,A,")
+    async with db.session() as session:
+        stream = check_stream(read_table(first), config=load_config(), zone=ZONE, now=NOW)
+        stored = [c for c in stream if isinstance(c, ImportedContact)]
+        await import_contacts(session=session, contacts=stored, now=NOW)
+    rebuilt = db.dialect == "sqlite"
+    assert ("DROP INDEX ix_contact_import_key" in rebuild_always) is rebuilt
+    before = await stored_keys(db)
+    # Two rows with one key, in different batches (a batch never repeats a key): the
+    # uniqueness of the keys is checked by the index even when it is built anew.
+    row = stored[0]._replace(occurred_at=datetime(2025, 3, 1, tzinfo=UTC), import_key="k")
+    twice = [row, *(row._replace(import_key=f"k{n}") for n in range(2500)), row]
+    rebuild_always.clear()
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            await import_contacts(session=session, contacts=twice, now=NOW)
+    assert any(s.startswith("CREATE UNIQUE INDEX") for s in rebuild_always) is rebuilt
+    assert await stored_keys(db) == before and await count(db, Contact) == 1
+    indexes, _ = await key_index(db)
+    assert [(i["name"], bool(i["unique"])) for i in indexes] == [("ix_contact_import_key", True)]
+    async with db.session() as session:  # the stored key is still found: nothing twice
+        again = await import_contacts(session=session, contacts=stored, now=NOW)
+    assert (again.added, again.already_present) == (0, 1)

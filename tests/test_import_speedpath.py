@@ -186,9 +186,33 @@ async def test_rows_stored_by_another_file_are_found_again(db: Database, tmp_pat
 
 def test_naive_times_are_refused_before_staging() -> None:
     # The time's own column type refuses a naive time; staging by COPY must too.
-    from storage.repository.contact_import import _Stage
+    from storage.repository.import_staging import Stage
 
-    stage = _Stage.__new__(_Stage)
+    stage = Stage.__new__(Stage)
     stage.sqlite = False
     with pytest.raises(ValueError, match="naive"):
         stage.time(datetime(2025, 1, 1) + timedelta(hours=1))
+
+
+async def test_staged_times_are_stored_as_the_text_a_query_compares_with(
+    db: Database, tmp_path: Path
+) -> None:
+    [row] = stream(write(tmp_path, "a.csv", HEADER, "2025-02-01 09:00,phone,,,,,,A,"))
+    times = [
+        datetime(2025, 2, 1, 9, 0, 0, 7, UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, UTC),
+        datetime(2026, 3, 29, 1, 2, 3, tzinfo=ZoneInfo("Europe/Amsterdam")),
+    ]
+    contacts = [row._replace(occurred_at=t, import_key=f"k{n}") for n, t in enumerate(times)]
+    async with db.session() as session:
+        assert (await import_contacts(session=session, contacts=contacts, now=NOW)).added == 3
+    async with db.session() as session:
+        for when in times:  # SQLite compares the stored text with the bound time's text
+            found = await session.scalar(
+                select(col(Contact.import_key)).where(col(Contact.occurred_at) == when)
+            )
+            assert found == f"k{times.index(when)}"
+        stored = list(
+            await session.scalars(select(col(Contact.occurred_at)).order_by(col(Contact.id)))
+        )
+    assert stored == sorted(times)

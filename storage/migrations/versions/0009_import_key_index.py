@@ -3,7 +3,7 @@
 A large import inserts hundreds of thousands of keyed hashes: random values, so every
 one lands on another page of the unique B-tree. A named unique index can be dropped
 by the import and built again at its end, in the same transaction, with one sort
-(``storage/repository/contact_import.py``); SQLite cannot drop the index behind a
+(``storage/repository/import_staging.py``); SQLite cannot drop the index behind a
 table's ``UNIQUE`` constraint without copying the table. Uniqueness is unchanged.
 
 Revision ID: 0009_import_key_index
