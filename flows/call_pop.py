@@ -6,8 +6,9 @@ Pure: the caller's facts come in as plain values, texts come from ``texts.toml``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flows.config import FlowConfig
 from flows.conversation import Button, callback
@@ -16,6 +17,7 @@ from flows.texts import Texts
 
 POP_NAMESPACE = "tel"
 FOLLOW_UPS = ("new", "info")
+LINK_PREFIX = "link_"  # tel:link_<request id>:<call id>: 🔗 Bij HH-…
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class CallerView:
     first_name: str | None = None
     village: str | None = None  # a configured village key
     open_cases: tuple[OpenCaseView, ...] = ()
+    last_contact: date | None = None  # the local date of their latest contact
 
 
 def caller_label(texts: Texts, lang: str, phone: str | None) -> str:
@@ -63,6 +66,10 @@ def pop_text(config: FlowConfig, texts: Texts, lang: str, caller: CallerView) ->
                 queue=config.queue_label(case.queue, lang),
                 holder=f" ({case.holder})" if case.holder else "",
             )
+        if caller.last_contact is not None:
+            known += ", " + texts(
+                "tel_last_contact", lang, date=caller.last_contact.strftime("%d-%m-%Y")
+            )
     else:
         known = texts("tel_unknown", lang)
     return texts("tel_pop", lang, number=display_phone(caller.phone), known=known)
@@ -81,10 +88,21 @@ def minutes(answered_at: datetime | None, ended_at: datetime | None) -> int:
 
 
 def follow_up_buttons(
-    texts: Texts, lang: str, phone_call_id: int
+    texts: Texts, lang: str, phone_call_id: int, cases: Sequence[tuple[int, str]] = ()
 ) -> tuple[tuple[Button, ...], ...]:
-    """📝 Nieuwe vraag and ℹ️ Alleen informatie, for the one who answered."""
-    return tuple(
+    """📝 Nieuwe vraag, 🔗 Bij HH-… per open request of the caller (id, reference), and
+    ℹ️ Alleen informatie, for the one who answered."""
+    new, info = (
         (Button(texts(f"btn_tel_{choice}", lang), callback(POP_NAMESPACE, choice, phone_call_id)),)
         for choice in FOLLOW_UPS
     )
+    links = tuple(
+        (
+            Button(
+                texts("btn_tel_link", lang, reference=reference),
+                callback(POP_NAMESPACE, f"{LINK_PREFIX}{request_id}", phone_call_id),
+            ),
+        )
+        for request_id, reference in cases
+    )
+    return (new, *links, info)

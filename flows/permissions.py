@@ -72,6 +72,19 @@ ACTIONS: dict[str, Rule] = {
     # buttons after a call are for the one who answered it (checked on the call row).
     "take_calls": Rule(_WORKERS, frozenset(), _WORKERS),
     "call_follow_up": Rule(_WORKERS, frozenset(), _WORKERS),
+    # The rota (/rooster): who answers the phone when is the coordinators' planning.
+    "manage_rota": Rule(_LEADS, frozenset(), _LEADS),
+    # The coordinator web page: every registered role logs in and sees its own queues
+    # (as /wachtrij); a case page for the queue's members and the holder, the question
+    # and phone number only for the holder (not a volunteer) and the leads, as in Telegram.
+    "web_login": Rule(_ALL, frozenset(), _ALL),
+    "view_case": Rule(
+        _LEADS, frozenset({Relation.in_queue, Relation.holder, Relation.handover_target}), _ALL
+    ),
+    "view_details": Rule(_LEADS, frozenset({Relation.holder}), _WORKERS),
+    # Search by reference, phone number, name or village: a number finds a person, so not
+    # for volunteers (as the phone pops); results only of requests the searcher may open.
+    "search": Rule(_WORKERS, frozenset(), _WORKERS),
 }
 
 

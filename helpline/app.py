@@ -64,7 +64,12 @@ from helpline.handlers.handover import (
 )
 from helpline.handlers.mid_intake import STAFF_COMMANDS as MID_INTAKE_COMMANDS
 from helpline.handlers.mid_intake import staff_command_mid_intake
-from helpline.handlers.phone_calls import PHONE_PATTERN, phone_call_button
+from helpline.handlers.phone_calls import (
+    PHONE_PATTERN,
+    UPKEEP_INTERVAL,
+    phone_call_button,
+    phone_upkeep_job,
+)
 from helpline.handlers.privacy import (
     APPROVAL_PATTERN,
     FORGET_COMMANDS,
@@ -79,6 +84,7 @@ from helpline.handlers.queues import mine_command, queue_command
 from helpline.handlers.relay import staff_private
 from helpline.handlers.report import report_command
 from helpline.handlers.resident import on_resident_update
+from helpline.handlers.rota import ROTA_COMMANDS, WEEK_CHECK_INTERVAL, rota_command, rota_week_job
 from helpline.handlers.safety_check import SAFETY_CHECK_PATTERN, safety_check_button
 from helpline.handlers.setup import (
     LINK_COMMAND,
@@ -91,6 +97,8 @@ from helpline.handlers.staff import CLAIM_PATTERN, claim_button
 from helpline.handlers.staff_admin import staff_command
 from helpline.handlers.staff_intake import PI_PATTERN, new_command, staff_intake_input
 from helpline.handlers.survey import survey_button
+from helpline.handlers.web_login import LOGIN_COMMANDS, login_command
+from helpline.mail.service import start_mail, stop_mail
 from helpline.ordering import PerChatUpdateProcessor
 from helpline.retention import CHECK_INTERVAL as RETENTION_CHECK_INTERVAL
 from helpline.retention import retention_job
@@ -181,9 +189,11 @@ async def _post_init(application: HelplineApp) -> None:
     )
     logger.info("this instance is active")
     await upgrade(services.db)  # `helpline run` applies pending migrations itself
+    await services.db.warm_up()  # the hot path's statements compiled before the first update
     await services.dispatcher.recover()  # what a crashed run left half-sent
     # The HTTP server (telephony webhooks) only on the active instance, like polling.
     await start_http_server(application)
+    await start_mail(application)  # the mailbox (IMAP_URL), also only on the active instance
     commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
@@ -193,10 +203,12 @@ async def _post_init(application: HelplineApp) -> None:
 
 async def _post_stop(application: HelplineApp) -> None:
     await stop_http_server(application)
+    await stop_mail(application)
 
 
 async def _post_shutdown(application: HelplineApp) -> None:
     await stop_http_server(application)  # a start that failed after the server came up
+    await stop_mail(application)
     services: Services = application.bot_data[SERVICES_KEY]
     await services.leader.release()
     await services.db.dispose()
@@ -221,6 +233,10 @@ async def _leader_job(context: HelplineContext) -> None:
 
 async def _dispatch_job(context: HelplineContext) -> None:
     await context.services.dispatcher.tick(context.application)
+
+
+# Any button data with ten digits or more: checked for an id no row can have.
+IMPOSSIBLE_ID_PATTERN = r"^.*\d{10}"
 
 
 def build_application(
@@ -273,7 +289,9 @@ def build_application(
     # Order matters: the claim button is matched before the resident's catch-all.
     # Before every button: an id no row can have (the patterns allow 12 digits, the
     # database's integers end at 2**31 - 1, and PostgreSQL refuses a bigger one).
-    application.add_handler(CallbackQueryHandler(_impossible_id, pattern=r"^.*\d{10}"), group=-2)
+    application.add_handler(
+        CallbackQueryHandler(_impossible_id, pattern=IMPOSSIBLE_ID_PATTERN), group=-2
+    )
     application.add_handler(CallbackQueryHandler(claim_button, pattern=CLAIM_PATTERN))
     application.add_handler(CallbackQueryHandler(case_button, pattern=CASE_PATTERN))
     application.add_handler(CallbackQueryHandler(handover_button, pattern=HANDOVER_PATTERN))
@@ -291,6 +309,8 @@ def build_application(
     application.add_handler(CommandHandler(LINK_COMMAND, link_command))  # in a queue group
     application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CommandHandler("rapport", report_command))
+    application.add_handler(CommandHandler(ROTA_COMMANDS, rota_command))
+    application.add_handler(CommandHandler(LOGIN_COMMANDS, private_only(login_command)))
     # A resident's own data (before the private catch-all, which would start an intake).
     application.add_handler(CommandHandler(MYDATA_COMMANDS, mydata_command))
     application.add_handler(CommandHandler(FORGET_COMMANDS, forget_command))
@@ -326,6 +346,12 @@ def build_application(
         )
         application.job_queue.run_repeating(
             retention_job, interval=RETENTION_CHECK_INTERVAL, first=60.0, name="retention"
+        )
+        application.job_queue.run_repeating(
+            phone_upkeep_job, interval=UPKEEP_INTERVAL, first=30.0, name="phone-upkeep"
+        )
+        application.job_queue.run_repeating(
+            rota_week_job, interval=WEEK_CHECK_INTERVAL, first=90.0, name="rota-week"
         )
         if services.db.dialect == "postgresql":  # SQLite has no standby: nothing to lose
             application.job_queue.run_repeating(

@@ -71,10 +71,12 @@ async def run_retention(
     if not await db.wipe_wal():  # what retention removed must not stay in the WAL
         logger.warning("database busy: removed values stay in the WAL until the next checkpoint")
     logger.info(
-        "retention: %d residents anonymised, %d drafts and %d contacts deleted, cleared %s",
+        "retention: %d residents anonymised, %d drafts and %d contacts deleted, "
+        "%d callers' numbers cleared, cleared %s",
         result.residents_anonymised,
         result.drafts_deleted,
         result.contacts_deleted,
+        result.call_numbers_cleared,
         result.cleared,
     )
     return result

@@ -15,6 +15,8 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from helpline.mail.urls import imap_address, smtp_address
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 
 
@@ -56,6 +58,22 @@ class Settings(BaseSettings):
     # --- Telephony: the secret in the webhook paths, and the queue that takes calls ---
     telephony_secret: SecretStr | None = None
     telephony_queue: str = "coordinatie"
+    # A call with no hangup this long after it began ringing is closed as unknown.
+    telephony_stale_call_minutes: int = Field(default=240, ge=10, le=10080)
+    # --- The coordinator web page (on the same HTTP server); no secret: no pages ---
+    # Signs login links and session cookies. Only here, never in the database.
+    web_secret: SecretStr | None = None
+    # The address staff open (behind the https proxy); default http://HTTP_LISTEN:HTTP_PORT.
+    web_base_url: str | None = None
+    web_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    web_session_hours: int = Field(default=12, ge=1, le=7 * 24)
+    # --- Email as a channel (README "Email"); no IMAP_URL: no mail channel ---
+    imap_url: str | None = None  # imaps://user@host:993/INBOX
+    imap_password: SecretStr | None = None
+    imap_poll_seconds: float = Field(default=60.0, ge=0.05, le=3600)  # without IDLE
+    smtp_url: str | None = None  # smtps://user@host:465, smtp://user@host:587
+    smtp_password: SecretStr | None = None
+    mail_from: str | None = None  # the line's own address: the sender of every mail
 
     @field_validator("error_chat_id", mode="before")
     @classmethod
@@ -86,6 +104,41 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
             raise ValueError("must be 16 to 256 characters: letters, digits, _ or -")
         return value
+
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (make one with secrets.token_urlsafe)")
+        return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the address staff open, starting with https://")
+        return value.strip().rstrip("/")
+
+    @field_validator("imap_url", "smtp_url")
+    @classmethod
+    def _mail_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        (imap_address if info.field_name == "imap_url" else smtp_address)(value)
+        return value.strip()
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value.strip()):
+            raise ValueError("must be the line's email address, like hulp@example.nl")
+        return value.strip().lower()
 
     @field_validator("http_port", mode="before")
     @classmethod

@@ -12,9 +12,10 @@ lock goes to a thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from storage import sqlite_inline
+
+logger = logging.getLogger(__name__)
 
 # How long a statement waits for another process's write lock (on a worker thread).
 SQLITE_BUSY_TIMEOUT_MS = sqlite_inline.DEFAULT_BUSY_TIMEOUT_MS
@@ -133,6 +136,11 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+# Writes rows handed to ``Database.defer`` inside a transaction; set by the module that
+# owns their table (``storage.repository.chat_messages``), so this module needs no models.
+DeferredWriter = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]]
+
+
 class Database:
     """The engine and a session factory; ``async with db.session() as s`` is one transaction."""
 
@@ -140,6 +148,19 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url, pool_size=pool_size)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._deferred: list[dict[str, Any]] = []
+        self._deferred_writer: DeferredWriter | None = None
+
+    def defer(self, writer: DeferredWriter, rows: list[dict[str, Any]]) -> None:
+        """Keeps rows to be written by the next transaction of this database, whichever.
+
+        For the message ids of replies (``/wis``): they exist only after the send, so
+        writing them at once would cost every update a second transaction. The next one
+        (any chat's update, or the dispatcher's tick within seconds) writes them instead.
+        A crash loses at most the ids of that gap; ``dispose`` writes what is left.
+        """
+        self._deferred_writer = writer
+        self._deferred.extend(rows)
 
     def checkpoint_off_the_loop(self) -> sqlite_inline.WalCheckpointer | None:
         """For the bot, before its first session: SQLite's own checkpoints (inside a
@@ -172,10 +193,48 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits on success, rolls back on any error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        """One unit of work: commits on success, rolls back on any error.
+
+        Rows kept by ``defer`` are written first, in the same transaction.
+        """
+        rows: list[dict[str, Any]] = []
+        try:
+            async with self._sessions() as session, session.begin():
+                if self._deferred and self._deferred_writer is not None:
+                    # The connection first, then the rows: taken while waiting for it, they
+                    # would be in no transaction a reader could see meanwhile.
+                    await session.connection()
+                    rows, self._deferred = self._deferred, []
+                    await self._deferred_writer(session, rows)
+                yield session
+        except BaseException:
+            self._deferred[:0] = rows  # not committed: the next transaction writes them
+            raise
+
+    async def warm_up(self) -> bool:
+        """Compiles the hot path's statements into the engine's cache by running them once
+        in a transaction rolled back (``storage.repository.warm``); True when done.
+
+        For the bot at start-up, after the migrations: then the first update of each kind
+        costs no more than the second. Each engine has a cache of its own, so this is not
+        done for every ``Database`` (a test or CLI command would pay 0.2–1 s for it).
+        A failure is logged and ignored: it only leaves the cache cold.
+        """
+        from storage.repository.warm import warm_up  # the repository imports this module
+
+        try:
+            async with self._sessions() as session, session.begin():
+                await warm_up(session)
+                await session.rollback()
+        except Exception:
+            logger.warning("statement warm-up failed", exc_info=True)
+            return False
+        return True
 
     async def dispose(self) -> None:
-        """Closes all connections."""
+        """Writes the rows still kept by ``defer``, then closes all connections."""
+        if self._deferred:
+            with suppress(Exception):  # a failing database must not stop the shutdown
+                async with self.session():
+                    pass
         await self.engine.dispose()

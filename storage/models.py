@@ -563,3 +563,9 @@ class SetupCode(SQLModel, table=True):
 
 # Phone calls from the exchange: their tables live in a module of their own.
 from storage import telephony_models as telephony_models  # noqa: E402
+
+# The coordinator web page's login links and sessions: a module of their own as well.
+from storage import web_models as web_models  # noqa: E402
+
+# Email as a channel: messages read, residents' addresses, mails to send.
+from storage import email_models as email_models  # noqa: E402  # isort: skip

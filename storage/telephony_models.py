@@ -9,7 +9,7 @@ nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
@@ -29,6 +29,9 @@ class PhoneCallState(StrEnum):
     answered = "answered"
     ended = "ended"  # ended after an answer: a contact was logged
     missed = "missed"  # ended without an answer: a callback was asked for
+    # No end reported within TELEPHONY_STALE_CALL_MINUTES of ringing (events lost while
+    # the bot was down): closed without knowing whether it was answered.
+    unknown = "unknown"
 
 
 class PhoneCall(SQLModel, table=True):
@@ -58,7 +61,8 @@ class PhoneCall(SQLModel, table=True):
     # The contact logged when an answered call ended (its duration: answered_at → ended_at).
     # SET NULL: retention deletes old contacts; the call's row must not stop it.
     contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
-    # What the one who answered did after the call: intake | info (None: not yet).
+    # What the one who answered did after the call: intake | info (None: not yet;
+    # reminded: not yet, and the one reminder has been sent).
     follow_up: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
@@ -72,3 +76,44 @@ class PhonePop(SQLModel, table=True):
     staff_id: int = Field(foreign_key="staff.id")
     chat_id: int = Field(sa_type=BigInteger)
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+
+
+class PhoneShift(SQLModel, table=True):
+    """A weekly shift of the rota: the staff member answers the phone then (flows/rota.py)."""
+
+    __tablename__ = "phone_shift"
+    __table_args__ = (
+        UniqueConstraint(
+            "staff_id", "weekday", "start_minute", "end_minute", name="uq_phone_shift"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", ondelete="CASCADE")
+    weekday: int  # 0 = Monday
+    start_minute: int  # after local midnight
+    end_minute: int  # up to 1440 (24:00)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class PhoneShiftException(SQLModel, table=True):
+    """One date's change to the rota: a staff member off (vrij) or on duty extra."""
+
+    __tablename__ = "phone_shift_exception"
+    __table_args__ = (
+        UniqueConstraint(
+            "staff_id",
+            "day",
+            "start_minute",
+            "end_minute",
+            "on_duty",
+            name="uq_phone_shift_exception",
+        ),
+        Index("ix_phone_shift_exception_day", "day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", ondelete="CASCADE")
+    day: date  # local date
+    start_minute: int = 0
+    end_minute: int = 1440  # 0–1440: the whole day
+    on_duty: bool  # True: extra shift; False: off
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())

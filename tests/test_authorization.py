@@ -62,6 +62,7 @@ STAFF_CALLBACKS = [
     # The phone line: after an answered call (the id is the phone call's).
     "tel:new:{rid}",
     "tel:info:{rid}",
+    "tel:link_{rid}:{rid}",
 ]
 # The resident's own buttons and commands: not staff actions, but listed so that every
 # registered handler is in one of the tables.
@@ -91,6 +92,10 @@ STAFF_COMMANDS = [
     "/beschikbaar",
     "/contactpersoon",
     "/koppel coordinatie",
+    "/rooster",
+    "/rota add Eve mon 09:00-12:00",
+    "/inloggen",
+    "/login",
 ]
 
 
@@ -231,7 +236,7 @@ ROLE_REFUSALS = [
     ("staff holder", StoredRole.staff, ["cal:do:{rid}:other", "cal:close:{rid}"]),
 ]
 LEADS_ONLY = ["/staf list", "/staf add 6009 admin - Bob", "/audit", "/rapport 2026"]
-LEADS_ONLY += ["/koppel coordinatie"]
+LEADS_ONLY += ["/koppel coordinatie", "/rooster", "/rooster plus Vera ma 09:00-12:00"]
 
 
 @pytest.mark.parametrize(
@@ -270,6 +275,7 @@ async def test_holder_with_too_low_a_role_is_refused(
 # Commands whose answer names residents: in a group, only a pointer to the private chat.
 PRIVATE_ONLY_COMMANDS = ["/wachtrij", "/queue", "/mijn", "/agenda", "/log", "/plan", "/audit"]
 PRIVATE_ONLY_COMMANDS += ["/contactpersoon", "/nieuw"]
+PRIVATE_ONLY_COMMANDS += ["/inloggen", "/login"]  # a login link read by others lets them in
 
 
 async def test_personal_data_never_goes_to_a_group_chat(db: Database, tmp_path: Path) -> None:

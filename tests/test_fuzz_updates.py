@@ -17,6 +17,7 @@ Hypothesis is derandomized, so CI runs the same 20 examples of 500 updates every
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -34,7 +35,9 @@ from telegram.ext import CallbackQueryHandler
 
 from flows.calls.callbacks import RESIDENT_PATTERN
 from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
+from helpline.app import IMPOSSIBLE_ID_PATTERN
 from helpline.handlers.privacy import FORGET_PATTERN
+from helpline.handlers.safety_check import SAFETY_CHECK_PATTERN
 from helpline.testing import FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import Handover, Request, Role
@@ -44,7 +47,8 @@ from tests.bot_harness import Harness, complete_intake, running_app
 # loaded machine, so a limit of its own above the suite's 120 s default.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
-EXAMPLES, UPDATES = 20, 500  # 10,000 updates in all  # 10,000 updates in all
+EXAMPLES, UPDATES = 20, 500  # 10,000 updates in all
+FIRST_MESSAGE_IDS = itertools.count(1, 100_000)
 SECRET_QUESTION = "Ik krijg brieven van de belasting en snap het formulier niet, Kees weet het niet"
 SECRET_PHONE = "0687654321"
 PHONE_SHOWN = ("87654321", "87 65 43 21", "8765 4321")
@@ -134,7 +138,16 @@ def update_specs(patterns: list[str]) -> st.SearchStrategy[tuple[Any, ...]]:
 
 
 # Buttons a resident may press in their own chat; every other pattern is a staff button.
-RESIDENT_PATTERNS = {r"^in:", RESIDENT_PATTERN, SURVEY_PATTERN, FORGET_PATTERN}
+# The resident's own buttons (anyone may press them about their own chat), and the guard
+# every button passes first: not staff-only, so a press of them is no forgery to ignore.
+RESIDENT_PATTERNS = {
+    IMPOSSIBLE_ID_PATTERN,
+    r"^in:",
+    RESIDENT_PATTERN,
+    SURVEY_PATTERN,
+    FORGET_PATTERN,
+    SAFETY_CHECK_PATTERN,
+}
 
 
 def inert(kind: str, who: FakeUser, payload: str, staff_patterns: list[str]) -> bool:
@@ -256,7 +269,10 @@ async def setup_case(h: Harness) -> bool:
 async def test_random_updates_break_nothing_and_leak_nothing(
     db: Database, tmp_path: Path, errors: pytest.LogCaptureFixture, data: st.DataObject
 ) -> None:
-    async with running_app(db, tmp_path) as h:
+    # The database outlives each example's fake Telegram: ids must not repeat in a chat.
+    telegram = FakeTelegram()
+    telegram.start_message_ids_at(next(FIRST_MESSAGE_IDS))
+    async with running_app(db, tmp_path, telegram) as h:
         if await setup_case(h):  # the detector sees the holder's details when she is not allowed
             assert leaks(h.telegram, {}, {A.id}), "the leak check must be able to fail"
         errors.clear()

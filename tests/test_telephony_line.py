@@ -68,7 +68,7 @@ async def test_known_caller_pop_answer_hangup_contact_and_new_request(
         [pop] = pops(line, SANNE)
         assert pop == (
             "📞 Inkomend gesprek — 06 12345678 — bekend: Mia (Drunen), "
-            "HH-2026-00001 open bij Wijkteam Drunen (Kees)"
+            "HH-2026-00001 open bij Wijkteam Drunen (Kees), laatste contact 04-05-2026"
         )
         assert pops(line, VERA) == [] and pops(line, KEES) == []
         assert all(

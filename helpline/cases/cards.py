@@ -11,6 +11,7 @@ from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
 from storage.models import Request, Resident
+from storage.repository import hot
 
 
 async def case_view(
@@ -70,7 +71,7 @@ async def schedule_escalations(
         minutes=services.config.escalation_for(request.queue),
         hours=services.hours,
     )
-    await repo.schedule_escalations(session=session, request_id=request.id, stages=stages, now=now)
+    await hot.append_escalations(session, request_id=request.id, stages=stages, now=now)
 
 
 async def post_card(
@@ -91,9 +92,9 @@ async def post_card(
     view = await case_view(session, request, known=known)
     chat = queue_chat(services, request.queue)
     if chat is not None:
-        await repo.enqueue(
+        await hot.append_outbox(
+            session,
             now=services.clock(),
-            session=session,
             chat_id=chat,
             text=services.cards.card(view) + (f"\n\n{extra}" if extra else ""),
             reply_markup=markup_json(services.cards.claim_buttons(view)),
@@ -142,9 +143,9 @@ async def alert_crisis(session: AsyncSession, services: Services, request: Reque
     if chat is None:
         return
     view = await case_view(session, request)
-    await repo.enqueue(
+    await hot.append_outbox(
+        session,
         now=services.clock(),
-        session=session,
         chat_id=chat,
         text=services.cards.crisis_alert(view),
         reply_markup=(

@@ -17,10 +17,11 @@ from flows.texts import moment_text
 from flows.urgency import most_urgent
 from helpline.cases.cards import schedule_escalations
 from helpline.cases.core import Services
-from helpline.cases.drafts import resident_draft, store_resident_draft
+from helpline.cases.drafts import AnyDraftRow, resident_draft, store_resident_draft
 from helpline.cases.intake import log_resident_message, submit_intake
 from storage import repository as repo
-from storage.models import IntakeDraft, Request, RequestStatus, Resident
+from storage.models import Request, RequestStatus, Resident
+from storage.repository.drafts import DraftRow
 
 MAX_FORWARD = 3500  # characters of a resident's message forwarded to the holder
 
@@ -37,7 +38,7 @@ class Sender:
 
 
 async def mark_urgent(
-    session: AsyncSession, services: Services, row: IntakeDraft | None, resident: Resident | None
+    session: AsyncSession, services: Services, row: AnyDraftRow | None, resident: Resident | None
 ) -> None:
     """Raises the running intake, or else the open request, to urgent (never lowers);
     an unclaimed request's escalation clock restarts with the urgent limits."""
@@ -84,20 +85,17 @@ async def outside_intake(
         reference = open_request.reference
         return (Reply(services.texts("already_submitted", lang, reference=reference)),)
     outcome = intake.start(services.intake, first_name=sender.first_name, language=lang)
-    row = IntakeDraft(
-        chat_id=sender.chat_id,
-        user_id=sender.user_id,
-        step=outcome.draft.step.value,
-        created_at=services.clock(),  # the injected clock, like every other time
-    )
-    session.add(store_resident_draft(services, row, outcome.draft))
+    row = DraftRow(chat_id=sender.chat_id, user_id=sender.user_id, step=outcome.draft.step.value)
+    store_resident_draft(services, row, outcome.draft)
+    # The injected clock, like every other time.
+    await repo.insert_draft_row(session=session, row=row, now=services.clock())
     return outcome.replies
 
 
 async def intake_step(
-    session: AsyncSession, services: Services, row: IntakeDraft, event: Input
+    session: AsyncSession, services: Services, row: AnyDraftRow, event: Input
 ) -> tuple[Reply, ...]:
-    """Runs one intake step and stores its result."""
+    """Runs one intake step; a ``DraftRow`` is stored by ``repo.update_draft_row`` after."""
     draft = resident_draft(row)
     outcome = intake.advance(services.intake, draft, event)
     if outcome.action is intake.Action.CONTINUE:

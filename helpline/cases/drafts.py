@@ -14,9 +14,13 @@ from flows.intake import Draft, Step
 from flows.phone_intake import StaffDraft, StaffStep
 from helpline.cases.core import Services
 from storage.models import IntakeDraft
+from storage.repository.drafts import DraftRow
+
+# A stored draft: the mapped row (staff intakes, tests) or the resident hot path's plain row.
+AnyDraftRow = IntakeDraft | DraftRow
 
 
-def resident_draft(row: IntakeDraft) -> Draft:
+def resident_draft(row: AnyDraftRow) -> Draft:
     """A resident's pure draft from its stored row."""
     return Draft(
         step=Step(row.step),
@@ -35,7 +39,7 @@ def resident_draft(row: IntakeDraft) -> Draft:
     )
 
 
-def store_resident_draft(services: Services, row: IntakeDraft, draft: Draft) -> IntakeDraft:
+def store_resident_draft(services: Services, row: AnyDraftRow, draft: Draft) -> AnyDraftRow:
     """Copies a resident's pure draft onto its row, stamping consent the moment it is given."""
     now = services.clock()
     if draft.consented and row.consent_at is None:
@@ -91,9 +95,9 @@ def store_staff_draft(services: Services, row: IntakeDraft, draft: StaffDraft) -
     return _set_changed(row, values, services.clock())
 
 
-def _set_changed(row: IntakeDraft, values: dict[str, Any], now: datetime) -> IntakeDraft:
-    # Only what changed is set: each assignment to a model attribute runs the ORM's
-    # change tracking, and a step changes one or two fields.
+def _set_changed(row: Any, values: dict[str, Any], now: datetime) -> Any:
+    # Only what changed is set: each assignment to a mapped attribute runs the ORM's
+    # change tracking, and a step changes one or two fields. (A ``DraftRow`` is plain.)
     for name, value in values.items():
         if getattr(row, name) != value:
             setattr(row, name, value)

@@ -13,8 +13,10 @@ from flows.submission import resolve
 from flows.triage import Classification
 from helpline.cases.cards import alert_crisis, post_card, schedule_escalations
 from helpline.cases.core import Services
+from helpline.cases.drafts import AnyDraftRow
 from storage import repository as repo
-from storage.models import Channel, Direction, IntakeDraft, Request, RequestStatus, Resident
+from storage.models import Channel, Direction, Request, RequestStatus, Resident
+from storage.repository import hot
 
 VITAL_INTEREST = "vital_interest"  # consent basis when a crisis overrides the intake
 
@@ -26,7 +28,7 @@ async def raise_crisis(
     resident: Resident,
     text: str,
     result: Classification,
-    draft_row: IntakeDraft | None,
+    draft_row: AnyDraftRow | None,
 ) -> Request:
     """Marks the open request crisis (or opens one) and alerts the crisis queue at once.
 
@@ -90,7 +92,7 @@ async def log_resident_message(session: AsyncSession, services: Services, reques
 
 
 async def submit_intake(
-    session: AsyncSession, services: Services, *, row: IntakeDraft, draft: Draft
+    session: AsyncSession, services: Services, *, row: AnyDraftRow, draft: Draft
 ) -> Request:
     """Turns a confirmed intake into a request, logs the contact and posts the card."""
     now = services.clock()
@@ -135,8 +137,9 @@ async def submit_intake(
         known = await repo.familiarity(
             session=session, telegram_user_id=resident.telegram_user_id, phone=resident.phone
         )
-        request = await repo.create_request(
-            session=session,
+        # A Core insert (the hot path): the request is only read after this.
+        request = await hot.insert_request(
+            session,
             prefix=services.config.organisation.reference_prefix,
             resident_id=resident.id,
             channel=Channel.telegram,
@@ -147,8 +150,8 @@ async def submit_intake(
             **fields,
         )
         await post_card(session, services, request, known=known, new=True)
-    await repo.log_contact(
-        session=session,
+    await hot.append_contact(
+        session,
         occurred_at=now,
         channel=Channel.telegram,
         direction=Direction.inbound,

@@ -1,17 +1,20 @@
-"""After an answered call: the one who answered says what it was (📝 or ℹ️).
+"""After an answered call: the one who answered says what it was (📝, 🔗 or ℹ️).
 
-📝 Nieuwe vraag starts the staff phone intake (``/nieuw``) in their private chat with
-the channel and the caller's number already filled in, and for a known caller their
-first name and village too. ℹ️ Alleen informatie leaves the logged contact as it is.
-Either choice is made once per call: a conditional update on the call row.
+🔗 Bij HH-… files the call's contact under one of the known caller's open requests
+(as a follow-up contact of that request). 📝 Nieuwe vraag starts the staff phone
+intake (``/nieuw``) in their private chat with the channel and the caller's number
+already filled in, and for a known caller their first name and village too. ℹ️ Alleen
+informatie leaves the logged contact as it is. One choice per call: a conditional
+update on the call row.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import call_pop
 from flows import phone_intake as pi
-from flows.conversation import Reply
+from flows.conversation import Reply, markup_json
 from flows.phone_intake import StaffDraft, StaffStep
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
@@ -19,8 +22,41 @@ from helpline.cases.drafts import store_staff_draft
 from storage import repository as repo
 from storage.models import IntakeDraft
 from storage.repository import telephony as calls
+from storage.telephony_models import PhoneCall
 
 STAFF_FLOW = "staff"  # as helpline.handlers.staff_intake: the draft /nieuw continues
+
+
+async def after_call_markup(session: AsyncSession, services: Services, call: PhoneCall) -> str:
+    """The buttons under an ended call: 📝, a 🔗 per open request of a known caller, ℹ️."""
+    assert call.id is not None
+    cases: list[tuple[int, str]] = []
+    if call.resident_id is not None:
+        found = await calls.open_cases(session=session, resident_id=call.resident_id)
+        cases = [(case.request_id, case.reference) for case in found]
+    buttons = call_pop.follow_up_buttons(services.texts, services.staff_language, call.id, cases)
+    return markup_json(buttons)
+
+
+async def link_to_request(
+    session: AsyncSession, services: Services, *, actor: Actor, phone_call_id: int, request_id: int
+) -> str:
+    """🔗 Bij HH-…: the call's contact joins that open request of the caller; the answer."""
+    lang, texts = services.staff_language, services.texts
+    request = await repo.get_request(session=session, request_id=request_id)
+    call = await calls.get_phone_call(session=session, phone_call_id=phone_call_id)
+    if request is None or call is None or request.resident_id != call.resident_id:
+        return texts("tel_follow_up_done", lang)
+    if request.status not in calls.OPEN:
+        return texts("tel_link_closed", lang, reference=request.reference)
+    chosen = await calls.choose_follow_up(
+        session=session, phone_call_id=phone_call_id, staff_id=actor.id, choice="link"
+    )
+    if chosen is None or not await calls.attach_contact(
+        session=session, call=chosen, request=request
+    ):
+        return texts("tel_follow_up_done", lang)
+    return texts("tel_linked", lang, reference=request.reference)
 
 
 async def info_only(

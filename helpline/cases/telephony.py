@@ -1,7 +1,8 @@
 """The phone line: a call event from the exchange, handled in one transaction.
 
-Ringing: the bekendheidscheck and a screen pop to each staff member who takes calls (the
-members of TELEPHONY_QUEUE, in their private chats; never a group). Answered: the pops
+Ringing: the bekendheidscheck and a screen pop to each staff member who takes calls (those
+on duty by the rota, else the members of TELEPHONY_QUEUE; in their private chats, never
+a group). Answered: the pops
 say who answered. Ended after an answer: a phone contact is logged and the one who
 answered gets 📝 Nieuwe vraag / ℹ️ Alleen informatie. Ended without an answer: a
 📞 Terugbellen request in TELEPHONY_QUEUE, or the caller's open one joined.
@@ -19,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import call_pop
 from flows.call_pop import CallerView, OpenCaseView
-from flows.conversation import markup_json
 from flows.permissions import allowed
 from flows.submission import FALLBACK_CATEGORY
 from flows.telephony import CallEvent, CallEventKind
 from helpline.cases.cards import annotate_card, post_card
 from helpline.cases.core import Services
+from helpline.cases.phone_follow_up import after_call_markup
+from helpline.cases.rota import call_takers
 from storage import repository as repo
 from storage.models import Channel, Direction, OutboxStatus, Request, Resident
 from storage.repository import telephony as calls
@@ -32,6 +34,7 @@ from storage.telephony_models import PhoneCall, PhoneCallState
 
 POP_PURPOSE = "phone_pop"
 AFTER_CALL_PURPOSE = "phone_after_call"
+UNKNOWN_END = "unknown"  # the cause of a call closed because no hangup ever came
 CALLBACK_CONSENT = "missed_call"  # no consent asked: the caller asked us, by calling
 
 
@@ -90,33 +93,34 @@ async def handle_call_event(services: Services, event: CallEvent) -> CallOutcome
 
 
 async def caller_view(
-    session: AsyncSession, call: PhoneCall, resident: Resident | None
+    session: AsyncSession, services: Services, call: PhoneCall, resident: Resident | None
 ) -> CallerView:
     """The bekendheidscheck of a call: the resident with its number, their open requests."""
     if resident is None or resident.id is None:
         return CallerView(phone=call.caller_phone)
     cases = await calls.open_cases(session=session, resident_id=resident.id)
+    last = await calls.last_contact_at(session=session, resident_id=resident.id)
     return CallerView(
         phone=call.caller_phone,
         known=True,
         first_name=resident.first_name,
         village=resident.village,
         open_cases=tuple(OpenCaseView(c.reference, c.queue, c.holder) for c in cases),
+        last_contact=last.astimezone(services.settings.zone).date() if last else None,
     )
 
 
 async def _send_pops(
     session: AsyncSession, services: Services, call: PhoneCall, resident: Resident | None
 ) -> int:
-    """A pop in the private chat of each member of the telephony queue who takes calls."""
-    if not services.hours.is_open(call.ringing_at):
-        return 0  # outside opening hours nobody is on duty: a missed call becomes a callback
+    """A pop in the private chat of each one on duty (the rota), else of the telephony queue."""
     lang = services.staff_language
     text = call_pop.pop_text(
-        services.config, services.texts, lang, await caller_view(session, call, resident)
+        services.config, services.texts, lang, await caller_view(session, services, call, resident)
     )
-    members = await repo.queue_members(session=session, queue=services.settings.telephony_queue)
-    takers = [m for m in members if m.id is not None and allowed(str(m.role), "take_calls")]
+    takers = await call_takers(session, services, call.ringing_at)
+    if not takers:
+        return 0  # outside opening hours with nobody on duty: a missed call becomes a callback
     rows = [
         (
             member,
@@ -143,7 +147,7 @@ async def _send_pops(
     return len(rows)
 
 
-async def _change_pops(session: AsyncSession, call: PhoneCall, line: str) -> list[PopEdit]:
+async def change_pops(session: AsyncSession, call: PhoneCall, line: str) -> list[PopEdit]:
     """Adds ``line`` to every pop of the call: in the outbox if unsent, else as an edit."""
     edits = []
     for pop, outbox in await calls.call_pops(session=session, call=call):
@@ -176,7 +180,7 @@ async def _answer(
         if staff
         else services.texts("tel_answered", lang)
     )
-    return CallOutcome(changed=True, edits=await _change_pops(session, call, line))
+    return CallOutcome(changed=True, edits=await change_pops(session, call, line))
 
 
 async def _end_answered(
@@ -209,17 +213,24 @@ async def _end_answered(
     if answerer is not None and answerer.active and allowed(str(answerer.role), "call_follow_up"):
         lang = services.staff_language
         assert call.id is not None
+        number = call_pop.caller_label(services.texts, lang, call.caller_phone)
+        # Closed by the upkeep job (no hangup ever came): its length is not known.
+        text = (
+            services.texts("tel_ended_unknown", lang, number=number)
+            if event.cause == UNKNOWN_END
+            else services.texts(
+                "tel_ended",
+                lang,
+                number=number,
+                minutes=call_pop.minutes(call.answered_at, call.ended_at),
+            )
+        )
         await repo.enqueue(
             session=session,
             now=services.clock(),
             chat_id=answerer.telegram_user_id,
-            text=services.texts(
-                "tel_ended",
-                lang,
-                number=call_pop.caller_label(services.texts, lang, call.caller_phone),
-                minutes=call_pop.minutes(call.answered_at, call.ended_at),
-            ),
-            reply_markup=markup_json(call_pop.follow_up_buttons(services.texts, lang, call.id)),
+            text=text,
+            reply_markup=await after_call_markup(session, services, call),
             purpose=AFTER_CALL_PURPOSE,
         )
     return CallOutcome(changed=True)
@@ -233,7 +244,7 @@ async def _miss(
     lang, texts = services.staff_language, services.texts
     if call.caller_phone is None:
         line = texts("tel_missed_withheld", lang)
-        return CallOutcome(changed=True, edits=await _change_pops(session, call, line))
+        return CallOutcome(changed=True, edits=await change_pops(session, call, line))
     local = event.at.astimezone(services.settings.zone)
     existing = await calls.open_callback(session=session, caller_phone=call.caller_phone)
     if existing is not None:
@@ -242,10 +253,10 @@ async def _miss(
             session, services, existing, texts("tel_callback_again", lang, time=_hm(local))
         )
         line = texts("tel_missed_joined", lang, reference=existing.reference)
-        return CallOutcome(changed=True, edits=await _change_pops(session, call, line))
+        return CallOutcome(changed=True, edits=await change_pops(session, call, line))
     request = await _open_callback(session, services, call, local)
     line = texts("tel_missed", lang, reference=request.reference)
-    return CallOutcome(changed=True, edits=await _change_pops(session, call, line))
+    return CallOutcome(changed=True, edits=await change_pops(session, call, line))
 
 
 def _hm(local: datetime) -> str:

@@ -1,4 +1,5 @@
-"""The buttons under an ended call: 📝 Nieuwe vraag and ℹ️ Alleen informatie (``tel:…:<id>``).
+"""The buttons under an ended call: 📝 Nieuwe vraag, 🔗 Bij HH-… and ℹ️ Alleen informatie
+(``tel:new|info|link_<request id>:<call id>``).
 
 Only the one who answered the call can choose, once (the use case checks the call row).
 The pressed message keeps its text and loses its buttons, so a second press cannot come.
@@ -6,17 +7,25 @@ The pressed message keeps its text and loses its buttons, so a second press cann
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
+from flows.call_pop import LINK_PREFIX
 from flows.conversation import Reply
 from helpline.cases.access import actor_for
-from helpline.cases.phone_follow_up import info_only, new_request
+from helpline.cases.phone_follow_up import info_only, link_to_request, new_request
+from helpline.cases.phone_upkeep import run_phone_upkeep
 from helpline.handlers.turn import button_turn
 from helpline.render import reply_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
+from helpline.web.telephony import edit_pops
 
-PHONE_PATTERN = r"^tel:(new|info):\d{1,12}$"
+logger = logging.getLogger(__name__)
+
+UPKEEP_INTERVAL = 60.0  # seconds between looks for stale calls and due reminders
+PHONE_PATTERN = r"^tel:(new|info|link_\d{1,12}):\d{1,12}$"
 
 
 async def phone_call_button(update: Update, context: HelplineContext) -> None:
@@ -40,6 +49,14 @@ async def phone_call_button(update: Update, context: HelplineContext) -> None:
         note: str | None = None
         if choice == "info":
             note = await info_only(session, services, actor=actor, phone_call_id=int(raw_id))
+        elif choice.startswith(LINK_PREFIX):
+            note = await link_to_request(
+                session,
+                services,
+                actor=actor,
+                phone_call_id=int(raw_id),
+                request_id=int(choice.removeprefix(LINK_PREFIX)),
+            )
         else:
             replies = await new_request(
                 session, services, actor=actor, phone_call_id=int(raw_id), chat_id=chat.id
@@ -52,3 +69,16 @@ async def phone_call_button(update: Update, context: HelplineContext) -> None:
         await context.bot.send_message(chat.id, note)
     for reply in replies:
         await context.bot.send_message(chat.id, reply.text, reply_markup=reply_markup(reply))
+
+
+async def phone_upkeep_job(context: HelplineContext) -> None:
+    """The JobQueue callback: closes stale calls, sends due reminders, edits their pops."""
+    try:
+        outcome = await run_phone_upkeep(context.services)
+    except Exception:
+        logger.exception("phone upkeep failed; it is tried again at the next run")
+        return
+    if outcome.reminded:
+        context.services.dispatcher.kick(context.application)
+    if outcome.edits:
+        await edit_pops(context.application, outcome.edits)

@@ -15,9 +15,11 @@ from telegram.error import Forbidden, TelegramError
 from flows.conversation import Button
 from helpline.cases import audit
 from helpline.cases.access import actor_for
+from helpline.cases.email_relay import relay_by_email
 from helpline.handlers.handover import note_for_draft
 from helpline.handlers.staff import staff_welcome
 from helpline.handlers.staff_intake import staff_intake_input
+from helpline.mail.service import wake_mail_sender
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -77,6 +79,18 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         await message.reply_text(t("relay_no_case", lang))
         return True
     first_name = (resident.first_name if resident else None) or "?"
+    if resident is not None and resident.chat_id is None and len(text) <= MAX_RELAY_CHARS:
+        async with services.db.session() as session:  # a resident who wrote by email
+            mailed = await relay_by_email(
+                session, services, request=request, resident=resident, staff_id=actor.id, text=text
+            )
+        if mailed:
+            wake_mail_sender(context.application)
+            reference = request.reference
+            await message.reply_text(
+                t("relay_sent_email", lang, first_name=first_name, reference=reference)
+            )
+            return True
     if resident is None or resident.chat_id is None:
         if resident is not None and resident.phone:  # the reply shows their number
             async with services.db.session() as session:

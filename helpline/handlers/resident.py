@@ -25,6 +25,7 @@ from helpline.render import reply_markup, to_input
 from helpline.safe_send import answer_query, send_retrying
 from helpline.services import HelplineContext
 from storage import repository as repo
+from storage.repository.chat_messages import defer_messages
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
     async with services.db.session() as session:
         now = services.clock()
         await _remember_both(session, chat.id, seen, safety_sent, now)
-        row = await repo.get_draft(session=session, chat_id=chat.id)
+        row = await repo.load_draft_row(session=session, chat_id=chat.id)
         # A running intake step needs no resident row (most updates): one query less.
         resident = (
             await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
@@ -105,6 +106,8 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
             replies = await conversation.outside_intake(session, services, sender, event, resident)
         else:
             replies = await conversation.intake_step(session, services, row, event)
+        if row is not None:  # what the crisis, urgency or step changed (if not deleted)
+            await repo.update_draft_row(session=session, row=row)
     await _send(context, chat.id, replies)
     # Only a card, alert or relay needs delivering now (most steps queue nothing).
     if repo.queued_messages(session=session):
@@ -189,6 +192,8 @@ async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ..
             break
         sent.append(message.message_id)
     services = context.services
-    await chatlog.remember(
+    # Written by the next transaction (any update's, or the dispatcher's within seconds),
+    # not one of their own: the ids exist only now, after this update's commit.
+    defer_messages(
         services.db, chat_id=chat_id, message_ids=sent, outgoing=True, now=services.clock()
     )

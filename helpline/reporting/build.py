@@ -10,8 +10,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.business_hours import OpeningHours
 from flows.config import FlowConfig
 from flows.labels import Labels
+from flows.texts import Texts
+from helpline.reporting.calls import (
+    CALL_DIMENSIONS,
+    build_call_report,
+    load_facts,
+    phone_figures,
+    phone_lines,
+)
 from helpline.reporting.labelling import Labeller
 from helpline.reporting.model import Breakdown, Metric, Report, Row
 from helpline.reporting.periods import Period, period_keys
@@ -40,6 +49,12 @@ class DimensionError(ValueError):
     """An unknown dimension, or one that does not apply to the metric."""
 
 
+def _dimensions(metric: Metric) -> Sequence[str]:
+    if metric is Metric.calls:
+        return CALL_DIMENSIONS
+    return tallies.GRADE_DIMENSIONS if metric is Metric.grade else DIMENSIONS
+
+
 def parse_breakdowns(
     values: Sequence[str], metric: Metric = Metric.contacts
 ) -> list[tuple[str, ...]]:
@@ -48,7 +63,7 @@ def parse_breakdowns(
     Raises:
         DimensionError: naming the unknown dimension and the known ones.
     """
-    allowed = tallies.GRADE_DIMENSIONS if metric is Metric.grade else DIMENSIONS
+    allowed = _dimensions(metric)
     breakdowns = []
     for value in values:
         dims = tuple(d.strip().lower() for d in value.split(",") if d.strip())
@@ -175,11 +190,15 @@ async def build_report(
     Raises:
         DimensionError: for a dimension that does not apply to ``metric``.
     """
-    allowed = tallies.GRADE_DIMENSIONS if metric is Metric.grade else DIMENSIONS
+    allowed = _dimensions(metric)
     for dims in breakdowns:
         unknown = [d for d in dims if d not in allowed]
         if unknown:
             raise DimensionError(f"dimension {unknown[0]!r} does not apply to {metric.value}")
+    if metric is Metric.calls:
+        return await build_call_report(
+            db=db, config=config, labels=labels, period=period, breakdowns=breakdowns, zone=zone
+        )
     start, end = period.bounds(zone)
     counts, staff = await _count(db, breakdowns, start, end, zone, metric)
     total, residents = counts.contacts
@@ -188,6 +207,11 @@ async def build_report(
         total, residents = counts.grades.answers, counts.grades.residents
         average, opted_out = counts.grades.average, counts.grades.opted_out
     label = Labeller(config, labels, staff)
+    phone = None
+    if metric is Metric.contacts:  # the phone line's figures beside the contacts (/rapport)
+        facts = await load_facts(db, period, zone)
+        if facts:
+            phone = phone_figures(facts, OpeningHours.from_config(config.opening_hours, zone))
     return Report(
         period=period,
         period_label=period.label(labels),
@@ -204,4 +228,6 @@ async def build_report(
         ],
         average=average,
         opted_out=opted_out,
+        phone=phone,
+        phone_lines=phone_lines(Texts(config), phone) if phone else (),
     )

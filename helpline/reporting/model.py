@@ -18,6 +18,7 @@ class Metric(StrEnum):
 
     contacts = "contacts"
     grade = "grade"
+    calls = "calls"  # inbound phone calls (helpline/reporting/calls.py)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,24 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class PhoneFigures:
+    """The phone line's figures of a period (helpline/reporting/calls.py).
+
+    Rates are whole percents, None when there is nothing to divide by;
+    ``median_callback_minutes`` is wall-clock time from the missed call to the callback.
+    """
+
+    calls: int
+    answered: int
+    missed: int
+    called_back: int
+    unknown: int
+    answer_rate: int | None
+    called_back_within_day: int | None
+    median_callback_minutes: int | None
+
+
+@dataclass(frozen=True)
 class Report:
     """The tallies of one period.
 
@@ -75,6 +94,11 @@ class Report:
     breakdowns: list[Breakdown] = field(default_factory=list)
     average: float | None = None
     opted_out: int = 0
+    # The phone line's figures, when the period had calls; with their labelled lines.
+    phone: PhoneFigures | None = None
+    phone_lines: tuple[tuple[str, int | str | None], ...] = ()
+    # Column labels that differ from labels.toml's for this metric (calls: "Gesprekken").
+    headings: dict[str, str] = field(default_factory=dict)
 
 
 def is_suppressed(value: int, min_cell: int | None) -> bool:

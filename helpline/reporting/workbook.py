@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl import Workbook
@@ -58,8 +59,17 @@ def _fit_columns(sheet: Worksheet) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 10), 60)
 
 
+def _columns(report: Report, labels: Labels) -> Callable[..., str]:
+    """labels.column, with the report's own headings first (metric calls)."""
+
+    def column(key: str, **values: Any) -> str:
+        return report.headings.get(key) or labels.column(key, **values)
+
+    return column
+
+
 def _summary(sheet: Worksheet, report: Report, labels: Labels, min_cell: int | None) -> None:
-    column = labels.column
+    column = _columns(report, labels)
     append_row(sheet, [column("summary")])
     sheet["A1"].font = _TITLE
     grade = report.metric is Metric.grade
@@ -76,6 +86,9 @@ def _summary(sheet: Worksheet, report: Report, labels: Labels, min_cell: int | N
         lines.append((column("average_grade"), average))
         lines.append((column("opted_out"), shown_count(report.opted_out, min_cell)))
     lines.append((column("breakdown"), ", ".join(" x ".join(b.headers) for b in report.breakdowns)))
+    # The phone line's figures; hidden with --min-cell when they rest on too few calls.
+    few = min_cell is not None and report.phone is not None and report.phone.calls < min_cell
+    lines += [(name, None if few else value) for name, value in report.phone_lines]
     for name, value in lines:
         append_row(sheet, [name, value])
         sheet.cell(sheet.max_row, 1).font = _BOLD
@@ -94,7 +107,8 @@ def _breakdown(
     sheet: Worksheet, breakdown: Breakdown, report: Report, labels: Labels, min_cell: int | None
 ) -> None:
     grade = report.metric is Metric.grade
-    numbers = [labels.column("answers" if grade else "count"), labels.column("residents")]
+    column = _columns(report, labels)
+    numbers = [column("answers" if grade else "count"), column("residents")]
     numbers.append(labels.column("percent"))
     if grade:
         numbers.append(labels.column("average"))

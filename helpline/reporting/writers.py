@@ -12,7 +12,11 @@ dimensions with " – ". Several breakdowns (``--by`` given more than once) give
 ``"breakdowns": [{"by": [...], "rows": [...]}, ...]`` instead of ``by`` and ``rows``.
 Metric grade rows carry ``answers`` and ``average`` instead of ``count``; the top
 level adds ``average`` and ``opted_out``. A suppressed number is the string ``"<N"``
-and its percent (and average) is null.
+and its percent (and average) is null. When the period had phone calls, ``phone``
+holds the phone line's figures: ``calls``, ``answered``, ``missed``, ``called_back``,
+``unknown``, ``answer_rate`` and ``called_back_within_day`` (percents) and
+``median_callback_minutes`` (``--metric calls`` counts the calls themselves, by
+``call_result``, ``hour``, ``weekday`` or ``month``; ``residents`` is distinct callers).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ class SingleBreakdownError(ValueError):
 
 
 def count_field(metric: Metric) -> str:
-    """``count`` for contacts, ``answers`` for grades."""
+    """``count`` for contacts and calls, ``answers`` for grades."""
     return "answers" if metric is Metric.grade else "count"
 
 
@@ -86,10 +90,24 @@ def report_dict(report: Report, min_cell: int | None = None) -> dict[str, Any]:
         hidden = report.average is None or (min_cell is not None and report.total < min_cell)
         out["average"] = None if hidden or report.average is None else round(report.average, 1)
         out["opted_out"] = shown_count(report.opted_out, min_cell)
+    if report.phone is not None:  # figures of the phone line (metric calls, or beside contacts)
+        out["phone"] = _phone(report, min_cell)
     if len(report.breakdowns) == 1:
         out.update(_breakdown(report.breakdowns[0], report, min_cell))
     else:
         out["breakdowns"] = [_breakdown(b, report, min_cell) for b in report.breakdowns]
+    return out
+
+
+def _phone(report: Report, min_cell: int | None) -> dict[str, Any]:
+    figures = report.phone
+    assert figures is not None
+    counts = ("calls", "answered", "missed", "called_back", "unknown")
+    out: dict[str, Any] = {name: shown_count(getattr(figures, name), min_cell) for name in counts}
+    # A rate resting on too few calls would tell about them: hidden like a small count.
+    few = min_cell is not None and figures.calls < min_cell
+    for name in ("answer_rate", "called_back_within_day", "median_callback_minutes"):
+        out[name] = None if few else getattr(figures, name)
     return out
 
 

@@ -63,15 +63,23 @@ class FakeState:
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}  # chat → id → bot message
         self._order: list[tuple[int, int]] = []  # (chat, message id) in send order
         self._last_message_id: dict[int, int] = {}  # shared by incoming and sent messages
+        self._first_message_id = 1
         self._deleted: dict[int, list[int]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._log: list[str] = []
 
+    def start_message_ids_at(self, first: int) -> None:
+        """Numbers the messages of every chat not seen yet from ``first``: a new fake on a
+        database that remembers an earlier fake's messages, as Telegram never reuses an
+        id within a chat."""
+        with self.lock:
+            self._first_message_id = first
+
     def _new_message_id(self, chat_id: int) -> int:
         """The next message id in ``chat_id`` (ids are per chat and increase)."""
         with self.lock:
-            message_id = self._last_message_id.get(chat_id, 0) + 1
+            message_id = self._last_message_id.get(chat_id, self._first_message_id - 1) + 1
             self._last_message_id[chat_id] = message_id
             return message_id
 

@@ -13,20 +13,28 @@ import asyncio
 import contextlib
 import logging
 import socket
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from helpline.services import SERVICES_KEY, HelplineApp
+from helpline.web.login import login_routes
+from helpline.web.pages import page_routes
+from helpline.web.search import search_routes
+from helpline.web.security import SecurityHeaders
 from helpline.web.telephony import telephony_routes
 
 logger = logging.getLogger(__name__)
 
 HTTP_KEY = "helpline.http"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 class HttpStartError(RuntimeError):
@@ -42,7 +50,18 @@ async def healthz(request: Request) -> JSONResponse:
 
 def build_web_app(application: HelplineApp) -> Starlette:
     """The routes of the HTTP edge, each reaching the services through ``application``."""
-    web = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *telephony_routes()])
+    web = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            *telephony_routes(),
+            # The coordinator web page (answers 404 while WEB_SECRET is not set).
+            *login_routes(),
+            *page_routes(),
+            *search_routes(),
+            Mount("/web/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+    )
     web.state.application = application
     return web
 

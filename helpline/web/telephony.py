@@ -12,11 +12,13 @@ import asyncio
 import hmac
 import logging
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.error import TelegramError
+from telegram.ext import Application
 
 from flows.telephony import CallEvent, PayloadError, cti_fields, parse_cti, parse_voipgrid
 from helpline.cases.telephony import CallOutcome, PopEdit, handle_call_event
@@ -87,9 +89,9 @@ async def _receive(request: Request, provider: str) -> Response:
         return JSONResponse({"ok": False, "error": "try again later"}, 503)
     services.dispatcher.kick(application)
     if outcome.edits and application.running:  # the answer to the exchange does not wait
-        application.create_task(_edit_pops(application, outcome.edits), name="phone-pop-edits")
+        application.create_task(edit_pops(application, outcome.edits), name="phone-pop-edits")
     elif outcome.edits:  # built but not started (tests, the demo): nothing else would run it
-        await _edit_pops(application, outcome.edits)
+        await edit_pops(application, outcome.edits)
     _log(event, outcome)
     return JSONResponse({"ok": True})
 
@@ -112,7 +114,9 @@ def _log(event: CallEvent, outcome: CallOutcome) -> None:
     )
 
 
-async def _edit_pops(application: HelplineApp, edits: list[PopEdit]) -> None:
+async def edit_pops(
+    application: Application[Any, Any, Any, Any, Any, Any], edits: list[PopEdit]
+) -> None:
     """Edits pops Telegram shows; best effort (a failed edit leaves the pop as it was).
 
     A pop still in flight (Telegram has it, the outbox has not yet noted its message id)

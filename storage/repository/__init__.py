@@ -52,7 +52,16 @@ from storage.repository.casework import (
     set_active_request,
 )
 from storage.repository.contacts import add_note, log_contact, request_contact_fields
-from storage.repository.drafts import delete_draft, get_draft, save_draft
+from storage.repository.drafts import (
+    DraftChanged,
+    DraftRow,
+    delete_draft,
+    get_draft,
+    insert_draft_row,
+    load_draft_row,
+    save_draft,
+    update_draft_row,
+)
 from storage.repository.escalations import (
     cancel_escalations,
     schedule_escalations,
@@ -116,6 +125,8 @@ from storage.repository.triage import (
 )
 
 __all__ = [
+    "DraftChanged",
+    "DraftRow",
     "Familiarity",
     "StaffExistsError",
     "active_staff_ids",
@@ -141,8 +152,10 @@ __all__ = [
     "get_staff",
     "get_staff_by_id",
     "held_requests",
+    "insert_draft_row",
     "latest_open_request",
     "list_staff",
+    "load_draft_row",
     "log_contact",
     "mark_attempted",
     "mark_blocked",
@@ -166,6 +179,7 @@ __all__ = [
     "set_queues",
     "staff_queues",
     "take_due_escalations",
+    "update_draft_row",
     "upsert_telegram_resident",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Insert, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.db import Database
 from storage.models import ChatMessage, Resident
 
 
@@ -35,7 +37,30 @@ async def remember_messages(
         for m in sorted(set(message_ids))
     ]
     if rows:
-        await session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
+        await _write_rows(session, rows)
+
+
+def defer_messages(
+    db: Database, *, chat_id: int, message_ids: Iterable[int], outgoing: bool, now: datetime
+) -> None:
+    """Records message ids with the database's next transaction instead of one of their own.
+
+    For the ids of replies, known only after the send, when the update's transaction has
+    already committed: one transaction per update instead of two (``Database.defer``).
+    Only real ids (a failed send has none) of a private chat (a positive id) are kept.
+    """
+    if chat_id <= 0:
+        return
+    rows = [
+        {"chat_id": chat_id, "message_id": m, "outgoing": outgoing, "sent_at": now}
+        for m in sorted({m for m in message_ids if m})
+    ]
+    if rows:
+        db.defer(_write_rows, rows)
+
+
+async def _write_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
 
 
 @cache

@@ -22,6 +22,7 @@ from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from storage.email_models import EmailMessage, EmailOutbox, ResidentEmail
 from storage.models import (
     CallAlert,
     CallReminder,
@@ -55,6 +56,7 @@ class Link(StrEnum):
     resident = "resident"  # the resident's id
     request = "request"  # the id of one of their requests
     telegram = "telegram"  # their Telegram user id or private chat id
+    phone = "phone"  # their phone number (E.164), as the exchange reported it
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,20 @@ HOLDERS: tuple[Holder, ...] = (
     Holder(CallAlert, Link.request, "request_id"),
     # The phone line: a known caller's number on their calls (storage/telephony_models.py).
     Holder(PhoneCall, Link.resident, "resident_id", identity={"caller_phone": None}),
+    # Calls from their number made before it was theirs on record (an unknown caller who
+    # became a resident, a missed call that opened their callback request).
+    Holder(PhoneCall, Link.phone, "caller_phone", identity={"caller_phone": None}),
+    # Email (storage/email_models.py): addresses are identity, like phone numbers; a mail's
+    # subject and body are free text, like the outbox's messages.
+    Holder(ResidentEmail, Link.resident, "resident_id", identity={"address": None}),
+    Holder(EmailMessage, Link.resident, "resident_id", identity={"from_address": None}),
+    Holder(
+        EmailOutbox,
+        Link.request,
+        "request_id",
+        free_text={"subject": "", "body": ""},
+        identity={"to_address": ""},
+    ),
 )
 
 # Columns that look personal but are not a resident's data, and why.
@@ -135,6 +151,8 @@ NOT_PERSONAL: dict[str, str] = {
     "call_reminder.outbox_id": "the outbox row (cleared through its request)",
     "queue_chat.chat_id": "a queue's Telegram group, not a resident's chat",
     "phone_pop.chat_id": "the private chat of the staff member the screen pop went to",
+    "email_message.message_id": "the sender's mail program's id of a message, no content",
+    "email_outbox.message_id": "the id the line gave its own mail (reference and random part)",
 }
 
 
@@ -195,9 +213,10 @@ PENDING: tuple[Pending, ...] = (
         stamp="resolved_at",
     ),
     Pending(ErasureRequest, Link.resident, "resident_id", {"status": "done"}, stamp="decided_at"),
+    Pending(EmailOutbox, Link.request, "request_id", _UNSENT, waiting=_SENDING),
 )
 
-Ids = Sequence[int] | Select[Any]
+Ids = Sequence[int] | Sequence[str] | Select[Any]
 
 
 def _column(model: type[SQLModel], name: str) -> Any:
@@ -207,7 +226,7 @@ def _column(model: type[SQLModel], name: str) -> Any:
 def _chunks(ids: Ids) -> list[Ids]:
     if isinstance(ids, Select):
         return [ids]
-    unique = sorted(set(ids))
+    unique: list[Any] = sorted(set(ids), key=str)  # ids of one kind: all ints or all numbers
     return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
 
 

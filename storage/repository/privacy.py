@@ -31,14 +31,16 @@ class Subject:
     resident_id: int | None
     request_ids: tuple[int, ...]
     telegram_ids: tuple[int, ...]
+    phones: tuple[str, ...] = ()  # their number: calls from it before it was on record
 
     @property
-    def ids(self) -> dict[Link, Sequence[int]]:
+    def ids(self) -> dict[Link, Sequence[int] | Sequence[str]]:
         """The linking ids per kind of link."""
         return {
             Link.resident: (self.resident_id,) if self.resident_id is not None else (),
             Link.request: self.request_ids,
             Link.telegram: self.telegram_ids,
+            Link.phone: self.phones,
         }
 
 
@@ -106,7 +108,8 @@ async def subject_of(
                 .order_by(col(Request.id))
             )
         )
-    return Subject(resident.id if resident else None, requests, tuple(sorted(ids)))
+    phones = (resident.phone,) if resident is not None and resident.phone else ()
+    return Subject(resident.id if resident else None, requests, tuple(sorted(ids)), phones)
 
 
 async def open_requests(*, session: AsyncSession, subject: Subject) -> list[Request]:

@@ -56,6 +56,24 @@ async def get_request_by_reference(*, session: AsyncSession, reference: str) -> 
     return found
 
 
+# Built once (every won claim): the conditional UPDATE that decides who gets a request.
+_CLAIM = (
+    update(Request)
+    .where(
+        col(Request.id) == bindparam("request_id"),
+        col(Request.claimed_by).is_(None),
+        col(Request.status) == RequestStatus.open,
+    )
+    .values(
+        claimed_by=bindparam("staff_id"),
+        claimed_at=bindparam("now"),
+        status=RequestStatus.claimed,
+    )
+    .returning(col(Request.id))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def claim_request(
     *, session: AsyncSession, request_id: int, staff_id: int, now: datetime
 ) -> bool:
@@ -64,18 +82,8 @@ async def claim_request(
     Returns:
         True when this call claimed it, False when it was already taken or is closed.
     """
-    statement = (
-        update(Request)
-        .where(
-            col(Request.id) == request_id,
-            col(Request.claimed_by).is_(None),
-            col(Request.status) == RequestStatus.open,
-        )
-        .values(claimed_by=staff_id, claimed_at=now, status=RequestStatus.claimed)
-        .returning(col(Request.id))
-        .execution_options(synchronize_session=False)
-    )
-    won = (await session.execute(statement)).scalar_one_or_none() is not None
+    params = {"request_id": request_id, "staff_id": staff_id, "now": now}
+    won = (await session.execute(_CLAIM, params)).scalar_one_or_none() is not None
     if won:
         # The loaded request learns what the UPDATE wrote, without reading it back.
         request = await session.get(Request, request_id)  # from the identity map, usually

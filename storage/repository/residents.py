@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy import BigInteger, Integer, String, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -91,6 +91,36 @@ class Familiarity:
         return "bekend" if self.known else "nieuw"
 
 
+# Built once (asked on every submit and claim): the resident's ids by Telegram id or
+# phone. A NULL parameter matches nothing, so one statement serves every combination,
+# and ``request_id`` NULL means "no card yet": every request counts.
+_REQUEST_ID = bindparam("request_id", type_=Integer)
+_RESIDENT_IDS = (
+    select(col(Resident.id))
+    .where(
+        or_(
+            col(Resident.telegram_user_id) == bindparam("telegram_user_id", type_=BigInteger),
+            col(Resident.phone) == bindparam("phone", type_=String),
+        )
+    )
+    .scalar_subquery()
+)
+_EARLIER = select(func.count(col(Request.id))).where(
+    col(Request.resident_id).in_(_RESIDENT_IDS),
+    or_(_REQUEST_ID.is_(None), col(Request.id) < _REQUEST_ID),
+)
+_OPEN_QUEUE = (
+    select(col(Request.queue))
+    .where(
+        col(Request.resident_id).in_(_RESIDENT_IDS),
+        col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
+        or_(_REQUEST_ID.is_(None), col(Request.id) != _REQUEST_ID),
+    )
+    .order_by(col(Request.id).desc())
+    .limit(1)
+)
+
+
 async def familiarity(
     *,
     session: AsyncSession,
@@ -104,30 +134,14 @@ async def familiarity(
     With ``request_id`` (the request a card is about) only requests before it count as
     earlier, and the open one it reports is another than this one.
     """
-    matches: list[ColumnElement[bool]] = []
-    if telegram_user_id is not None:
-        matches.append(col(Resident.telegram_user_id) == telegram_user_id)
-    if phone:
-        matches.append(col(Resident.phone) == phone)
-    if not matches:
+    if telegram_user_id is None and not phone:
         return Familiarity(False, 0, None)
-    resident_ids = select(col(Resident.id)).where(or_(*matches)).scalar_subquery()
-    before = [col(Request.id) < request_id] if request_id is not None else []
-    other = [col(Request.id) != request_id] if request_id is not None else []
-    earlier = await session.scalar(
-        select(func.count(col(Request.id))).where(
-            col(Request.resident_id).in_(resident_ids), *before
-        )
-    )
-    open_queue = await session.scalar(
-        select(col(Request.queue))
-        .where(
-            col(Request.resident_id).in_(resident_ids),
-            col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
-            *other,
-        )
-        .order_by(col(Request.id).desc())
-        .limit(1)
-    )
+    params = {
+        "telegram_user_id": telegram_user_id,
+        "phone": phone or None,
+        "request_id": request_id,
+    }
+    earlier = await session.scalar(_EARLIER, params)
+    open_queue = await session.scalar(_OPEN_QUEUE, params)
     count = int(earlier or 0)
     return Familiarity(count > 0, count, open_queue)

@@ -6,7 +6,8 @@ open and nothing newer than the cutoff lose their names, numbers and Telegram id
 (their row stays, anonymised, so unique-resident counts hold). Category, channel,
 village, dates and new/known stay: tallies do not change. The one exception, by
 design: contacts older than the contact limit are deleted, and with them they leave
-the tallies of those old years.
+the tallies of those old years. Numbers of callers who never became residents are
+cleared from their calls after the draft limit (the calls stay, and count).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from storage.models import (
     SafetyCheck,
 )
 from storage.repository.personal_data import HOLDERS, Link, scrub
+from storage.telephony_models import PhoneCall
 
 CLOSED = (RequestStatus.resolved, RequestStatus.cancelled)
 OPEN = (RequestStatus.open, RequestStatus.claimed)
@@ -45,6 +47,7 @@ class RetentionResult:
     drafts_deleted: int = 0
     contacts_deleted: int = 0
     messages_cleared: int = 0
+    call_numbers_cleared: int = 0  # calls of callers who never became residents
     cleared: dict[str, int] = field(default_factory=dict)  # rows per table (free text)
 
     def add(self, counts: dict[str, int]) -> None:
@@ -137,6 +140,10 @@ async def apply_retention(
     result.drafts_deleted = drafts.rowcount or 0
     # Check questions never answered: the message they hold goes with the drafts.
     await session.execute(delete(SafetyCheck).where(col(SafetyCheck.asked_at) < cutoffs.drafts))
+    # 3b. After step 2, so a number whose resident was anonymised just now goes too.
+    result.call_numbers_cleared = await clear_stranger_numbers(
+        session=session, cutoff=cutoffs.drafts
+    )
     # 4. Delivered messages keep their delivery facts, not their text.
     messages: Any = await session.execute(
         update(Outbox)
@@ -156,6 +163,27 @@ async def apply_retention(
     result.contacts_deleted = contacts.rowcount or 0
     session.expire_all()
     return result
+
+
+async def clear_stranger_numbers(*, session: AsyncSession, cutoff: datetime) -> int:
+    """Clears the number on calls before ``cutoff`` from callers no resident row has.
+
+    A call of a known resident is theirs (it goes with their row); a number that
+    became a resident later (an intake, a callback) stays while that resident does.
+    """
+    on_record = select(col(Resident.id)).where(col(Resident.phone) == col(PhoneCall.caller_phone))
+    cleared: Any = await session.execute(
+        update(PhoneCall)
+        .where(
+            col(PhoneCall.caller_phone).is_not(None),
+            col(PhoneCall.resident_id).is_(None),
+            col(PhoneCall.ringing_at) < cutoff,
+            ~exists(on_record.correlate(PhoneCall)),
+        )
+        .values(caller_phone=None)
+        .execution_options(synchronize_session=False)
+    )
+    return cleared.rowcount or 0
 
 
 async def last_run(*, session: AsyncSession, name: str) -> datetime | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Insert, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,6 +20,7 @@ from storage.models import Contact, Outbox, OutboxStatus, Request, RequestStatus
 from storage.telephony_models import PhoneCall, PhoneCallState, PhonePop
 
 OPEN = (RequestStatus.open, RequestStatus.claimed)
+REMINDED = "reminded"  # follow_up: not chosen yet, and the one reminder went out
 _INSERT_CALL: dict[str, Insert] = {}
 
 
@@ -150,7 +151,7 @@ async def choose_follow_up(
             col(PhoneCall.id) == phone_call_id,
             col(PhoneCall.state) == PhoneCallState.ended,
             col(PhoneCall.answered_by) == staff_id,
-            col(PhoneCall.follow_up).is_(None),
+            or_(col(PhoneCall.follow_up).is_(None), col(PhoneCall.follow_up) == REMINDED),
         )
         .values(follow_up=choice)
         .returning(col(PhoneCall.id))
@@ -188,18 +189,50 @@ class OpenCase:
     reference: str
     queue: str
     holder: str | None
+    request_id: int = 0
 
 
 async def open_cases(*, session: AsyncSession, resident_id: int, limit: int = 3) -> list[OpenCase]:
     """The resident's open and claimed requests, newest first, with their holders."""
     rows = await session.execute(
-        select(col(Request.reference), col(Request.queue), col(Staff.name))
+        select(col(Request.reference), col(Request.queue), col(Staff.name), col(Request.id))
         .outerjoin(Staff, col(Staff.id) == col(Request.claimed_by))
         .where(col(Request.resident_id) == resident_id, col(Request.status).in_(OPEN))
         .order_by(col(Request.id).desc())
         .limit(limit)
     )
-    return [OpenCase(reference, queue, holder) for reference, queue, holder in rows]
+    return [OpenCase(ref, queue, holder, rid or 0) for ref, queue, holder, rid in rows]
+
+
+async def last_contact_at(*, session: AsyncSession, resident_id: int) -> datetime | None:
+    """When the resident's latest contact happened (any channel), or None."""
+    return await session.scalar(
+        select(func.max(col(Contact.occurred_at))).where(col(Contact.resident_id) == resident_id)
+    )
+
+
+async def attach_contact(*, session: AsyncSession, call: PhoneCall, request: Request) -> bool:
+    """Files an answered call's contact under one of the caller's open requests, as a
+    follow-up; False unless the request is the caller's and still open."""
+    if (
+        call.contact_id is None
+        or call.resident_id is None
+        or request.resident_id != call.resident_id
+        or request.status not in OPEN
+    ):
+        return False
+    attached = await session.scalar(
+        update(Contact)
+        .where(col(Contact.id) == call.contact_id, col(Contact.request_id).is_(None))
+        .values(
+            request_id=request.id,
+            kind="follow_up",
+            category=request.category,
+            queue=request.queue,
+        )
+        .returning(col(Contact.id))
+    )
+    return attached is not None
 
 
 async def open_callback(*, session: AsyncSession, caller_phone: str) -> Request | None:

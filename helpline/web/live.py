@@ -1,0 +1,80 @@
+"""The live part of the queue page, asked for every second by ``static/live.js``.
+
+Everyone with the same role, queues and language sees the same fragment, so it is built
+once per ``LIVE_TTL`` (on the line's clock) and shared; only the session's form token
+differs and is put in when sent. The script sends back the version it has
+(``X-Version``); an unchanged fragment is answered with an empty 204. The session and
+the role and queues are still checked on every request (``sessions.page``), and a
+cached fragment never crosses a role or queue boundary: those are its key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from helpline.web.sessions import Page, render_text
+
+LIVE_TTL = timedelta(seconds=0.25)
+TOKEN_SLOT = "@@form-token@@"  # never produced by escaping; replaced per session
+
+Key = tuple[str, tuple[str, ...], str]
+
+
+@dataclass
+class _Fragment:
+    built_at: datetime
+    html: str
+    version: str
+
+
+@dataclass
+class LiveCache:
+    """Fragments by (role, queues, language), each rebuilt at most once per ``LIVE_TTL``."""
+
+    entries: dict[Key, _Fragment] = field(default_factory=dict)
+    locks: dict[Key, asyncio.Lock] = field(default_factory=dict)
+
+    async def get(self, key: Key, now: datetime, build: Callable[[], Awaitable[str]]) -> _Fragment:
+        """The fragment for ``key``: the cached one while fresh, else built (once at a time)."""
+        lock = self.locks.setdefault(key, asyncio.Lock())
+        async with lock:  # twenty pollers at once build it once, not twenty times
+            entry = self.entries.get(key)
+            if entry is None or not (entry.built_at <= now < entry.built_at + LIVE_TTL):
+                html = await build()
+                version = hashlib.sha256(html.encode()).hexdigest()[:20]
+                entry = self.entries[key] = _Fragment(now, html, version)
+            return entry
+
+
+def live_cache(request: Request) -> LiveCache:
+    """The cache of this web app (one per server, so tests never share one)."""
+    state = request.app.state
+    if not hasattr(state, "live_cache"):
+        state.live_cache = LiveCache()
+    cache: LiveCache = state.live_cache
+    return cache
+
+
+async def live_fragment(p: Page, build_queues: Callable[[Page], Awaitable[object]]) -> Response:
+    """The queues fragment for this session: 204 when the script already has it."""
+    actor = p.who.actor
+    if not actor.may("view_queue"):
+        return Response("", 403)
+    key: Key = (str(actor.staff.role), tuple(sorted(actor.queues)), p.lang)
+
+    async def build() -> str:
+        queues = await build_queues(p)
+        return render_text(p.request, p.services, "_queues.html", queues=queues, csrf=TOKEN_SLOT)
+
+    fragment = await live_cache(p.request).get(key, p.services.clock(), build)
+    headers = {"x-version": fragment.version}
+    if p.request.headers.get("x-version") == fragment.version:
+        return Response(status_code=204, headers=headers)
+    return HTMLResponse(fragment.html.replace(TOKEN_SLOT, p.who.csrf), headers=headers)

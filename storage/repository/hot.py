@@ -1,0 +1,130 @@
+"""The rows a resident's submit and a claim add, written as SQLAlchemy Core inserts.
+
+Contacts, queue cards in the outbox, escalation stages and new requests: each is one
+``INSERT`` on the model's table, built once per table (its compiled form is then cached
+by the engine), with the model's own defaults filled in here. No ORM object enters the
+session, so the commit has no unit of work to flush. The ORM functions beside these
+(``log_contact``, ``enqueue``, ``create_request``) stay for everything else; these are
+for the hot path, whose callers need no mapped object back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Insert, Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from storage.models import Contact, Escalation, Outbox, Request
+from storage.repository.outbox import QUEUED_KEY
+from storage.repository.requests import next_reference
+
+Default = tuple[str, Any, Callable[[], Any] | None]
+
+
+@cache
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> tuple[Default, ...]:
+    """(column, default, factory) of every column but the id, from the model's fields:
+    the values a Core insert must spell out that the model would have filled in."""
+    names = {c.name for c in _table(model).columns} - {"id"}
+    found: list[Default] = []
+    for name, info in model.model_fields.items():
+        if name in names:
+            default = None if info.default is PydanticUndefined else info.default
+            found.append((name, default, info.default_factory))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+@cache
+def _insert(model: type[SQLModel], returning: bool) -> Insert:
+    statement = insert(_table(model))
+    return statement.returning(_table(model).c.id) if returning else statement
+
+
+def row_values(model: type[SQLModel], fields: dict[str, Any]) -> dict[str, Any]:
+    """Every column's value for a new row: ``fields``, else the model's default."""
+    values = {
+        name: fields[name] if name in fields else (factory() if factory else default)
+        for name, default, factory in _defaults(model)
+    }
+    unknown = fields.keys() - values.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no column {sorted(unknown)}")
+    return values
+
+
+async def append(session: AsyncSession, model: type[SQLModel], **fields: Any) -> None:
+    """Inserts one append-only row (a contact, an escalation stage) at once."""
+    await session.execute(_insert(model, False), row_values(model, fields))
+
+
+async def append_contact(session: AsyncSession, **fields: Any) -> None:
+    """``log_contact`` without a mapped object: the row is written now, its id unknown."""
+    await append(session, Contact, **fields)
+
+
+async def append_escalations(
+    session: AsyncSession, *, request_id: int, stages: list[tuple[str, datetime]], now: datetime
+) -> None:
+    """``schedule_escalations`` in one executemany: the pending stages of a request."""
+    if stages:
+        rows = [
+            row_values(
+                Escalation,
+                {"request_id": request_id, "stage": stage, "due_at": due_at, "created_at": now},
+            )
+            for stage, due_at in stages
+        ]
+        await session.execute(_insert(Escalation, False), rows)
+
+
+async def append_outbox(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    chat_id: int,
+    text: str,
+    purpose: str,
+    reply_markup: str | None = None,
+    request_id: int | None = None,
+) -> None:
+    """``enqueue`` without a mapped object: due now, sent by the dispatcher after the
+    commit (the session is marked, so the handler kicks it)."""
+    await append(
+        session,
+        Outbox,
+        chat_id=chat_id,
+        text=text,
+        purpose=purpose,
+        reply_markup=reply_markup,
+        request_id=request_id,
+        created_at=now,
+        not_before=now,
+    )
+    session.info[QUEUED_KEY] = True
+
+
+async def insert_request(session: AsyncSession, *, prefix: str, **fields: Any) -> Request:
+    """``create_request`` by a Core insert: the next reference of the creation year.
+
+    Returns a ``Request`` that is not in the session (transient): its values, with the
+    id the insert gave it, for reading (the card, the contact, the reply). A change to
+    it is not stored; load the request to change it.
+    """
+    values = row_values(Request, {"reference": "pending", **fields})
+    values["reference"] = await next_reference(
+        session=session, prefix=prefix, year=values["created_at"].year
+    )
+    new_id = (await session.execute(_insert(Request, True), values)).scalar_one()
+    return Request(id=new_id, **values)

@@ -1,0 +1,108 @@
+"""One-time login links and sessions of the web page; every change a conditional update.
+
+Tokens reach this module only as their SHA-256 (``token_hash``). A link is used by
+``UPDATE … WHERE used_at IS NULL AND expires_at > now``: the database decides, so of
+two simultaneous uses exactly one gets the staff id. A session is alive while it is
+not ended, not past its latest end and not idle for longer than the idle limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.web_models import WebLoginLink, WebSession
+
+
+async def create_login_link(
+    *, session: AsyncSession, token_hash: str, staff_id: int, now: datetime, expires_at: datetime
+) -> None:
+    """Stores a new login link (by the hash of its token)."""
+    session.add(
+        WebLoginLink(
+            token_hash=token_hash, staff_id=staff_id, created_at=now, expires_at=expires_at
+        )
+    )
+    await session.flush()
+
+
+async def use_login_link(*, session: AsyncSession, token_hash: str, now: datetime) -> int | None:
+    """Marks the link used, once and only before it expires; the staff id, else None."""
+    result = await session.execute(
+        update(WebLoginLink)
+        .where(
+            col(WebLoginLink.token_hash) == token_hash,
+            col(WebLoginLink.used_at).is_(None),
+            col(WebLoginLink.expires_at) > now,
+        )
+        .values(used_at=now)
+        .returning(col(WebLoginLink.staff_id))
+    )
+    return result.scalar_one_or_none()
+
+
+async def create_session(
+    *,
+    session: AsyncSession,
+    token_hash: str,
+    staff_id: int,
+    csrf_token: str,
+    now: datetime,
+    expires_at: datetime,
+) -> WebSession:
+    """Stores a new browser session."""
+    row = WebSession(
+        token_hash=token_hash,
+        staff_id=staff_id,
+        csrf_token=csrf_token,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def live_session(
+    *, session: AsyncSession, token_hash: str, now: datetime, idle: timedelta
+) -> WebSession | None:
+    """The session with this token while it is alive (not ended, expired or idle too long)."""
+    found: WebSession | None = await session.scalar(
+        select(WebSession).where(
+            col(WebSession.token_hash) == token_hash,
+            col(WebSession.ended_at).is_(None),
+            col(WebSession.expires_at) > now,
+            col(WebSession.last_seen_at) > now - idle,
+        )
+    )
+    return found
+
+
+async def touch_session(
+    *, session: AsyncSession, session_id: int, now: datetime, every: timedelta
+) -> None:
+    """Notes activity, at most once per ``every`` (a live page polls; not a write per poll)."""
+    await session.execute(
+        update(WebSession)
+        .where(
+            col(WebSession.id) == session_id,
+            col(WebSession.ended_at).is_(None),
+            col(WebSession.last_seen_at) <= now - every,
+        )
+        .values(last_seen_at=now)
+    )
+
+
+async def end_session(*, session: AsyncSession, token_hash: str, now: datetime) -> bool:
+    """Ends a session (logout); False when it had already ended."""
+    result = await session.execute(
+        update(WebSession)
+        .where(col(WebSession.token_hash) == token_hash, col(WebSession.ended_at).is_(None))
+        .values(ended_at=now)
+        .returning(col(WebSession.id))
+    )
+    return result.scalar_one_or_none() is not None

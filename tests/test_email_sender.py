@@ -1,0 +1,56 @@
+"""The email outbox sender with its SMTP call replaced: every due mail in one run (batch
+after batch), a refusal tried again later, given up after the last try."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from helpline.cases.email_intake import receive_mail
+from helpline.mail.sender import MAX_ATTEMPTS, MailSender
+from helpline.mail.urls import smtp_address
+from storage.db import Database
+from storage.email_models import EmailOutbox
+from tests.test_email_intake import services_for, simple
+
+
+async def statuses(db: Database) -> list[tuple[str, int]]:
+    async with db.session() as session:
+        rows = await session.scalars(select(EmailOutbox).order_by(EmailOutbox.id))  # type: ignore[arg-type]
+        return [(r.status, r.attempts) for r in rows]
+
+
+async def test_one_run_sends_every_due_mail(db: Database, tmp_path: Path) -> None:
+    services = services_for(db, tmp_path)
+    for n in range(45):
+        await receive_mail(services, simple(f"{n}@x", "Vraag", "Hulp in Drunen", f"b{n}@ex.nl"))
+    sent: list[Any] = []
+
+    async def send(message: Any, **options: Any) -> None:
+        sent.append((message["To"], options["recipients"], options["port"]))
+
+    sender = MailSender(services, smtp_address("smtp://127.0.0.1:2525"), None, send=send)
+    assert await sender.run_once() == 45
+    assert len(sent) == 45 and sent[0] == ("b0@ex.nl", ["b0@ex.nl"], 2525)
+    assert await statuses(db) == [("sent", 1)] * 45
+
+
+async def test_refused_mail_is_tried_again_then_given_up(db: Database, tmp_path: Path) -> None:
+    services = services_for(db, tmp_path)
+    await receive_mail(services, simple("1@x", "Vraag", "Hulp in Drunen"))
+
+    async def refuse(message: Any, **options: Any) -> None:
+        raise ConnectionRefusedError("no")
+
+    sender = MailSender(services, smtp_address("smtp://127.0.0.1:2525"), None, send=refuse)
+    assert await sender.run_once() == 0
+    [(status, attempts)] = await statuses(db)
+    assert (status, attempts) == ("pending", 1)
+    assert await sender.run_once() == 0  # not due yet: the clock did not move
+    assert await statuses(db) == [("pending", 1)]
+    for _ in range(MAX_ATTEMPTS - 1):
+        services.clock.advance(hours=2)  # type: ignore[attr-defined]
+        await sender.run_once()
+    assert await statuses(db) == [("failed", MAX_ATTEMPTS)]
