@@ -34,6 +34,8 @@ from storage.repository.staff import get_staff, get_staff_by_id, staff_queues
 
 # Ids no real row has: a Telegram id is positive, a private chat too.
 NOBODY = -(2**52)
+# A row id no row has (row ids are 32-bit integers on PostgreSQL).
+NO_ROW = -1
 
 
 async def warm_up(session: AsyncSession) -> None:
@@ -42,15 +44,15 @@ async def warm_up(session: AsyncSession) -> None:
     # Reads (an intake step, a claim).
     await load_draft_row(session=session, chat_id=NOBODY)
     await get_resident_by_telegram_id(session=session, telegram_user_id=NOBODY)
-    await latest_open_request(session=session, resident_id=NOBODY)
-    await get_request(session=session, request_id=NOBODY)
+    await latest_open_request(session=session, resident_id=NO_ROW)
+    await get_request(session=session, request_id=NO_ROW)
     await get_staff(session=session, telegram_user_id=NOBODY)
-    await get_staff_by_id(session=session, staff_id=NOBODY)
-    await staff_queues(session=session, staff_id=NOBODY)
+    await get_staff_by_id(session=session, staff_id=NO_ROW)
+    await staff_queues(session=session, staff_id=NO_ROW)
     await familiarity(session=session, telegram_user_id=NOBODY, phone=None)
-    await familiarity(session=session, telegram_user_id=NOBODY, phone="+0", request_id=NOBODY)
-    await claim_request(session=session, request_id=NOBODY, staff_id=NOBODY, now=now)
-    await cancel_escalations(session=session, request_id=NOBODY, now=now)
+    await familiarity(session=session, telegram_user_id=NOBODY, phone="+0", request_id=NO_ROW)
+    await claim_request(session=session, request_id=NO_ROW, staff_id=NO_ROW, now=now)
+    await cancel_escalations(session=session, request_id=NO_ROW, now=now)
     # Writes (a start, a step, a submit), all undone by the rollback.
     await remember_messages(
         session=session, chat_id=NOBODY, message_ids=[1], outgoing=False, now=now
