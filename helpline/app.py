@@ -189,7 +189,6 @@ async def _post_init(application: HelplineApp) -> None:
     )
     logger.info("this instance is active")
     await upgrade(services.db)  # `helpline run` applies pending migrations itself
-    await services.db.warm_up()  # the hot path's statements compiled before the first update
     await services.dispatcher.recover()  # what a crashed run left half-sent
     # The HTTP server (telephony webhooks) only on the active instance, like polling.
     await start_http_server(application)
