@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -10,12 +11,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from flows.rota import Span
 from helpline.testing import FakeTelegram, FakeTelegramServer, FakeUser
+from storage.db import Database
+from storage.repository import rota as rota_repo
 
 BIN = Path(sys.executable).parent
 SANNE = FakeUser(id=5001, first_name="Sanne")
@@ -50,6 +57,37 @@ def _env(
     return env
 
 
+def _on_duty_all_day(db_path: Path, staff_telegram_id: int) -> None:
+    """Puts the staff member on the rota around the clock from yesterday to tomorrow, so the
+    pop does not depend on the hour the test runs (outside opening hours nobody is popped)."""
+
+    async def add() -> None:
+        db = Database(f"sqlite+aiosqlite:///{db_path}")
+        try:
+            async with db.session() as session:
+                staff_id = (
+                    await session.execute(
+                        text("SELECT id FROM staff WHERE telegram_user_id = :t"),
+                        {"t": staff_telegram_id},
+                    )
+                ).scalar_one()
+                now = datetime.now(UTC)
+                today = now.astimezone(ZoneInfo("Europe/Amsterdam")).date()
+                for offset in (-1, 0, 1):
+                    await rota_repo.add_exception(
+                        session=session,
+                        staff_id=staff_id,
+                        day=today + timedelta(days=offset),
+                        span=Span(0, 1440),
+                        on_duty=True,
+                        now=now,
+                    )
+        finally:
+            await db.dispose()
+
+    asyncio.run(add())
+
+
 def _wait_http(url: str, proc: subprocess.Popen[str]) -> None:
     for _ in range(300):
         assert proc.poll() is None, "helpline run ended early"
@@ -78,6 +116,7 @@ def test_run_serves_cti_webhooks_and_pops_arrive(tmp_path: Path) -> None:
         )
         assert add.returncode == 0, add.stderr
         assert "phone extension 201" in add.stdout
+        _on_duty_all_day(tmp_path / "e2e.db", SANNE.id)
         proc = subprocess.Popen(
             [str(BIN / "helpline"), "run"],
             env=env,
