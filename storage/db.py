@@ -202,10 +202,12 @@ class Database:
             async with self._sessions() as session, session.begin():
                 if self._deferred and self._deferred_writer is not None:
                     # The connection first, then the rows: taken while waiting for it, they
-                    # would be in no transaction a reader could see meanwhile.
+                    # would be in no transaction a reader could see meanwhile. Another
+                    # session may have taken them during that wait: then none are left.
                     await session.connection()
                     rows, self._deferred = self._deferred, []
-                    await self._deferred_writer(session, rows)
+                    if rows:
+                        await self._deferred_writer(session, rows)
                 yield session
         except BaseException:
             self._deferred[:0] = rows  # not committed: the next transaction writes them

@@ -239,12 +239,6 @@ async def plan_call(db: Database, staff_id: int) -> bool:
     return True
 
 
-@pytest.mark.xfail(
-    bool(os.environ.get("TEST_DATABASE_URL")),
-    reason="open defect: on PostgreSQL one button press after a restart fails with a "
-    "NotNullViolation in the new hot path (nothing is lost, the resident is asked to retry)",
-    strict=False,
-)
 async def test_sigkill_at_random_points_loses_and_doubles_nothing(
     db: Database, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@ that write what the ORM wrote, conditional draft updates, and a warm statement c
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,20 @@ async def test_deferred_rows_survive_a_rolled_back_transaction_and_a_shutdown(
     ids = sorted((m.chat_id, m.message_id) for m in await all_rows(again, ChatMessage))
     assert ids == [(MIA.id, 7), (MIA.id, 8), (MIA.id, 10)]
     await again.dispose()
+
+
+async def test_sessions_opened_together_write_the_deferred_rows_once(db: Database) -> None:
+    """Sessions that both see rows waiting: the first to get a connection writes them, the
+    others find none left and write nothing (no row of defaults, no failed transaction)."""
+    defer_messages(db, chat_id=MIA.id, message_ids=[21, 22], outgoing=True, now=NOW)
+
+    async def one_session() -> None:
+        async with db.session():
+            pass
+
+    await asyncio.gather(*(one_session() for _ in range(4)))
+    ids = sorted((m.chat_id, m.message_id) for m in await all_rows(db, ChatMessage))
+    assert ids == [(MIA.id, 21), (MIA.id, 22)]
 
 
 async def test_a_draft_changed_since_it_was_read_is_not_overwritten(db: Database) -> None:

@@ -60,6 +60,8 @@ def defer_messages(
 
 
 async def _write_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if not rows:  # executed with no rows, the insert would add one row of defaults
+        return
     await session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
 
 
