@@ -3,6 +3,7 @@ after batch), a refusal tried again later, given up after the last try."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,23 @@ async def test_refused_mail_is_tried_again_then_given_up(db: Database, tmp_path:
         services.clock.advance(hours=2)  # type: ignore[attr-defined]
         await sender.run_once()
     assert await statuses(db) == [("failed", MAX_ATTEMPTS)]
+
+
+async def test_stopping_finishes_the_mails_in_hand(db: Database, tmp_path: Path) -> None:
+    services = services_for(db, tmp_path)
+    for n in range(3):
+        await receive_mail(services, simple(f"{n}@x", "Vraag", "Hulp in Drunen", f"b{n}@ex.nl"))
+    sending, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(message: Any, **options: Any) -> None:
+        sending.set()
+        await release.wait()  # the SMTP server takes its time while the bot stops
+
+    sender = MailSender(services, smtp_address("smtp://127.0.0.1:2525"), None, send=slow)
+    task = asyncio.create_task(sender.run())
+    await asyncio.wait_for(sending.wait(), 5)
+    sender.stop()
+    release.set()
+    await asyncio.wait_for(task, 5)  # it ends by itself, not cancelled
+    # The batch taken was sent and marked: none is left "sending" to be sent twice.
+    assert await statuses(db) == [("sent", 1)] * 3

@@ -12,6 +12,7 @@ Logs carry counts per verdict and IMAP uids, never an address, subject or text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import Counter
@@ -37,6 +38,10 @@ COMMAND_TIMEOUT = 60.0
 RETRY_SECONDS = 30.0  # a message whose intake failed is tried again this soon
 
 
+class Stopped(Exception):
+    """The bot is stopping: the reader leaves the mailbox between two messages."""
+
+
 class MailReader:
     """Reads new messages from one IMAP folder and turns them into requests."""
 
@@ -58,13 +63,21 @@ class MailReader:
         self._failures: Counter[bytes] = Counter()
         self._client: aioimaplib.IMAP4 | None = None
         self._lost = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Asks the reader to end: a message being taken in is finished first (its request
+        committed and the message marked seen); a wait for new mail ends at once."""
+        self._stop.set()
 
     async def run(self) -> None:
-        """Reads until cancelled, reconnecting after any failure."""
+        """Reads until stopped (or cancelled), reconnecting after any failure."""
         pause = 1.0
-        while True:
+        while not self._stop.is_set():
             try:
                 await self._session()
+            except Stopped:
+                break
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the server went away, refused the login, timed out
@@ -73,8 +86,10 @@ class MailReader:
                 logger.warning("mailbox: %s; trying again in %.0f s", type(exc).__name__, pause)
                 await self.close()  # what is left of the old connection
             self.connected.clear()
-            await asyncio.sleep(pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), pause)
             pause = min(pause * 2, MAX_PAUSE)
+        self.connected.clear()
 
     async def close(self) -> None:
         """Drops the connection (after the task was cancelled).
@@ -136,15 +151,19 @@ class MailReader:
         await asyncio.wait_for(done, COMMAND_TIMEOUT)
 
     async def _until_lost(self, waiting: Coroutine[Any, Any, T]) -> T:
-        """``waiting``'s result; ConnectionError as soon as the connection drops."""
+        """``waiting``'s result; ConnectionError as soon as the connection drops, Stopped
+        as soon as the bot stops."""
         task = asyncio.ensure_future(waiting)
         lost = asyncio.ensure_future(self._lost.wait())
+        stop = asyncio.ensure_future(self._stop.wait())
         try:
-            done, _ = await asyncio.wait({task, lost}, return_when=asyncio.FIRST_COMPLETED)
-        finally:  # also when this is cancelled (the bot stops): no task left behind
-            for future in (task, lost):
+            done, _ = await asyncio.wait({task, lost, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this is cancelled: no task left behind
+            for future in (task, lost, stop):
                 if not future.done():
                     future.cancel()
+        if stop in done:
+            raise Stopped
         if task not in done:
             raise ConnectionError("connection lost")
         return task.result()
@@ -163,6 +182,8 @@ class MailReader:
         handled = failed = 0
         read: Counter[str] = Counter()
         for uid in uids:
+            if self._stop.is_set():
+                break  # the rest stay unseen: read at the next start
             if self._failures[uid] >= MAX_FAILURES:
                 continue
             raw = await self._fetch(client, uid)

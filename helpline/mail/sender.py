@@ -51,10 +51,17 @@ class MailSender:
     ) -> None:
         self.services, self.server, self.password, self._send = services, server, password, send
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
         self.timeout = 30.0
 
     def wake(self) -> None:
         """Asks for a run now (after a commit that queued mails)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Asks the sender to end: the mails already taken are sent (and marked) first,
+        no new ones are taken."""
+        self._stop.set()
         self._wake.set()
 
     def message(self, row: EmailOutbox) -> EmailMessage:
@@ -82,9 +89,9 @@ class MailSender:
                 rows = await mails.claim_due_mail(
                     session=session, now=self.services.clock(), limit=BATCH
                 )
-            for row in rows:
+            for row in rows:  # taken: sent and marked even when stopping
                 sent += await self._deliver(row)
-            if len(rows) < BATCH:
+            if len(rows) < BATCH or self._stop.is_set():
                 return sent
 
     async def _deliver(self, row: EmailOutbox) -> int:
@@ -131,12 +138,13 @@ class MailSender:
             )
 
     async def run(self) -> None:
-        """Sends until cancelled: after every wake-up, and every IDLE_WAIT seconds."""
+        """Sends until stopped (or cancelled): after every wake-up, and every IDLE_WAIT
+        seconds."""
         async with self.services.db.session() as session:
             again = await mails.recover_sending(session=session)
         if again:
             logger.warning("email outbox after a crash: %s mail(s) sent again", again)
-        while True:
+        while not self._stop.is_set():
             self._wake.clear()
             try:
                 await self.run_once()

@@ -2,7 +2,8 @@
 
 Without IMAP_URL there is no mail channel. The reader and the sender run as two tasks
 in the bot's event loop, beside polling and the HTTP server, and share its database;
-both are cancelled (and the IMAP connection logged out) when the bot stops.
+when the bot stops, both finish the message or mail in hand and end (a server that hangs
+is cut off after STOP_GRACE_SECONDS); the IMAP connection is then closed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from helpline.services import SERVICES_KEY, HelplineApp
 logger = logging.getLogger(__name__)
 
 MAIL_KEY = "helpline.mail"
+STOP_GRACE_SECONDS = 15.0
 
 
 @dataclass
@@ -81,7 +83,13 @@ async def stop_mail(application: HelplineApp) -> None:
     channel: MailChannel | None = application.bot_data.pop(MAIL_KEY, None)
     if channel is None:
         return
-    for task in channel.tasks:
+    channel.reader.stop()
+    if channel.sender is not None:
+        channel.sender.stop()
+    # A message being taken in, or a mail being sent, is finished (and recorded) first;
+    # only a server that hangs longer than this is cut off.
+    _, hanging = await asyncio.wait(channel.tasks, timeout=STOP_GRACE_SECONDS)
+    for task in hanging:
         task.cancel()
     await asyncio.gather(*channel.tasks, return_exceptions=True)
     await channel.reader.close()
