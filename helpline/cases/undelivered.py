@@ -1,11 +1,15 @@
 """Messages that did not (surely) arrive: a resident blocked the bot (tell the holder), a
-queue group removed it, or a reminder was cut off by a crash (tell the coordinators)."""
+queue group removed it, or a reminder was cut off by a crash (tell the coordinators), or
+a mail to a resident was given up after its last try (tell the holder, else the queue)."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from helpline.cases.core import Services
-from helpline.cases.queue_groups import queue_chats
+from helpline.cases.queue_groups import queue_chat, queue_chats
 from storage import repository as repo
+from storage.email_models import EmailOutbox
 from storage.models import Outbox
 
 
@@ -106,3 +110,42 @@ async def reminders_uncertain(services: Services, request_ids: list[int | None])
                 references=", ".join(references) or "-",
             ),
         )
+
+
+async def mail_given_up(session: AsyncSession, services: Services, mail: EmailOutbox) -> None:
+    """A mail to a resident could not be delivered, not even after the last try.
+
+    The holder of its request hears of it in their private chat; a request nobody holds
+    yet (the auto-reply of a new request) is flagged in its queue's group, and a mail of
+    no request in the coordinators' group. Only the reference is named, never the
+    address: group chats get no personal data.
+    """
+    t, lang = services.texts, services.staff_language
+    request = (
+        await repo.get_request(session=session, request_id=mail.request_id)
+        if mail.request_id
+        else None
+    )
+    holder = (
+        await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
+        if request is not None and request.claimed_by
+        else None
+    )
+    reference = request.reference if request is not None else "-"
+    if holder is not None:
+        chat: int | None = holder.telegram_user_id
+        text = t("mail_given_up_holder", lang, reference=reference)
+    else:
+        queue = request.queue if request is not None else services.config.crisis_queue
+        chat = queue_chat(services, queue)
+        text = t("mail_given_up_queue", lang, reference=reference)
+    if chat is None:
+        return  # no group linked at all: the failed row stays visible in the outbox
+    await repo.enqueue(
+        session=session,
+        now=services.clock(),
+        chat_id=chat,
+        purpose="alert",
+        request_id=request.id if request is not None else None,
+        text=text,
+    )

@@ -21,6 +21,7 @@ from typing import Any
 import aiosmtplib
 
 from helpline.cases.core import Services
+from helpline.cases.undelivered import mail_given_up
 from helpline.mail.urls import ServerAddress
 from storage.email_models import EmailOutbox, EmailStatus
 from storage.repository import email as mails
@@ -122,7 +123,7 @@ class MailSender:
         now = self.services.clock()
         last = row.attempts >= MAX_ATTEMPTS
         async with self.services.db.session() as session:
-            await mails.finish_mail(
+            finished = await mails.finish_mail(
                 session=session,
                 mail_id=row.id,
                 status=EmailStatus.failed if last else EmailStatus.pending,
@@ -130,6 +131,8 @@ class MailSender:
                 error=error[:200],
                 not_before=None if last else now + retry_after(row.attempts),
             )
+            if finished and last:  # in the same transaction: told exactly once
+                await mail_given_up(session, self.services, row)
         if last:
             logger.error("mail %s given up after %s tries (%s)", row.id, row.attempts, error)
         else:
