@@ -4,6 +4,7 @@ a resident's question; a repeat; the address in access export and erasure."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from sqlalchemy import select
@@ -205,3 +206,24 @@ async def test_address_in_access_export_and_gone_after_erasure(
     # After erasure the address is unknown: a new mail from it is a new resident.
     await receive_mail(services, simple("n@x", "Nieuw", "Hallo", sender="mia.devries@example.nl"))
     assert len(await rows(db, Resident)) == 2
+
+
+async def test_mail_that_may_be_a_question_but_cannot_be_taken_in_asks_for_a_look(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_for(db, tmp_path)
+    coordination = services.settings.queue_chats[services.config.crisis_queue]
+    question = simple("big@x", "Hulp nodig", "Ik heb hulp nodig in Drunen", "piet@example.nl")
+    for n, verdict in enumerate((Verdict.oversize, Verdict.no_sender, Verdict.bounce)):
+        mail = dataclasses.replace(question, message_id=f"m{n}@x", verdict=verdict)
+        outcome = await receive_mail(services, mail)
+        assert outcome.committed and outcome.request_id is None
+    assert await rows(db, Request) == []
+    notes = [r for r in await rows(db, Outbox) if r.purpose == "alert"]
+    # One note each for the oversize and the sender-less mail; the bounce is only counted.
+    assert [n.chat_id for n in notes] == [coordination, coordination]
+    assert "25 MB" in notes[0].text and "afzender" in notes[1].text
+    assert all("piet" not in n.text and "Drunen" not in n.text for n in notes)
+    again = dataclasses.replace(question, message_id="m0@x", verdict=Verdict.oversize)
+    assert not (await receive_mail(services, again)).committed  # read twice: one note
+    assert len([r for r in await rows(db, Outbox) if r.purpose == "alert"]) == 2

@@ -24,11 +24,15 @@ from flows.triage import Classification
 from helpline.cases.cards import alert_crisis, annotate_card, post_card
 from helpline.cases.conversation import forward_to_holder
 from helpline.cases.core import Services
+from helpline.cases.queue_groups import queue_chat
 from helpline.cases.intake import VITAL_INTEREST
 from storage import repository as repo
 from storage.models import Channel, Direction, Request, RequestStatus, Resident
 from storage.repository import email as mails
 
+# Mail that may well be a person's question but cannot be taken in: the coordinators
+# look in the mailbox themselves (the rest — robots, lists, spam — is only counted).
+NEEDS_A_LOOK = {Verdict.oversize: "mail_look_oversize", Verdict.no_sender: "mail_look_no_sender"}
 EMAIL_CONSENT = "email"  # no notice was shown: the resident wrote to the line themselves
 CONTACT_PREFERENCE = "email"
 
@@ -60,6 +64,8 @@ async def receive_mail(services: Services, mail: IncomingMail) -> MailOutcome:
         )
         if row_id is None:
             return MailOutcome(committed=False, verdict=mail.verdict)
+        if mail.verdict in NEEDS_A_LOOK:
+            await _ask_for_a_look(session, services, mail.verdict)
         if not resident_mail or mail.from_address is None:
             return MailOutcome(committed=True, verdict=mail.verdict)
         resident = await _resident(session, services, mail.from_address, mail)
@@ -83,6 +89,28 @@ async def receive_mail(services: Services, mail: IncomingMail) -> MailOutcome:
             joined=outcome.joined,
         )
         return outcome
+
+
+async def _ask_for_a_look(session: AsyncSession, services: Services, verdict: Verdict) -> None:
+    """A note in the coordinators' group: which kind of mail, and when it came (no sender,
+    no subject: the group sees no personal data)."""
+    chat = queue_chat(services, services.config.crisis_queue)
+    if chat is None:
+        return
+    t, lang = services.texts, services.staff_language
+    now = services.clock()
+    await repo.enqueue(
+        session=session,
+        now=now,
+        chat_id=chat,
+        purpose="alert",
+        text=t(
+            "mail_needs_a_look",
+            lang,
+            reason=t(NEEDS_A_LOOK[verdict], lang),
+            received=now.astimezone(services.settings.zone).strftime("%d-%m %H:%M"),
+        ),
+    )
 
 
 async def _resident(
