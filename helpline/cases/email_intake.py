@@ -24,8 +24,8 @@ from flows.triage import Classification
 from helpline.cases.cards import alert_crisis, annotate_card, post_card
 from helpline.cases.conversation import forward_to_holder
 from helpline.cases.core import Services
-from helpline.cases.queue_groups import queue_chat
 from helpline.cases.intake import VITAL_INTEREST
+from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
 from storage.models import Channel, Direction, Request, RequestStatus, Resident
 from storage.repository import email as mails
