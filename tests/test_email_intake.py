@@ -10,9 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from flows.email_message import Verdict, parse_mail
+from flows.labels import load_labels
 from helpline.app import build_services
 from helpline.cases.core import Services
 from helpline.cases.email_intake import receive_mail
+from helpline.reporting.build import build_report, parse_breakdowns
+from helpline.reporting.periods import Period
 from storage.db import Database
 from storage.email_models import EmailMessage, EmailOutbox, ResidentEmail
 from storage.models import Channel, Contact, Outbox, Request, RequestNote, Resident
@@ -227,3 +230,26 @@ async def test_mail_that_may_be_a_question_but_cannot_be_taken_in_asks_for_a_loo
     again = dataclasses.replace(question, message_id="m0@x", verdict=Verdict.oversize)
     assert not (await receive_mail(services, again)).committed  # read twice: one note
     assert len([r for r in await rows(db, Outbox) if r.purpose == "alert"]) == 2
+
+
+async def test_mail_is_counted_as_the_email_channel_in_the_report(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_for(db, tmp_path)
+    await receive_mail(services, simple("r1@x", "Vraag", "Hulp met formulieren in Drunen"))
+    await receive_mail(services, simple("r2@x", "Vraag", "Boodschappen in Vlijmen", "b@ex.nl"))
+    await receive_mail(
+        services, dataclasses.replace(simple("r3@x", "-", "-"), verdict=Verdict.bounce)
+    )
+    day = services.clock().astimezone(services.settings.zone).date()
+    report = await build_report(
+        db=db,
+        config=services.config,
+        labels=load_labels(),
+        period=Period(day, day),
+        breakdowns=parse_breakdowns(["channel"]),
+        zone=services.settings.zone,
+    )
+    counts = {row.keys: (row.count, row.residents) for row in report.breakdowns[0].rows}
+    assert counts[("email",)] == (2, 2)  # two residents' mails; the bounce is no contact
+    assert load_labels().value("channel", "email") == "E-mail"
