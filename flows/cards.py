@@ -28,6 +28,7 @@ class CaseView:
     question: str | None = None
     phone: str | None = None
     preferred_time: str | None = None
+    email: str | None = None  # for a resident who wrote by email only (no phone, no chat)
 
 
 class Cards:
@@ -98,10 +99,17 @@ class Cards:
             "claim_details",
             lang,
             **self._common(case),
-            phone=display_phone(case.phone) if case.phone else t("contact_chat", lang),
+            phone=self._how_to_reach(case),
             time=t(f"time_{case.preferred_time or 'any'}", lang),
             question=case.question or "",
         )
+
+    def _how_to_reach(self, case: CaseView) -> str:
+        if case.phone:
+            return display_phone(case.phone)
+        if case.email:
+            return self.t("contact_email_only", self.lang, address=case.email)
+        return self.t("contact_chat", self.lang)
 
 
 def age_text(seconds: float) -> str:

@@ -230,12 +230,20 @@ def _serve(application: HelplineApp, settings: Settings, *, webhook: bool) -> No
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    email: Annotated[
+        bool, typer.Option("--email", help="An intake by email, offline: nothing is sent.")
+    ] = False,
+) -> None:
     """Plays a resident intake and a staff claim against a fake Telegram; prints the transcript."""
     settings_or_exit()  # a broken environment is one line here too
-    from helpline.demo import run_demo
+    from helpline.demo import run_demo, run_email_demo
 
     logging.disable(logging.WARNING)
+    if email:
+        asyncio.run(run_email_demo())
+        typer.echo("\nDemo finished: email → queue card → claim → reply by email.")
+        return
     asyncio.run(run_demo())
     typer.echo("\nDemo finished: intake → queue card → claim.")
 

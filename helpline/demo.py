@@ -2,27 +2,79 @@
 
 A resident does an intake, the card appears in the wijkteam's group and a staff
 member claims it — all through the real application against the in-process fake
-Bot API — and the transcript is printed.
+Bot API — and the transcript is printed. ``--email`` plays the same path for a
+resident who writes an email: the mail becomes the card, the holder writes back from
+Telegram, and the mails the line would send are printed instead of sent.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlmodel import col
+
+from flows.email_message import parse_mail
 from helpline.app import build_application, build_services
+from helpline.cases.core import Services
+from helpline.cases.email_intake import receive_mail
 from helpline.scripted import ScriptedChat
+from helpline.services import HelplineApp
 from helpline.settings import Settings
 from helpline.testing import FakeRequest, FakeTelegram, FakeUser
 from storage import repository as repo
+from storage.email_models import EmailOutbox
 from storage.migrate import upgrade
 from storage.models import Role
 
 DEMO_GROUP_BASE = -1001000000000
+DEMO_QUEUE = "wijkteam_drunen"
+DEMO_LINE = "hulp@heusdenhelpt.example"
+DEMO_MAIL = """From: Mia de Vries <mia.devries@example.nl>
+To: {line}
+Subject: Hulp met een formulier
+Message-ID: <demo-1@example.nl>
+Content-Type: text/plain; charset=utf-8
+
+Beste mensen,
+
+Ik krijg steeds brieven van de belastingdienst en ik snap er niks van.
+Ik woon in Drunen. Kan iemand mij helpen met het formulier?
+
+Met vriendelijke groet,
+Mia de Vries
+"""
 
 
-async def run_demo(echo: bool = True) -> list[str]:
-    """Plays the scripted intake and claim; returns (and prints) the transcript."""
+@dataclass
+class Demo:
+    """A throw-away line: the app on a fake Telegram, and its transcript so far."""
+
+    app: HelplineApp
+    services: Services
+    telegram: FakeTelegram
+    staff: ScriptedChat
+    lines: list[str] = field(default_factory=list)
+    _shown: int = 0
+
+    def catch_up(self) -> None:
+        """Adds what happened on Telegram since the last call to the transcript."""
+        transcript = self.telegram.transcript()
+        self.lines += transcript[self._shown :]
+        self._shown = len(transcript)
+
+    def group(self, queue: str) -> int:
+        """The demo group chat of a queue."""
+        return self.services.settings.queue_chats[queue]
+
+
+@asynccontextmanager
+async def demo_line(*, email: bool = False) -> AsyncIterator[Demo]:
+    """The Heusden configuration in a temporary database, Sanne on the wijkteam Drunen."""
     telegram = FakeTelegram()
     with tempfile.TemporaryDirectory(prefix="helpline-demo-") as tmp:
         settings = Settings(
@@ -33,6 +85,8 @@ async def run_demo(echo: bool = True) -> list[str]:
             flows_dir=None,
             queue_chats={},
         )
+        if email:  # mail is queued as for a real line; the demo prints it, nothing is sent
+            settings.mail_from, settings.smtp_url = DEMO_LINE, "smtp://127.0.0.1:25"
         services = build_services(settings)
         settings.queue_chats = {
             queue: DEMO_GROUP_BASE - n for n, queue in enumerate(services.config.queues)
@@ -45,29 +99,65 @@ async def run_demo(echo: bool = True) -> list[str]:
                 telegram_user_id=staff_user.id,
                 name="Sanne",
                 role=Role.staff,
-                queues=["wijkteam_drunen"],
+                queues=[DEMO_QUEUE],
             )
         app = build_application(
             settings, request=FakeRequest(telegram), services=services, rate_limit=False
         )
-        resident = ScriptedChat(app, telegram, FakeUser(id=4242, first_name="Mia"))
         staff = ScriptedChat(app, telegram, staff_user)
         async with app:
-            await staff.say("/start")
-            await resident.say("/start")
-            await resident.press("akkoord")
-            await resident.say(
-                "Ik krijg steeds brieven van de belastingdienst en ik snap er niks van. "
-                "Kan iemand mij helpen met het formulier?"
+            yield Demo(app, services, telegram, staff)
+
+
+async def run_demo(echo: bool = True) -> list[str]:
+    """Plays the scripted intake and claim; returns (and prints) the transcript."""
+    async with demo_line() as demo:
+        resident = ScriptedChat(demo.app, demo.telegram, FakeUser(id=4242, first_name="Mia"))
+        await demo.staff.say("/start")
+        await resident.say("/start")
+        await resident.press("akkoord")
+        await resident.say(
+            "Ik krijg steeds brieven van de belastingdienst en ik snap er niks van. "
+            "Kan iemand mij helpen met het formulier?"
+        )
+        await resident.press("Ja")
+        await resident.press("Drunen")
+        await resident.share_contact("+31612345678")
+        await resident.press("Ochtend")
+        await resident.press("Versturen")
+        await demo.staff.press("Oppakken", chat_id=demo.group(DEMO_QUEUE))
+        demo.catch_up()
+    return _shown(demo.lines, echo)
+
+
+async def run_email_demo(echo: bool = True) -> list[str]:
+    """Plays an intake by email, the claim and a reply written in Telegram that goes out
+    by email; returns (and prints) the transcript with the mails in and out."""
+    async with demo_line(email=True) as demo:
+        await demo.staff.say("/start")
+        demo.catch_up()
+        raw = DEMO_MAIL.format(line=DEMO_LINE).encode()
+        mail = parse_mail(raw, reference_prefix=demo.services.config.organisation.reference_prefix)
+        demo.lines.append(f"📧 in  {mail.from_address}: {mail.subject}\n{mail.text}")
+        await receive_mail(demo.services, mail)
+        await demo.services.dispatcher.run_once(demo.app.bot)  # the card to the group
+        demo.catch_up()
+        await demo.staff.press("Oppakken", chat_id=demo.group(DEMO_QUEUE))
+        await demo.staff.press("Schrijven")
+        await demo.staff.say(
+            "Ik kom dinsdag om tien uur bij u langs om naar het formulier te kijken."
+        )
+        demo.catch_up()
+        async with demo.services.db.session() as session:
+            outgoing = list(
+                await session.scalars(select(EmailOutbox).order_by(col(EmailOutbox.id)))
             )
-            await resident.press("Ja")
-            await resident.press("Drunen")
-            await resident.share_contact("+31612345678")
-            await resident.press("Ochtend")
-            await resident.press("Versturen")
-            group = settings.queue_chats["wijkteam_drunen"]
-            await staff.press("Oppakken", chat_id=group)
-    lines = telegram.transcript()
+        for row in outgoing:
+            demo.lines.append(f"✉️ out {row.to_address}: {row.subject}\n{row.body}")
+    return _shown(demo.lines, echo)
+
+
+def _shown(lines: list[str], echo: bool) -> list[str]:
     if echo:
         for line in lines:
             print(line)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpline.cli import app
-from helpline.demo import run_demo
+from helpline.demo import run_demo, run_email_demo
 from helpline.testing import FakeTelegram, FakeTelegramServer
 
 runner = CliRunner()
@@ -90,6 +90,23 @@ def test_run_without_token_runs_the_demo(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "TELEGRAM_BOT_TOKEN is not set" in result.output
     assert "Demo finished" in result.output
+
+
+async def test_email_demo_shows_mail_in_card_claim_and_mails_out() -> None:
+    lines = await run_email_demo(echo=False)
+    text = "\n".join(lines)
+    assert "📧 in  mia.devries@example.nl: Hulp met een formulier" in text
+    assert "✉️ Via e-mail" in text and "Opgepakt door Sanne" in text
+    assert "Telefoon: geen; per e-mail: mia.devries@example.nl" in text  # the holder's view
+    outgoing = [line for line in lines if line.startswith("✉️ out")]
+    assert len(outgoing) == 2  # the auto-reply and Sanne's answer
+    assert "Ik kom dinsdag om tien uur" in outgoing[1] and "Sanne" not in outgoing[1]
+
+
+def test_demo_email_option_on_the_command_line(env: Path) -> None:
+    result = runner.invoke(app, ["demo", "--email"])
+    assert result.exit_code == 0, result.output
+    assert "reply by email" in result.output
 
 
 async def test_demo_shows_intake_card_and_claim() -> None:

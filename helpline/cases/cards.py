@@ -11,6 +11,7 @@ from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
 from storage.models import Request, Resident
+from storage.repository import email as mails
 from storage.repository import hot
 
 
@@ -38,6 +39,11 @@ async def case_view(
             request_id=request.id,
         )
     earlier, open_queue = known.earlier_requests, known.open_queue
+    email = None
+    # Only a resident with no phone who never used Telegram can be reached by email alone.
+    by_mail_only = resident is not None and not resident.phone and not resident.telegram_user_id
+    if full and by_mail_only and resident is not None and resident.id is not None:
+        email = await mails.address_of(session=session, resident_id=resident.id)
     return CaseView(
         request_id=request.id,
         reference=request.reference,
@@ -50,6 +56,7 @@ async def case_view(
         open_queue=open_queue,
         question=request.summary if full else None,
         phone=resident.phone if (full and resident) else None,
+        email=email,
         preferred_time=request.preferred_time,
     )
 
