@@ -25,6 +25,7 @@ MESSAGE_CHARS = 3800
 MAX_MESSAGES = 6
 _PHONE_LIKE = re.compile(r"[+()\d][\d\s().+-]{4,}")
 _RESIDENT_ID = re.compile(r"(?:id:|#)(\d{1,12})")
+_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 # --- Retention ---------------------------------------------------------------------
@@ -95,28 +96,34 @@ class Ref:
 
     ``external_ref`` is always tried (import references may look like anything);
     ``request_reference`` when it has the shape ``HH-2026-00042``; ``phone`` when it
-    reads as a valid phone number; ``resident_id`` for ``id:17`` (shown when a REF
-    is ambiguous). ``malformed_phone`` marks text that looks like a number but is not
-    a valid one, so "not found" can say why.
+    reads as a valid phone number; ``email`` (lower case) when it reads as an email
+    address; ``resident_id`` for ``id:17`` (shown when a REF is ambiguous).
+    ``malformed_phone`` marks text that looks like a number but is not a valid one, so
+    "not found" can say why.
     """
 
     raw: str
     external_ref: str | None = None
     request_reference: str | None = None
     phone: str | None = None
+    email: str | None = None
     resident_id: int | None = None
     malformed_phone: bool = False
 
 
 def parse_ref(raw: str, reference_prefix: str) -> Ref:
-    """Reads a REF: an import reference, a phone number in any Dutch form, a request number.
+    """Reads a REF: an import reference, a phone number in any Dutch form, a request
+    number, an email address.
 
     Raises:
         RefError: when the text is empty or too long to be any of these.
     """
     text = raw.strip()
     if not text:
-        raise RefError("give a resident: an import reference, a phone number or a request number")
+        raise RefError(
+            "give a resident: an import reference, a phone number, a request number "
+            "or an email address"
+        )
     if len(text) > MAX_REF_CHARS:
         raise RefError(f"a resident reference has at most {MAX_REF_CHARS} characters")
     by_id = _RESIDENT_ID.fullmatch(text)
@@ -125,6 +132,8 @@ def parse_ref(raw: str, reference_prefix: str) -> Ref:
     pattern = rf"{re.escape(reference_prefix)}-\d{{4}}-\d{{5}}"
     if re.fullmatch(pattern, text, flags=re.IGNORECASE):
         return Ref(raw=text, external_ref=text, request_reference=text.upper())
+    if _EMAIL_LIKE.fullmatch(text):
+        return Ref(raw=text, external_ref=text, email=text.lower())
     phone = normalise_phone(text)
     looks_like_phone = bool(_PHONE_LIKE.fullmatch(text))
     return Ref(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from flows.email_message import Verdict, parse_mail
 from flows.labels import load_labels
+from flows.privacy import parse_ref
 from helpline.app import build_services
 from helpline.cases.core import Services
 from helpline.cases.email_intake import receive_mail
@@ -253,3 +254,17 @@ async def test_mail_is_counted_as_the_email_channel_in_the_report(
     counts = {row.keys: (row.count, row.residents) for row in report.breakdowns[0].rows}
     assert counts[("email",)] == (2, 2)  # two residents' mails; the bounce is no contact
     assert load_labels().value("channel", "email") == "E-mail"
+
+
+async def test_privacy_finds_a_resident_by_their_email_address(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_for(db, tmp_path)
+    await receive_mail(services, simple("p1@x", "Vraag", "Hulp in Drunen", "els@example.nl"))
+    ref = parse_ref("  Els@Example.NL ", "HH")
+    assert ref.email == "els@example.nl" and ref.phone is None
+    async with db.session() as session:
+        [match] = await privacy.find_residents(session=session, ref=ref)
+        assert match.how == "email"
+        assert await privacy.find_residents(session=session, ref=parse_ref("x@y.nl", "HH")) == []
+    assert parse_ref("0612345678", "HH").email is None

@@ -42,7 +42,7 @@ privacy_app = typer.Typer(
     help="Residents' data: access (export), erasure, retention.", no_args_is_help=True
 )
 
-_REF_HELP = "The resident: import reference, phone number, request number or id:N."
+_REF_HELP = "The resident: import reference, phone number, request number, email address or id:N."
 
 
 class _Refusal(Exception):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from flows.privacy import EXPORT_FORMAT, Ref
+from storage.email_models import ResidentEmail
 from storage.models import ErasureRequest, Request, RequestStatus, Resident
 from storage.repository.personal_data import HOLDERS, HOUSEKEEPING, Link, cancel_pending, scrub
 
@@ -51,7 +52,7 @@ class Match:
     resident_id: int
     created_at: datetime
     references: tuple[str, ...]
-    how: str  # import | phone | request | id
+    how: str  # import | phone | email | request | id
 
 
 async def find_residents(*, session: AsyncSession, ref: Ref) -> list[Match]:
@@ -79,6 +80,11 @@ async def find_residents(*, session: AsyncSession, ref: Ref) -> list[Match]:
         ):
             if rid is not None:
                 found.setdefault(rid, "phone")
+    if ref.email is not None:  # addresses are stored in lower case
+        for rid in await session.scalars(
+            select(col(ResidentEmail.resident_id)).where(col(ResidentEmail.address) == ref.email)
+        ):
+            found.setdefault(rid, "email")
     matches = []
     for resident_id, how in found.items():
         resident = await session.get(Resident, resident_id)
