@@ -21,7 +21,8 @@ from flows.calls.schedule import assignee_reminders, resident_reminder
 from flows.conversation import Button
 from helpline.cases.core import Services
 from storage import repository as repo
-from storage.models import CallStatus, Request, Resident, Role, ScheduledCall, Staff
+from storage.models import CallStatus, Channel, Request, Resident, Role, ScheduledCall, Staff
+from storage.repository import email as mails
 
 Rows = tuple[tuple[Button, ...], ...]
 SLOT_HORIZON = timedelta(days=21)  # how far ahead a free slot is looked for
@@ -100,6 +101,23 @@ def resident_reachable(resident: Resident | None) -> bool:
     return resident is not None and resident.chat_id is not None and resident.blocked_at is None
 
 
+async def notice_channel(
+    session: AsyncSession, services: Services, resident: Resident | None
+) -> Channel | None:
+    """How the resident can be told about their calls: Telegram; else email, for someone
+    who has no chat with the line but wrote to it by mail (and the line sends mail);
+    else None."""
+    if resident_reachable(resident):
+        return Channel.telegram
+    settings = services.settings
+    if resident is None or resident.id is None or resident.chat_id is not None:
+        return None  # a chat that was blocked: not switched to mail behind their back
+    if not settings.smtp_url or not settings.mail_from:
+        return None
+    address = await mails.address_of(session=session, resident_id=resident.id)
+    return Channel.email if address else None
+
+
 async def plan_reminders(
     session: AsyncSession,
     services: Services,
@@ -112,7 +130,7 @@ async def plan_reminders(
     assert call.id is not None
     now, config = services.clock(), call_config(services)
     items = assignee_reminders(due_at=call.due_at, now=now, config=config)
-    if call.notify_resident and resident_reachable(resident):
+    if call.notify_resident and await notice_channel(session, services, resident):
         at = resident_reminder(
             due_at=call.due_at, now=now, zone=zone(services), config=config, moved=moved
         )

@@ -20,22 +20,25 @@ from flows.calls.notices import assignee_reminder
 from flows.calls.recurrence import count_between
 from flows.calls.schedule import RESIDENT_KINDS, CatchUp, catch_up
 from flows.conversation import markup_json
+from flows.email_reply import reply_subject
 from helpline.cases import audit
 from helpline.cases.calls import (
     assignee_buttons,
     call_config,
     call_view,
+    notice_channel,
     plan_next_occurrence,
     resident_buttons,
-    resident_reachable,
     resident_text,
     when,
     zone,
 )
 from helpline.cases.core import Services
+from helpline.cases.email_intake import own_message_id
 from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
-from storage.models import AuditAction, CallReminder, CallStatus, Outbox, Role
+from storage.models import AuditAction, CallReminder, CallStatus, Channel, Outbox, Role
+from storage.repository import email as mails
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +148,8 @@ async def _to_resident(
     links: Links,
 ) -> int:
     reminder, resident = item.reminder, item.resident
-    if resident is None or not resident_reachable(resident) or not resident.call_reminders:
+    channel = await notice_channel(session, services, resident)
+    if resident is None or channel is None or not resident.call_reminders:
         status = "blocked" if resident is not None and resident.blocked_at else "expired"
         await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
         return 0
@@ -155,8 +159,13 @@ async def _to_resident(
     if action not in (CatchUp.send, CatchUp.late):
         await repo.finish_reminder(session=session, reminder=reminder, status="expired", now=now)
         return 0
-    assert resident.chat_id is not None
     moved = reminder.kind == "moved"
+    status = "sent" if action == CatchUp.send else "late"
+    if channel is Channel.email:
+        await _mail_to_resident(session, services, item, moved=moved, send_at=send_at)
+        await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
+        return 1
+    assert resident.chat_id is not None
     row = repo.add_outbox_row(
         session=session,
         now=now,
@@ -167,10 +176,37 @@ async def _to_resident(
         request_id=item.request.id,
         not_before=send_at,
     )
-    status = "sent" if action == CatchUp.send else "late"
     await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
     links.append((reminder, row))
     return 1
+
+
+async def _mail_to_resident(
+    session: AsyncSession,
+    services: Services,
+    item: repo.DueReminder,
+    *,
+    moved: bool,
+    send_at: datetime,
+) -> None:
+    """The resident's call notice as a mail about their request (a reply joins it)."""
+    resident, reference = item.resident, item.request.reference
+    assert resident is not None and resident.id is not None
+    address = await mails.address_of(session=session, resident_id=resident.id)
+    notice = resident_text(services, item.call, resident, item.assignee, moved=moved)
+    mails.enqueue_mail(
+        session=session,
+        now=services.clock(),
+        not_before=send_at,
+        request_id=item.request.id,
+        purpose="call_notice",
+        to_address=address,
+        subject=reply_subject(services.texts, reference),
+        body=services.texts(
+            "email_call_notice_body", resident.language, notice=notice, reference=reference
+        ),
+        message_id=own_message_id(services, reference),
+    )
 
 
 async def _lapsed(

@@ -90,7 +90,7 @@ async def create_draft(
         due_at=due_at,
         status=CallStatus.draft,
         notify_resident=bool(resident and resident.call_reminders)
-        and callwork.resident_reachable(resident),
+        and await callwork.notice_channel(session, services, resident) is not None,
         created_at=services.clock(),
     )
     if repeat is not None:
@@ -188,7 +188,7 @@ async def draft_answer(session: AsyncSession, services: Services, call: Schedule
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     series = await repo.get_series(session=session, series_id=call.series_id)
     zone = callwork.zone(services)
-    reachable = callwork.resident_reachable(resident)
+    reachable = await callwork.notice_channel(session, services, resident) is not None
     resident_key = (
         "call_resident_na"
         if not reachable

@@ -240,7 +240,10 @@ async def _draft_step(
     elif step == "res":
         request = await repo.get_request(session=session, request_id=call.request_id)
         resident = await session.get(Resident, request.resident_id) if request else None
-        call.notify_resident = not call.notify_resident and callwork.resident_reachable(resident)
+        call.notify_resident = (
+            not call.notify_resident
+            and await callwork.notice_channel(session, services, resident) is not None
+        )
     elif step == "ok":
         if not await callwork.confirm_call(session, services, call, by=actor.staff):
             return t("call_draft_gone", lang), ()

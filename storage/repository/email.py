@@ -131,9 +131,14 @@ async def open_request_of(
     )
 
 
-def enqueue_mail(*, session: AsyncSession, now: datetime, **fields: Any) -> EmailOutbox:
-    """Adds a mail to send after the commit (written with the transaction's next flush)."""
-    row = EmailOutbox(status=EmailStatus.pending, not_before=now, created_at=now, **fields)
+def enqueue_mail(
+    *, session: AsyncSession, now: datetime, not_before: datetime | None = None, **fields: Any
+) -> EmailOutbox:
+    """Adds a mail to send after the commit (written with the transaction's next flush),
+    not before ``not_before`` (default: at once)."""
+    row = EmailOutbox(
+        status=EmailStatus.pending, not_before=not_before or now, created_at=now, **fields
+    )
     session.add(row)
     return row
 
