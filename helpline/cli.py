@@ -234,12 +234,19 @@ def demo(
     email: Annotated[
         bool, typer.Option("--email", help="An intake by email, offline: nothing is sent.")
     ] = False,
+    phone: Annotated[
+        bool, typer.Option("--phone", help="A call from a known resident, offline.")
+    ] = False,
 ) -> None:
     """Plays a resident intake and a staff claim against a fake Telegram; prints the transcript."""
     settings_or_exit()  # a broken environment is one line here too
-    from helpline.demo import run_demo, run_email_demo
+    from helpline.demo import run_demo, run_email_demo, run_phone_demo
 
     logging.disable(logging.WARNING)
+    if phone:
+        asyncio.run(run_phone_demo())
+        typer.echo("\nDemo finished: call → pop → answered → contact logged → follow-up.")
+        return
     if email:
         asyncio.run(run_email_demo())
         typer.echo("\nDemo finished: email → queue card → claim → reply by email.")

@@ -4,7 +4,10 @@ A resident does an intake, the card appears in the wijkteam's group and a staff
 member claims it — all through the real application against the in-process fake
 Bot API — and the transcript is printed. ``--email`` plays the same path for a
 resident who writes an email: the mail becomes the card, the holder writes back from
-Telegram, and the mails the line would send are printed instead of sent.
+Telegram, and the mails the line would send are printed instead of sent. ``--phone``
+plays a call from that resident: the exchange's events reach the line's own webhook
+(in-process, no port is opened), the pop reaches Sanne, who answers; after the hangup
+the contact is logged and she gets the follow-up buttons.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import col
 
 from flows.email_message import parse_mail
+from flows.rota import Span
 from helpline.app import build_application, build_services
 from helpline.cases.core import Services
 from helpline.cases.email_intake import receive_mail
@@ -26,14 +32,27 @@ from helpline.scripted import ScriptedChat
 from helpline.services import HelplineApp
 from helpline.settings import Settings
 from helpline.testing import FakeRequest, FakeTelegram, FakeUser
+from helpline.web.server import build_web_app
 from storage import repository as repo
 from storage.email_models import EmailOutbox
 from storage.migrate import upgrade
-from storage.models import Role
+from storage.models import Contact, Role
+from storage.repository import rota as rota_repo
+from storage.repository.telephony import set_phone_extension
+from storage.telephony_models import PhoneCall
 
 DEMO_GROUP_BASE = -1001000000000
 DEMO_QUEUE = "wijkteam_drunen"
 DEMO_LINE = "hulp@heusdenhelpt.example"
+DEMO_SECRET = "demo-telephony-secret"
+# What an exchange with Zammad-style generic CTI posts for one answered call.
+DEMO_CALL = (
+    "event=newCall&from=0612345678&to=0416123456&direction=in&callId=demo-call-1",
+    "event=answer&from=0612345678&to=0416123456&direction=in&callId=demo-call-1"
+    "&answeringNumber=201",
+    "event=hangup&from=0612345678&to=0416123456&direction=in&callId=demo-call-1"
+    "&cause=normalClearing&answeringNumber=201",
+)
 DEMO_MAIL = """From: Mia de Vries <mia.devries@example.nl>
 To: {line}
 Subject: Hulp met een formulier
@@ -109,24 +128,76 @@ async def demo_line(*, email: bool = False) -> AsyncIterator[Demo]:
             yield Demo(app, services, telegram, staff)
 
 
+async def _intake_and_claim(demo: Demo) -> None:
+    resident = ScriptedChat(demo.app, demo.telegram, FakeUser(id=4242, first_name="Mia"))
+    await demo.staff.say("/start")
+    await resident.say("/start")
+    await resident.press("akkoord")
+    await resident.say(
+        "Ik krijg steeds brieven van de belastingdienst en ik snap er niks van. "
+        "Kan iemand mij helpen met het formulier?"
+    )
+    await resident.press("Ja")
+    await resident.press("Drunen")
+    await resident.share_contact("+31612345678")
+    await resident.press("Ochtend")
+    await resident.press("Versturen")
+    await demo.staff.press("Oppakken", chat_id=demo.group(DEMO_QUEUE))
+
+
 async def run_demo(echo: bool = True) -> list[str]:
     """Plays the scripted intake and claim; returns (and prints) the transcript."""
     async with demo_line() as demo:
-        resident = ScriptedChat(demo.app, demo.telegram, FakeUser(id=4242, first_name="Mia"))
-        await demo.staff.say("/start")
-        await resident.say("/start")
-        await resident.press("akkoord")
-        await resident.say(
-            "Ik krijg steeds brieven van de belastingdienst en ik snap er niks van. "
-            "Kan iemand mij helpen met het formulier?"
-        )
-        await resident.press("Ja")
-        await resident.press("Drunen")
-        await resident.share_contact("+31612345678")
-        await resident.press("Ochtend")
-        await resident.press("Versturen")
-        await demo.staff.press("Oppakken", chat_id=demo.group(DEMO_QUEUE))
+        await _intake_and_claim(demo)
         demo.catch_up()
+    return _shown(demo.lines, echo)
+
+
+async def run_phone_demo(echo: bool = True) -> list[str]:
+    """Plays a call from a known resident through the line's CTI webhook; returns (and
+    prints) the transcript with the exchange's events and the contact logged."""
+    async with demo_line() as demo:
+        await _intake_and_claim(demo)  # Mia is known now: her number, her open request
+        demo.catch_up()
+        demo.lines = ["(Earlier: Mia asked for help in Telegram; Sanne holds her request.)"]
+        services = demo.services
+        services.settings.telephony_secret = SecretStr(DEMO_SECRET)
+        async with services.db.session() as session:
+            sanne = await repo.get_staff(session=session, telegram_user_id=demo.staff.user.id)
+            assert sanne is not None and sanne.id is not None
+            await set_phone_extension(session=session, staff_id=sanne.id, extension="201")
+            # On duty around the clock today, so the demo pops at any hour.
+            now = services.clock()
+            await rota_repo.add_exception(
+                session=session,
+                staff_id=sanne.id,
+                day=now.astimezone(services.settings.zone).date(),
+                span=Span(0, 1440),
+                on_duty=True,
+                now=now,
+            )
+        web = httpx.ASGITransport(app=build_web_app(demo.app))
+        async with httpx.AsyncClient(transport=web, base_url="http://helpline") as exchange:
+            for body in DEMO_CALL:
+                demo.lines.append(f"☎️ exchange → POST /telephony/cti/…: {body}")
+                await exchange.post(
+                    f"/telephony/cti/{DEMO_SECRET}",
+                    content=body,
+                    headers={"content-type": "application/x-www-form-urlencoded"},
+                )
+                await services.dispatcher.run_once(demo.app.bot)  # the pops and buttons
+                demo.catch_up()
+        await demo.staff.press("Bij HH-")  # the call was about her open request
+        demo.catch_up()
+        async with services.db.session() as session:
+            call = await session.scalar(select(PhoneCall))
+            contact = await session.get(Contact, call.contact_id) if call else None
+        if call is not None and contact is not None:
+            demo.lines.append(
+                f"📒 contact logged: {contact.channel} {contact.direction} {contact.event}, "
+                f"resident {contact.new_or_known}, request {contact.request_id or '-'}; "
+                f"call {call.state}"
+            )
     return _shown(demo.lines, echo)
 
 

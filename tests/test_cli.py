@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpline.cli import app
-from helpline.demo import run_demo, run_email_demo
+from helpline.demo import run_demo, run_email_demo, run_phone_demo
 from helpline.testing import FakeTelegram, FakeTelegramServer
 
 runner = CliRunner()
@@ -103,10 +103,23 @@ async def test_email_demo_shows_mail_in_card_claim_and_mails_out() -> None:
     assert "Ik kom dinsdag om tien uur" in outgoing[1] and "Sanne" not in outgoing[1]
 
 
-def test_demo_email_option_on_the_command_line(env: Path) -> None:
+async def test_phone_demo_pops_answers_logs_and_links_the_call() -> None:
+    lines = await run_phone_demo(echo=False)
+    text = "\n".join(lines)
+    assert "📞 Inkomend gesprek — 06 12345678 — bekend: Mia (Drunen)" in text
+    assert "✅ Opgenomen door Sanne" in text
+    assert "Bij HH-2026-00001" in text and "✅ Vastgelegd bij HH-2026-00001." in text
+    assert "📒 contact logged: phone inbound call, resident bekend, request 1" in text
+    assert "demo-telephony-secret" not in text  # the webhook's secret is not shown
+
+
+def test_demo_email_and_phone_options_on_the_command_line(env: Path) -> None:
     result = runner.invoke(app, ["demo", "--email"])
     assert result.exit_code == 0, result.output
     assert "reply by email" in result.output
+    result = runner.invoke(app, ["demo", "--phone"])
+    assert result.exit_code == 0, result.output
+    assert "contact logged → follow-up" in result.output
 
 
 async def test_demo_shows_intake_card_and_claim() -> None:
