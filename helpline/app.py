@@ -298,8 +298,18 @@ def build_application(
     # Staff commands work in private chats and in queue groups; those whose answer names
     # residents point to the private chat when sent in a group.
     # A resident mid-intake who types a staff command gets the intake's re-prompt.
-    application.add_handler(CommandHandler(MID_INTAKE_COMMANDS, staff_command_mid_intake), group=-1)
-    application.add_handler(CommandHandler(LINK_COMMAND, staff_command_mid_intake), group=-1)
+    # Every staff command: a resident mid-intake who types one keeps their intake.
+    staff_commands = [
+        *MID_INTAKE_COMMANDS,
+        LINK_COMMAND,
+        *ROTA_COMMANDS,
+        *LOGIN_COMMANDS,
+        *PLAN_COMMANDS,
+        *AGENDA_COMMANDS,
+        *AVAILABILITY_COMMANDS,
+        *CONTACT_COMMANDS,
+    ]
+    application.add_handler(CommandHandler(staff_commands, staff_command_mid_intake), group=-1)
     application.add_handler(CommandHandler(["wachtrij", "queue"], private_only(queue_command)))
     application.add_handler(CommandHandler("mijn", private_only(mine_command)))
     application.add_handler(CommandHandler("nieuw", new_command))

@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.models import IntakeDraft, Request
 from tests.bot_harness import Harness, running_app
 from tests.intake_steps import TO_STEP, walk
+from tests.test_authorization import STAFF_COMMANDS
 
 MIA = FakeUser(id=4001, first_name="Mia")
 MEDIA = ("photo", "sticker", "voice", "video_note", "document", "location", "dice")
@@ -70,7 +71,7 @@ async def test_bad_input_at_every_step_is_answered_and_changes_nothing(
             assert await stored(db) == before, f"{name} at {step} changed what was stored"
 
 
-@pytest.mark.parametrize("command", ["/wachtrij", "/mijn", "/rapport 2026-Q1", "/nieuw", "/staf"])
+@pytest.mark.parametrize("command", STAFF_COMMANDS)
 async def test_a_staff_command_mid_intake_gets_the_intakes_re_prompt(
     db: Database, tmp_path: Path, command: str
 ) -> None:
