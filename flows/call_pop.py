@@ -18,6 +18,7 @@ from flows.texts import Texts
 POP_NAMESPACE = "tel"
 FOLLOW_UPS = ("new", "info")
 LINK_PREFIX = "link_"  # tel:link_<request id>:<call id>: 🔗 Bij HH-…
+TOPIC_PREFIX = "cat_"  # tel:cat_<category key>:<call id>: the topic of an information call
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,15 @@ def follow_up_buttons(
         for request_id, reference in cases
     )
     return (new, *links, info)
+
+
+def topic_buttons(
+    config: FlowConfig, lang: str, phone_call_id: int, per_row: int = 2
+) -> tuple[tuple[Button, ...], ...]:
+    """After ℹ️ Alleen informatie: one button per category, so the report knows what the
+    information was about (two to a row, in the configuration's order)."""
+    buttons = [
+        Button(category.label(lang), callback(POP_NAMESPACE, f"{TOPIC_PREFIX}{key}", phone_call_id))
+        for key, category in config.categories.items()
+    ]
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

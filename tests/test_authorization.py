@@ -63,6 +63,7 @@ STAFF_CALLBACKS = [
     "tel:new:{rid}",
     "tel:info:{rid}",
     "tel:link_{rid}:{rid}",
+    "tel:cat_geldzaken:{rid}",
 ]
 # The resident's own buttons and commands: not staff actions, but listed so that every
 # registered handler is in one of the tables.

@@ -177,18 +177,26 @@ async def test_voipgrid_call_logs_a_contact_and_info_only(db: Database, tmp_path
         [call] = await line.rows(PhoneCall)
         assert call.follow_up is None
         sanne = h.chat(SANNE)
+        ended = h.telegram.last_sent(SANNE.id)
         await sanne.press("Alleen informatie")
         assert "alleen informatie" in sanne.last_text()
-        await sanne.feed(
-            h.telegram.press(
-                SANNE, h.telegram.last_sent(SANNE.id), f"tel:new:{call.id}", queue=False
-            )
-        )
+        topics = h.telegram.last_sent(SANNE.id)  # with a button per category
+        await sanne.feed(h.telegram.press(SANNE, ended, f"tel:new:{call.id}", queue=False))
         assert "al afgehandeld" in sanne.last_text()  # once per call
         [call] = await line.rows(PhoneCall)
         assert call.follow_up == "info"
         [contact] = await line.rows(Contact)
-        assert contact.kind == "informatie"
+        assert contact.kind == "informatie" and contact.category is None
+        # What the information was about, for the report: Kees may not say, Sanne once.
+        await kees.feed(h.telegram.press(KEES, own, f"tel:cat_geldzaken:{call.id}", queue=False))
+        assert "al afgehandeld" in kees.last_text()
+        await sanne.press("Geld")
+        assert sanne.last_text() == "✅ Informatie over: Geldzaken."
+        # A second topic (a forged or late press) does not overwrite the first.
+        await sanne.feed(h.telegram.press(SANNE, topics, f"tel:cat_vervoer:{call.id}", queue=False))
+        assert "al afgehandeld" in sanne.last_text()
+        [contact] = await line.rows(Contact)
+        assert (contact.kind, contact.category) == ("informatie", "geldzaken")
 
 
 async def test_a_failing_event_is_503_and_logs_no_number(

@@ -4,8 +4,9 @@
 (as a follow-up contact of that request). 📝 Nieuwe vraag starts the staff phone
 intake (``/nieuw``) in their private chat with the channel and the caller's number
 already filled in, and for a known caller their first name and village too. ℹ️ Alleen
-informatie leaves the logged contact as it is. One choice per call: a conditional
-update on the call row.
+informatie leaves the logged contact an information contact and offers the categories,
+so the report knows what it was about. One choice per call (and one topic): conditional
+updates on the call and contact rows.
 """
 
 from __future__ import annotations
@@ -61,13 +62,37 @@ async def link_to_request(
 
 async def info_only(
     session: AsyncSession, services: Services, *, actor: Actor, phone_call_id: int
-) -> str:
-    """ℹ️ Alleen informatie: the contact stays an information contact; the answer to show."""
+) -> Reply:
+    """ℹ️ Alleen informatie: the contact stays an information contact; the answer, with
+    the categories to say what it was about."""
     lang = services.staff_language
     call = await calls.choose_follow_up(
         session=session, phone_call_id=phone_call_id, staff_id=actor.id, choice="info"
     )
-    return services.texts("tel_info_logged" if call else "tel_follow_up_done", lang)
+    if call is None:
+        return Reply(services.texts("tel_follow_up_done", lang))
+    return Reply(
+        services.texts("tel_info_logged", lang),
+        call_pop.topic_buttons(services.config, lang, phone_call_id),
+    )
+
+
+async def info_topic(
+    session: AsyncSession,
+    services: Services,
+    *,
+    actor: Actor,
+    phone_call_id: int,
+    category: str,
+) -> str:
+    """The topic of an information call (a category), once; the answer to show."""
+    lang, texts = services.staff_language, services.texts
+    known = services.config.categories.get(category)
+    if known is None or not await calls.set_info_topic(
+        session=session, phone_call_id=phone_call_id, staff_id=actor.id, category=category
+    ):
+        return texts("tel_follow_up_done", lang)
+    return texts("tel_topic_logged", lang, category=known.label(lang))
 
 
 async def new_request(

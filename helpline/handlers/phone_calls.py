@@ -1,5 +1,6 @@
 """The buttons under an ended call: 📝 Nieuwe vraag, 🔗 Bij HH-… and ℹ️ Alleen informatie
-(``tel:new|info|link_<request id>:<call id>``).
+(``tel:new|info|link_<request id>:<call id>``), and after ℹ️ the topic
+(``tel:cat_<category>:<call id>``).
 
 Only the one who answered the call can choose, once (the use case checks the call row).
 The pressed message keeps its text and loses its buttons, so a second press cannot come.
@@ -11,10 +12,10 @@ import logging
 
 from telegram import Update
 
-from flows.call_pop import LINK_PREFIX
+from flows.call_pop import LINK_PREFIX, TOPIC_PREFIX
 from flows.conversation import Reply
 from helpline.cases.access import actor_for
-from helpline.cases.phone_follow_up import info_only, link_to_request, new_request
+from helpline.cases.phone_follow_up import info_only, info_topic, link_to_request, new_request
 from helpline.cases.phone_upkeep import run_phone_upkeep
 from helpline.handlers.turn import button_turn
 from helpline.render import reply_markup
@@ -25,7 +26,7 @@ from helpline.web.telephony import edit_pops
 logger = logging.getLogger(__name__)
 
 UPKEEP_INTERVAL = 60.0  # seconds between looks for stale calls and due reminders
-PHONE_PATTERN = r"^tel:(new|info|link_\d{1,12}):\d{1,12}$"
+PHONE_PATTERN = r"^tel:(new|info|link_\d{1,12}|cat_[a-z0-9_]{1,40}):\d{1,12}$"
 
 
 async def phone_call_button(update: Update, context: HelplineContext) -> None:
@@ -48,7 +49,17 @@ async def phone_call_button(update: Update, context: HelplineContext) -> None:
         replies: tuple[Reply, ...] = ()
         note: str | None = None
         if choice == "info":
-            note = await info_only(session, services, actor=actor, phone_call_id=int(raw_id))
+            replies = (
+                await info_only(session, services, actor=actor, phone_call_id=int(raw_id)),
+            )
+        elif choice.startswith(TOPIC_PREFIX):
+            note = await info_topic(
+                session,
+                services,
+                actor=actor,
+                phone_call_id=int(raw_id),
+                category=choice.removeprefix(TOPIC_PREFIX),
+            )
         elif choice.startswith(LINK_PREFIX):
             note = await link_to_request(
                 session,

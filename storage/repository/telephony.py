@@ -278,6 +278,29 @@ async def rewrite_unsent(*, session: AsyncSession, outbox_id: int, text: str) ->
     return changed is not None
 
 
+async def set_info_topic(
+    *, session: AsyncSession, phone_call_id: int, staff_id: int, category: str
+) -> bool:
+    """Sets the category of an information call's contact, once, by the one who answered
+    and chose ℹ️; False when it is not theirs to set or was set already."""
+    contact_id = (
+        select(col(PhoneCall.contact_id))
+        .where(
+            col(PhoneCall.id) == phone_call_id,
+            col(PhoneCall.answered_by) == staff_id,
+            col(PhoneCall.follow_up) == "info",
+        )
+        .scalar_subquery()
+    )
+    result: Any = await session.execute(
+        update(Contact)
+        .where(col(Contact.id) == contact_id, col(Contact.category).is_(None))
+        .values(category=category)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
 async def set_contact_kind(*, session: AsyncSession, contact_id: int, kind: str) -> None:
     """Corrects the kind of a call's contact (an information call that was a request)."""
     await session.execute(update(Contact).where(col(Contact.id) == contact_id).values(kind=kind))
