@@ -33,6 +33,7 @@ from flows.intake import IntakeContext
 from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
 from flows.texts import Texts
 from flows.triage import Classifier, installed_model
+from helpline.ami import start_ami, stop_ami
 from helpline.cases.calls import call_config
 from helpline.cases.chatlog import ChatLogPruner
 from helpline.cases.core import Services
@@ -193,6 +194,7 @@ async def _post_init(application: HelplineApp) -> None:
     # The HTTP server (telephony webhooks) only on the active instance, like polling.
     await start_http_server(application)
     await start_mail(application)  # the mailbox (IMAP_URL), also only on the active instance
+    await start_ami(application)  # Asterisk's call events (AMI_URL), likewise
     commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
@@ -203,11 +205,13 @@ async def _post_init(application: HelplineApp) -> None:
 async def _post_stop(application: HelplineApp) -> None:
     await stop_http_server(application)
     await stop_mail(application)
+    await stop_ami(application)
 
 
 async def _post_shutdown(application: HelplineApp) -> None:
     await stop_http_server(application)  # a start that failed after the server came up
     await stop_mail(application)
+    await stop_ami(application)
     services: Services = application.bot_data[SERVICES_KEY]
     await services.leader.release()
     await services.db.dispose()

@@ -15,7 +15,8 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from helpline.mail.urls import imap_address, smtp_address
+from flows.ami import DEFAULT_INBOUND_CONTEXTS
+from helpline.mail.urls import ami_address, imap_address, smtp_address
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 
@@ -60,6 +61,11 @@ class Settings(BaseSettings):
     telephony_queue: str = "coordinatie"
     # A call with no hangup this long after it began ringing is closed as unknown.
     telephony_stale_call_minutes: int = Field(default=240, ge=10, le=10080)
+    # Asterisk: the Manager Interface (ami://user@host:5038) and the dialplan contexts
+    # inbound calls start in; no AMI_URL: no connection.
+    ami_url: str | None = None
+    ami_secret: SecretStr | None = None
+    ami_inbound_contexts: str = ",".join(DEFAULT_INBOUND_CONTEXTS)
     # --- The coordinator web page (on the same HTTP server); no secret: no pages ---
     # Signs login links and session cookies. Only here, never in the database.
     web_secret: SecretStr | None = None
@@ -123,12 +129,13 @@ class Settings(BaseSettings):
             raise ValueError("must be the address staff open, starting with https://")
         return value.strip().rstrip("/")
 
-    @field_validator("imap_url", "smtp_url")
+    @field_validator("imap_url", "smtp_url", "ami_url")
     @classmethod
-    def _mail_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _server_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or not value.strip():
             return None
-        (imap_address if info.field_name == "imap_url" else smtp_address)(value)
+        read = {"imap_url": imap_address, "smtp_url": smtp_address, "ami_url": ami_address}
+        read[str(info.field_name)](value)
         return value.strip()
 
     @field_validator("mail_from")

@@ -49,9 +49,7 @@ async def phone_call_button(update: Update, context: HelplineContext) -> None:
         replies: tuple[Reply, ...] = ()
         note: str | None = None
         if choice == "info":
-            replies = (
-                await info_only(session, services, actor=actor, phone_call_id=int(raw_id)),
-            )
+            replies = (await info_only(session, services, actor=actor, phone_call_id=int(raw_id)),)
         elif choice.startswith(TOPIC_PREFIX):
             note = await info_topic(
                 session,

@@ -1,4 +1,4 @@
-"""The mail servers' addresses from the settings: IMAP_URL and SMTP_URL, read once.
+"""Server addresses from the settings: IMAP_URL and SMTP_URL, and Asterisk's AMI_URL.
 
 ``imaps://user@host:993/INBOX`` (TLS), ``imap://user@host:143/INBOX`` (no TLS: tests, or
 a server on the same host); ``smtps://user@host:465`` (TLS), ``smtp://user@host:587``
@@ -22,7 +22,7 @@ class ServerAddress:
     folder: str = "INBOX"  # IMAP only
 
 
-_DEFAULT_PORTS = {"imap": 143, "imaps": 993, "smtp": 587, "smtps": 465}
+_DEFAULT_PORTS = {"imap": 143, "imaps": 993, "smtp": 587, "smtps": 465, "ami": 5038, "amis": 5039}
 
 
 def parse_server_url(url: str, kinds: tuple[str, str]) -> ServerAddress:
@@ -59,3 +59,8 @@ def imap_address(url: str) -> ServerAddress:
 def smtp_address(url: str) -> ServerAddress:
     """SMTP_URL, read."""
     return parse_server_url(url, ("smtp", "smtps"))
+
+
+def ami_address(url: str) -> ServerAddress:
+    """AMI_URL, read: ``ami://user@host:5038`` (``amis://`` for TLS)."""
+    return parse_server_url(url, ("ami", "amis"))
