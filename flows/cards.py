@@ -123,17 +123,19 @@ def age_text(seconds: float) -> str:
 
 
 def case_buttons(
-    texts: Texts, lang: str, request_id: int, *, volunteer: bool = False
+    texts: Texts, lang: str, request_id: int, *, volunteer: bool = False, dial: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
     """The holder's buttons on a case: write, resolve, release, hand over (and the number).
 
     Volunteers see the number through a button, and no handover (they may not hand over:
-    ``flows/permissions.py``), so no button is shown that would only refuse.
+    ``flows/permissions.py``), so no button is shown that would only refuse. ``dial``:
+    the line has click-to-dial, so staff get 📞 Bel nu (volunteers do not take calls).
     """
     phone = ((Button(texts("btn_show_phone", lang), callback("case", "phone", request_id)),),)
+    ring = ((Button(texts("btn_dial", lang), callback("case", "dial", request_id)),),)
     release = Button(texts("btn_release", lang), callback("case", "release", request_id))
     handover = Button(texts("btn_handover", lang), callback("case", "handover", request_id))
-    return (phone if volunteer else ()) + (
+    return (phone if volunteer else ring if dial else ()) + (
         (
             Button(texts("btn_write", lang), callback("case", "write", request_id)),
             Button(texts("btn_resolve", lang), callback("case", "resolve", request_id)),

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     ami_url: str | None = None
     ami_secret: SecretStr | None = None
     ami_inbound_contexts: str = ",".join(DEFAULT_INBOUND_CONTEXTS)
+    # 📞 Bel nu (click-to-dial): the provider's endpoint (VoIPGRID's /api/clicktodial/
+    # shape) and its token ("user:apikey"); no DIAL_URL: no button.
+    dial_url: str | None = None
+    dial_token: SecretStr | None = None
     # --- The coordinator web page (on the same HTTP server); no secret: no pages ---
     # Signs login links and session cookies. Only here, never in the database.
     web_secret: SecretStr | None = None
@@ -146,6 +150,15 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value.strip()):
             raise ValueError("must be the line's email address, like hulp@example.nl")
         return value.strip().lower()
+
+    @field_validator("dial_url")
+    @classmethod
+    def _dial_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be the provider's click-to-dial address (https://…)")
+        return value.strip()
 
     @field_validator("http_port", mode="before")
     @classmethod

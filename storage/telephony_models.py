@@ -117,3 +117,24 @@ class PhoneShiftException(SQLModel, table=True):
     end_minute: int = 1440  # 0–1440: the whole day
     on_duty: bool  # True: extra shift; False: off
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class PhoneDial(SQLModel, table=True):
+    """A 📞 Bel nu: the provider was asked to ring the staff member's phone, then the
+    resident's. The outbound call's events find it by the resident (never a number is
+    kept here), so the call's contact is logged once, under the request, for this staff
+    member; a Gebeld pressed afterwards does not log it again."""
+
+    __tablename__ = "phone_dial"
+    __table_args__ = (Index("ix_phone_dial_resident_dialed", "resident_id", "dialed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    resident_id: int = Field(foreign_key="resident.id")
+    dialed_at: datetime = Field(sa_column=_time())
+    failed: bool = False  # the provider refused or could not be reached
+    # The outbound call this dial became; SET NULL as for PhoneCall.contact_id.
+    phone_call_id: int | None = Field(
+        default=None, foreign_key="phone_call.id", ondelete="SET NULL"
+    )
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")

@@ -64,6 +64,7 @@ STAFF_CALLBACKS = [
     "tel:info:{rid}",
     "tel:link_{rid}:{rid}",
     "tel:cat_geldzaken:{rid}",
+    "case:dial:{rid}",
 ]
 # The resident's own buttons and commands: not staff actions, but listed so that every
 # registered handler is in one of the tables.

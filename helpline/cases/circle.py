@@ -1,6 +1,7 @@
 """What a call's outcome sets in motion: the contact log, and the telefooncirkel rule.
 
-Gebeld / Niet bereikt become a contact (phone, outbound, ``call``). On a recurring
+Gebeld / Niet bereikt become a contact (phone, outbound, ``call``), or set the outcome
+of the contact a 📞 Bel nu call logged already. On a recurring
 check-in, a miss is retried after the configured interval; after N misses in a row
 the resident's contact person (if they have Telegram) and the coordinators hear,
 with the history, and a coordinator closes the alert with what was done.
@@ -8,6 +9,7 @@ with the history, and a coordinator closes the alert with what was done.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +33,12 @@ from storage.models import (
     ScheduledCall,
     Staff,
 )
+from storage.repository import dials
 
 OUTCOMES = {"done": CallStatus.reached, "miss": CallStatus.no_answer}
 CONTACT_OUTCOME = {CallStatus.reached: "reached", CallStatus.no_answer: "no_answer"}
+# A Bel nu this long before the planned time (or before the press) was this call.
+DIALLED_BEFORE = timedelta(hours=2)
 
 
 async def record_outcome(
@@ -62,16 +67,27 @@ async def record_outcome(
     ):
         return None
     await repo.cancel_reminders(session=session, call_id=call.id, now=now)
-    fields = repo.request_contact_fields(request) | {"kind": "follow_up"}
-    await repo.log_contact(
+    # Made with 📞 Bel nu, the call logged its contact already: the staff's word on the
+    # outcome is kept on that one, not on a second.
+    dialled = await dials.dialled_contact(
         session=session,
-        occurred_at=now,
-        channel=Channel.phone,
-        direction=Direction.outbound,
-        event="call",
-        staff_id=actor.id,
-        **(fields | {"outcome": CONTACT_OUTCOME[status]}),
+        request_id=request.id or 0,
+        staff_id=actor.id or 0,
+        since=min(call.due_at, now) - DIALLED_BEFORE,
     )
+    if dialled is not None:
+        dialled.outcome = CONTACT_OUTCOME[status]
+    else:
+        fields = repo.request_contact_fields(request) | {"kind": "follow_up"}
+        await repo.log_contact(
+            session=session,
+            occurred_at=now,
+            channel=Channel.phone,
+            direction=Direction.outbound,
+            event="call",
+            staff_id=actor.id,
+            **(fields | {"outcome": CONTACT_OUTCOME[status]}),
+        )
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     name = (resident.first_name if resident else None) or t("unknown", lang)
     key = "call_saved_reached" if status == CallStatus.reached else "call_saved_missed"

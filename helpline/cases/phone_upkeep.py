@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows import call_pop
 from flows.permissions import allowed
 from flows.telephony import CallEvent, CallEventKind
+from helpline.cases.call_outcome import PopEdit
 from helpline.cases.core import Services
 from helpline.cases.phone_follow_up import after_call_markup
-from helpline.cases.telephony import UNKNOWN_END, PopEdit, change_pops, handle_call_event
+from helpline.cases.telephony import UNKNOWN_END, change_pops, handle_call_event
 from storage import repository as repo
 from storage.repository import telephony_upkeep as upkeep
 from storage.telephony_models import PhoneCall, PhoneCallState

@@ -13,7 +13,6 @@ Pops go out through the outbox; a pop already sent is changed by the edge
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +22,10 @@ from flows.call_pop import CallerView, OpenCaseView
 from flows.permissions import allowed
 from flows.submission import FALLBACK_CATEGORY
 from flows.telephony import CallEvent, CallEventKind
+from helpline.cases.call_outcome import CallOutcome, PopEdit
 from helpline.cases.cards import annotate_card, post_card
 from helpline.cases.core import Services
+from helpline.cases.dial import handle_outbound
 from helpline.cases.phone_follow_up import after_call_markup
 from helpline.cases.rota import call_takers
 from storage import repository as repo
@@ -38,32 +39,10 @@ UNKNOWN_END = "unknown"  # the cause of a call closed because no hangup ever cam
 CALLBACK_CONSENT = "missed_call"  # no consent asked: the caller asked us, by calling
 
 
-@dataclass(frozen=True)
-class PopEdit:
-    """A pop Telegram shows (or is being sent: no ``message_id`` yet), to be edited to ``text``.
-
-    The edge edits it; for a pop in flight it waits for the outbox to note its message id.
-    """
-
-    chat_id: int
-    message_id: int | None
-    text: str
-    outbox_id: int
-
-
-@dataclass
-class CallOutcome:
-    """What one event did: ``changed`` is False for a repeat or an outbound call."""
-
-    changed: bool = False
-    pops: int = 0
-    edits: list[PopEdit] = field(default_factory=list)
-
-
 async def handle_call_event(services: Services, event: CallEvent) -> CallOutcome:
     """Records one call event and what follows from it, in one transaction."""
     if event.direction != "inbound":
-        return CallOutcome()  # outbound calls (click-to-dial) are not handled yet
+        return await handle_outbound(services, event)  # 📞 Bel nu and other calls out
     async with services.db.session() as session:
         resident = await calls.resident_by_phone(session=session, phone=event.from_number)
         call, new = await calls.record_call(

@@ -18,11 +18,13 @@ from flows.phone import display_phone
 from helpline.cases import audit, cards
 from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
+from helpline.cases.dial import DialStart, dial_failed, start_dial
 from helpline.handlers import referral
 from helpline.handlers.handover import ask_handover_target
 from helpline.handlers.resolve import resolve_case
 from helpline.handlers.triage_correction import correct_triage
 from helpline.handlers.turn import button_turn
+from helpline.phone_dial import DialError, request_call
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
@@ -44,6 +46,7 @@ _STEP_ACTION = {
     "rfc": "resolve",
     "rfs": "resolve",
     "phone": "relay",
+    "dial": "relay",  # and not a volunteer: start_dial checks take_calls
     "release": "release",
     "rel": "release",
     "handover": "handover",
@@ -92,12 +95,44 @@ async def case_button(update: Update, context: HelplineContext) -> None:
                 alert=True,
             )
             return
-        reply = await _apply(session, services, actor, request, kind, value)
+        if kind == "dial":
+            start = await start_dial(session, services, actor, request)
+        else:
+            reply = await _apply(session, services, actor, request, kind, value)
+    if kind == "dial":  # after the commit: the dial is on record before the phone rings
+        await _ring(query, services, start)
+        return
     await answer_query(query)
     if reply is not None:
         text, buttons = reply
         await reply_to_press(query, text, buttons)
     services.dispatcher.kick(context.application)
+
+
+async def _ring(query: CallbackQuery, services: Services, start: DialStart | str) -> None:
+    """Asks the provider to ring; the staff member hears what happens next, or why not."""
+    t, lang = services.texts, services.staff_language
+    if isinstance(start, str):
+        await answer_query(query, start, alert=True)
+        return
+    try:
+        await request_call(services.settings, extension=start.extension, number=start.number)
+    except DialError as exc:
+        await dial_failed(services, start.dial_id)
+        logger.warning("click-to-dial for %s failed: %s", start.reference, exc)
+        await answer_query(query, t("dial_failed", lang), alert=True)
+        return
+    await answer_query(
+        query,
+        t(
+            "dial_started",
+            lang,
+            extension=start.extension,
+            first_name=start.first_name,
+            reference=start.reference,
+        ),
+        alert=True,
+    )
 
 
 async def _apply(

@@ -92,5 +92,8 @@ async def mine_command(update: Update, context: HelplineContext) -> None:
             first_name=view.first_name or t("unknown", lang),
         )
         volunteer = actor.staff.role == Role.volunteer  # the same buttons as after a claim
-        markup = inline_markup(case_buttons(t, lang, view.request_id, volunteer=volunteer))
+        dial = services.settings.dial_url is not None
+        markup = inline_markup(
+            case_buttons(t, lang, view.request_id, volunteer=volunteer, dial=dial)
+        )
         await message.reply_text(URGENCY_ICONS.get(view.urgency, "") + text, reply_markup=markup)

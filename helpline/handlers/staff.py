@@ -60,7 +60,15 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         await context.bot.send_message(
             staff.telegram_user_id,
             services.cards.details(details, volunteer=is_volunteer),
-            reply_markup=inline_markup(case_buttons(t, lang, request_id, volunteer=is_volunteer)),
+            reply_markup=inline_markup(
+                case_buttons(
+                    t,
+                    lang,
+                    request_id,
+                    volunteer=is_volunteer,
+                    dial=services.settings.dial_url is not None,
+                )
+            ),
         )
     except Forbidden:
         await answer_query(

@@ -21,7 +21,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from flows.telephony import CallEvent, PayloadError, cti_fields, parse_cti, parse_voipgrid
-from helpline.cases.telephony import CallOutcome, PopEdit, handle_call_event
+from helpline.cases.call_outcome import CallOutcome, PopEdit
+from helpline.cases.telephony import handle_call_event
 from helpline.services import SERVICES_KEY, HelplineApp
 from storage.repository.telephony import sent_message_id
 

@@ -43,7 +43,7 @@ from storage.models import (
     Staff,
     TriageCorrection,
 )
-from storage.telephony_models import PhoneCall
+from storage.telephony_models import PhoneCall, PhoneDial
 
 # Tables that are housekeeping, not a record about the person (see holds_data).
 HOUSEKEEPING = frozenset({"chat_message"})
@@ -119,6 +119,8 @@ HOLDERS: tuple[Holder, ...] = (
     # Calls from their number made before it was theirs on record (an unknown caller who
     # became a resident, a missed call that opened their callback request).
     Holder(PhoneCall, Link.phone, "caller_phone", identity={"caller_phone": None}),
+    # 📞 Bel nu: ids and a time only, kept like the contacts they lead to.
+    Holder(PhoneDial, Link.resident, "resident_id"),
     # Email (storage/email_models.py): addresses are identity, like phone numbers; a mail's
     # subject and body are free text, like the outbox's messages.
     Holder(ResidentEmail, Link.resident, "resident_id", identity={"address": None}),
