@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.login import login_routes
 from helpline.web.pages import page_routes
+from helpline.web.reports import report_routes
 from helpline.web.search import search_routes
 from helpline.web.security import SecurityHeaders
 from helpline.web.telephony import telephony_routes
@@ -58,6 +59,7 @@ def build_web_app(application: HelplineApp) -> Starlette:
             *login_routes(),
             *page_routes(),
             *search_routes(),
+            *report_routes(),
             Mount("/web/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],
