@@ -218,3 +218,46 @@ async def test_live_fragment_is_shared_and_not_sent_again_unchanged(
         assert other.headers["x-version"] == version  # the same fragment, built once
         # ... with each session's own form token in it, never another's.
         assert await csrf_of(joost) in other.text and await csrf_of(sanne) not in other.text
+
+
+async def test_the_holder_writes_to_the_resident_from_the_page_like_in_telegram(
+    db: Database, tmp_path: Path
+) -> None:
+    from tests.web_helpers import MIA
+
+    async with web_app(db, tmp_path) as web:
+        rid = await mia_asks(web)
+        sanne = await web.login(await web.staff(SANNE, "wijkteam_drunen"))
+        joost = await web.login(await web.staff(JOOST, "wijkteam_drunen"))
+        token = await csrf_of(sanne)
+        await sanne.post(f"/web/requests/{rid}/claim", data={"csrf": token})
+        page = (await sanne.get(f"/web/requests/{rid}")).text
+        assert "Schrijven aan Mia" in page
+        assert "Schrijven aan" not in (await joost.get(f"/web/requests/{rid}")).text
+        sent = await sanne.post(
+            f"/web/requests/{rid}/write",
+            data={"csrf": token, "text": "Ik bel u morgen om tien uur."},
+            follow_redirects=True,
+        )
+        assert "Verstuurd in de chat van de inwoner" in sent.text
+        await web.h.services.dispatcher.run_once(web.h.app.bot)
+        assert web.h.telegram.last_sent(MIA.id)["text"].endswith("Ik bel u morgen om tien uur.")
+        assert "Sanne" not in web.h.telegram.last_sent(MIA.id)["text"]  # the line's name only
+        # Refused: another staff member, an empty or too long text, no form token.
+        for browser, text, notice in (
+            (joost, "Hallo", "u heeft deze vraag niet (meer) opgepakt"),
+            (sanne, "   ", "het bericht was leeg"),
+            (sanne, "x" * 3600, "het bericht is te lang"),
+        ):
+            answer = await browser.post(
+                f"/web/requests/{rid}/write",
+                data={"csrf": await csrf_of(browser), "text": text},
+                follow_redirects=True,
+            )
+            assert notice in answer.text
+        no_token = await sanne.post(f"/web/requests/{rid}/write", data={"text": "Hallo"})
+        assert no_token.status_code == 403
+        async with db.session() as session:
+            relays = [c for c in await session.scalars(select(Contact)) if c.event == "relay"]
+        assert len(relays) == 1 and relays[0].direction == "outbound"
+        assert len([m for m in web.h.telegram.sent(MIA.id) if "💬" in m.get("text", "")]) == 1

@@ -16,6 +16,7 @@ from flows.conversation import Button
 from helpline.cases import audit
 from helpline.cases.access import actor_for
 from helpline.cases.email_relay import relay_by_email
+from helpline.cases.relay import MAX_RELAY_CHARS, record_relay
 from helpline.handlers.handover import note_for_draft
 from helpline.handlers.staff import staff_welcome
 from helpline.handlers.staff_intake import staff_intake_input
@@ -23,12 +24,10 @@ from helpline.mail.service import wake_mail_sender
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
-from storage.models import AuditAction, Channel, Direction, RequestStatus, Resident
+from storage.models import AuditAction, RequestStatus, Resident
 from storage.repository.chat_messages import remember_messages
 
 logger = logging.getLogger(__name__)
-
-MAX_RELAY_CHARS = 3500  # leaves room for the prefix within Telegram's 4096
 
 
 async def staff_private(update: Update, context: HelplineContext) -> bool:
@@ -133,22 +132,7 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
             outgoing=True,
             now=services.clock(),
         )
-        await repo.add_note(
-            session=session,
-            request_id=request.id or 0,
-            author="staff",
-            text=text,
-            staff_id=actor.id,
-        )
-        await repo.log_contact(
-            session=session,
-            occurred_at=services.clock(),
-            channel=Channel.telegram,
-            direction=Direction.outbound,
-            event="relay",
-            staff_id=actor.id,
-            **repo.request_contact_fields(request),
-        )
+        await record_relay(session, services, actor, request, text)
     await message.reply_text(
         t("relay_sent", lang, first_name=first_name, reference=request.reference)
     )

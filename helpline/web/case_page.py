@@ -14,12 +14,17 @@ from starlette.responses import Response
 
 from flows.phone import display_phone
 from helpline.cases import audit, cards
+from helpline.cases.relay import MAX_RELAY_CHARS
 from helpline.web.sessions import Page
 from storage import repository as repo
 from storage.models import AuditAction, Handover, RequestStatus
 from storage.repository.web_views import Event, request_history
 
-NOTICES = frozenset({"claim_won", "claim_taken", "resolved", "resolve_failed"})
+NOTICES = frozenset(
+    {"claim_won", "claim_taken", "resolved", "resolve_failed"}
+    | {f"write_{how}" for how in ("chat", "email", "not_holder", "empty", "too_long")}
+    | {"write_unreachable"}
+)
 WEB_OUTCOMES_EXCLUDED = frozenset({"doorverwezen"})  # needs the partner and consent steps
 
 
@@ -76,6 +81,8 @@ async def case_page(p: Page) -> Response:
         history=history,
         outcomes=outcomes,
         may_claim=request.claimed_by is None and is_open and actor.may("claim", request),
+        may_write=request.status == RequestStatus.claimed and actor.may("relay", request),
+        max_chars=MAX_RELAY_CHARS,
         notice=notice if notice in NOTICES else None,
     )
 

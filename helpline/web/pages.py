@@ -21,7 +21,9 @@ from telegram.error import TelegramError
 from flows.cards import age_text, case_buttons
 from flows.conversation import markup_json
 from helpline.cases.claim import ClaimResult, claim
+from helpline.cases.relay import MAX_RELAY_CHARS, relay_text
 from helpline.handlers.resolve import resolve_case
+from helpline.mail.service import wake_mail_sender
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.case_page import NOTICES, WEB_OUTCOMES_EXCLUDED, case_page
 from helpline.web.live import live_fragment
@@ -43,6 +45,7 @@ def page_routes() -> list[Route]:
         Route("/web/requests/{rid:int}", page(case_page), methods=["GET"]),
         Route("/web/requests/{rid:int}/claim", page(claim_request), methods=["POST"]),
         Route("/web/requests/{rid:int}/resolve", page(resolve_request), methods=["POST"]),
+        Route("/web/requests/{rid:int}/write", page(write_to_resident), methods=["POST"]),
     ]
 
 
@@ -158,6 +161,26 @@ async def _after_claim(application: HelplineApp, request: Request, text: str) ->
         )
     except TelegramError as exc:
         logger.info("card of request %s not edited: %s", request.id, type(exc).__name__)
+
+
+async def write_to_resident(p: Page) -> Response:
+    """The holder's message to the resident: the same relay as ✉️ Schrijven in Telegram."""
+    rid = int(p.request.path_params["rid"])
+    request = await repo.get_request(session=p.session, request_id=rid)
+    if request is None or not p.who.actor.may("view_case", request):
+        return p.render("message.html", 403, message="not_allowed")
+    text = str((await p.request.form()).get("text") or "")[: MAX_RELAY_CHARS + 1]
+    relayed = await relay_text(p.session, p.services, p.who.actor, request, text)
+    task = None
+    if relayed.how in ("chat", "email"):
+        task = BackgroundTask(_after_write, p.application)
+    return RedirectResponse(f"/web/requests/{rid}?m=write_{relayed.how}", 303, background=task)
+
+
+async def _after_write(application: HelplineApp) -> None:
+    """After the commit: the outbox and the mail sender go at once."""
+    application.bot_data[SERVICES_KEY].dispatcher.kick(application)
+    wake_mail_sender(application)
 
 
 async def resolve_request(p: Page) -> Response:
