@@ -261,3 +261,48 @@ async def test_the_holder_writes_to_the_resident_from_the_page_like_in_telegram(
             relays = [c for c in await session.scalars(select(Contact)) if c.event == "relay"]
         assert len(relays) == 1 and relays[0].direction == "outbound"
         assert len([m for m in web.h.telegram.sent(MIA.id) if "💬" in m.get("text", "")]) == 1
+
+
+async def test_the_holder_hands_over_from_the_page_and_the_team_accepts_in_telegram(
+    db: Database, tmp_path: Path
+) -> None:
+    from storage.models import Handover
+
+    async with web_app(db, tmp_path) as web:
+        rid = await mia_asks(web)
+        sanne = await web.login(await web.staff(SANNE, "wijkteam_drunen"))
+        joost = await web.login(await web.staff(JOOST, "wijkteam_drunen"))
+        coby = await web.staff(COBY, "wijkteam_vlijmen")
+        token = await csrf_of(sanne)
+        await sanne.post(f"/web/requests/{rid}/claim", data={"csrf": token})
+        page = (await sanne.get(f"/web/requests/{rid}")).text
+        assert "Overdragen aan een ander team" in page
+        assert "Overdragen aan" not in (await joost.get(f"/web/requests/{rid}")).text
+
+        async def hand_over(browser, **form: str) -> str:  # type: ignore[no-untyped-def]
+            data = {"csrf": await csrf_of(browser), "queue": "wijkteam_vlijmen", **form}
+            answer = await browser.post(
+                f"/web/requests/{rid}/handover", data=data, follow_redirects=True
+            )
+            return str(answer.text)
+
+        assert "gaan de gegevens niet mee" in await hand_over(sanne)
+        assert "minstens 10 tekens" in await hand_over(sanne, basis="safety", reason="ja")
+        assert "niet (meer) opgepakt" in await hand_over(joost, basis="consent")
+        assert "kies een ander team" in await hand_over(
+            sanne, basis="consent", queue="wijkteam_drunen"
+        )
+        async with db.session() as session:
+            assert list(await session.scalars(select(Handover))) == []  # nothing was sent
+        sent = await hand_over(sanne, basis="consent", note="Mevrouw wil graag 's ochtends.")
+        assert "De overdracht is gevraagd" in sent
+        await web.h.services.dispatcher.run_once(web.h.app.bot)
+        group = web.h.group("wijkteam_vlijmen")
+        card = web.h.telegram.last_sent(group)
+        assert "Mevrouw wil graag" in card["text"]
+        await coby.press("Accepteren", chat_id=group)
+        request = await _request(db)
+        assert request.queue == "wijkteam_vlijmen"
+        async with db.session() as session:
+            [handover] = list(await session.scalars(select(Handover)))
+        assert handover.status == "accepted" and handover.consent_basis == "consent"

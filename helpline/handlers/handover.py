@@ -24,12 +24,12 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from flows.conversation import Button, callback, markup_json, rows
-from helpline.cases import audit, cards
+from flows.conversation import Button, callback, rows
+from helpline.cases import audit
 from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
-from helpline.cases.queue_groups import queue_chat
-from helpline.handlers.handover_consent import (
+from helpline.cases.handover import MAX_NOTE, send_handover, tell_about_handover
+from helpline.cases.handover_consent import (
     Answer,
     ask_consent,
     ask_note,
@@ -45,14 +45,13 @@ from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
 from storage import repository as repo
-from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
+from storage.models import AuditAction, Handover, Request, RequestStatus
 from storage.repository.casework import change_draft_handover
 
 logger = logging.getLogger(__name__)
 
 HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
 TARGET_PATTERN = r"^hd:(to_any|to_\d{1,12}|nonote|consent|safety|stop):\d{1,12}$"
-MAX_NOTE = 1000
 
 
 async def ask_handover_target(
@@ -106,7 +105,7 @@ async def target_button(update: Update, context: HelplineContext) -> None:
         if not may_go_on(actor, request, handover):
             answer = await stop_stale_draft(session, services, handover)
         elif step == "nonote" and has_basis(handover):
-            answer = await _send_handover(session, services, actor, handover, None)
+            answer = await send_handover(session, services, actor, handover, None)
         elif step == "nonote":  # a forged or stale press: the basis comes first
             answer = await ask_consent(session, services, handover, first=True)
         elif step in ("consent", "safety", "stop"):
@@ -150,74 +149,7 @@ async def note_for_draft(
         if handover.to_partner is not None and has_basis(handover):  # a referral's reason
             return await finish_referral(session, services, actor, handover)
         return answer
-    return await _send_handover(session, services, actor, handover, text[:MAX_NOTE])
-
-
-async def _send_handover(
-    session: AsyncSession, services: Services, actor: Actor, handover: Handover, note: str | None
-) -> Answer:
-    """Makes the handover pending and posts it to the person or the queue's group.
-
-    Sent only while it is still a draft and its request is still held by the sender.
-    """
-    t, lang, config = services.texts, services.staff_language, services.config
-    assert has_basis(handover)  # callers check: no sharing without consent or a safety reason
-    values = {"status": "pending", "note": note}
-    if not await change_draft_handover(session=session, handover=handover, values=values):
-        return await stop_stale_draft(session, services, handover)
-    request = await repo.get_request(session=session, request_id=handover.request_id)
-    assert request is not None
-    await audit.record(
-        session,
-        services,
-        actor_id=actor.id,
-        action=AuditAction.handover,
-        request=request,
-        detail=(
-            f"handover={handover.id} to_queue={handover.to_queue} "
-            f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}"
-        ),
-    )
-    view = await cards.case_view(session, request)
-    village = config.villages.get(view.village or "")
-    category = config.categories.get(request.category)
-    text = (
-        t(
-            "handover_card",
-            lang,
-            reference=request.reference,
-            staff=actor.staff.name,
-            category=category.label(lang) if category else request.category,
-            village=village.name if village else t("unknown", lang),
-            note=handover.note or "-",
-        )
-        + "\n"
-        + t(f"handover_basis_{handover.consent_basis}", lang)
-    )
-    buttons = (
-        (
-            Button(t("btn_accept", lang), callback("ho", "accept", handover.id)),
-            Button(t("btn_decline", lang), callback("ho", "decline", handover.id)),
-        ),
-    )
-    person = (
-        await repo.get_staff_by_id(session=session, staff_id=handover.to_staff_id)
-        if handover.to_staff_id
-        else None
-    )
-    chat = person.telegram_user_id if person else queue_chat(services, handover.to_queue)
-    if chat is not None:
-        await repo.enqueue(
-            now=services.clock(),
-            session=session,
-            chat_id=chat,
-            text=text,
-            reply_markup=markup_json(buttons),
-            purpose="handover",
-            request_id=request.id,
-        )
-    target = person.name if person else config.queue_label(handover.to_queue, lang)
-    return t("handover_asked", lang, reference=request.reference, queue=target), ()
+    return await send_handover(session, services, actor, handover, text[:MAX_NOTE])
 
 
 async def handover_button(update: Update, context: HelplineContext) -> None:
@@ -261,7 +193,7 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
                 request=request,
                 detail=f"handover={handover_id} decision={decided.status}",
             )
-            await _tell_about_handover(session, services, actor, request, decided)
+            await tell_about_handover(session, services, actor, request, decided)
         else:
             await session.refresh(handover)
     text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
@@ -278,46 +210,3 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
     key = "handover_done_card" if accept else "handover_declined_card"
     await edit_pressed(query, text + t(key, lang, staff=actor.staff.name))
     services.dispatcher.kick(context.application)
-
-
-async def _tell_about_handover(
-    session: AsyncSession, services: Services, actor: Actor, request: Request, handover: Handover
-) -> None:
-    """Tells the former holder, and on accept the resident, what happened (via the outbox)."""
-    t, lang = services.texts, services.staff_language
-    accepted = handover.status == "accepted"
-    holder = await repo.get_staff_by_id(session=session, staff_id=handover.from_staff_id)
-    if holder is not None:
-        key = "handover_accepted_holder" if accepted else "handover_declined_holder"
-        await repo.enqueue(
-            now=services.clock(),
-            session=session,
-            chat_id=holder.telegram_user_id,
-            purpose="handover",
-            request_id=request.id,
-            text=t(key, lang, staff=actor.staff.name, reference=request.reference),
-        )
-        if accepted:
-            await repo.set_active_request(session=session, staff_id=holder.id or 0, request_id=None)
-    if not accepted:
-        return
-    await session.refresh(request)
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.telegram,
-        direction=Direction.internal,
-        event="handover",
-        staff_id=actor.id,
-        **repo.request_contact_fields(request),
-    )
-    await cards.tell_resident(
-        session,
-        services,
-        request,
-        "handover_resident",
-        staff=actor.staff.name,
-        queue=services.config.queue_label(request.queue, request.language),
-        reference=request.reference,
-        when=services.texts("handover_when", request.language),
-    )

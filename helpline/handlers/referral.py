@@ -21,7 +21,7 @@ from flows.conversation import Button, callback
 from helpline.cases import audit
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
-from helpline.handlers.handover_consent import CONSENT, SAFETY, Answer, ask_reason
+from helpline.cases.handover_consent import CONSENT, SAFETY, Answer, ask_reason
 from helpline.handlers.resolve import resolve_case
 from storage import repository as repo
 from storage.models import AuditAction, Handover, Request, RequestStatus

@@ -24,6 +24,8 @@ NOTICES = frozenset(
     {"claim_won", "claim_taken", "resolved", "resolve_failed"}
     | {f"write_{how}" for how in ("chat", "email", "not_holder", "empty", "too_long")}
     | {"write_unreachable"}
+    | {f"handover_{why}" for why in ("sent", "not_holder", "bad_queue", "no_basis")}
+    | {"handover_reason_short", "handover_reason_long"}
 )
 WEB_OUTCOMES_EXCLUDED = frozenset({"doorverwezen"})  # needs the partner and consent steps
 
@@ -83,6 +85,13 @@ async def case_page(p: Page) -> Response:
         may_claim=request.claimed_by is None and is_open and actor.may("claim", request),
         may_write=request.status == RequestStatus.claimed and actor.may("relay", request),
         max_chars=MAX_RELAY_CHARS,
+        handover_queues=[
+            (q, config.queue_label(q, lang)) for q in config.queues if q != request.queue
+        ]
+        if request.status == RequestStatus.claimed
+        and request.claimed_by == actor.id
+        and actor.may("handover", request)
+        else [],
         notice=notice if notice in NOTICES else None,
     )
 

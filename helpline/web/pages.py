@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from flows.cards import age_text, case_buttons
 from flows.conversation import markup_json
 from helpline.cases.claim import ClaimResult, claim
+from helpline.cases.handover import handover_from_page
 from helpline.cases.relay import MAX_RELAY_CHARS, relay_text
 from helpline.handlers.resolve import resolve_case
 from helpline.mail.service import wake_mail_sender
@@ -46,6 +47,7 @@ def page_routes() -> list[Route]:
         Route("/web/requests/{rid:int}/claim", page(claim_request), methods=["POST"]),
         Route("/web/requests/{rid:int}/resolve", page(resolve_request), methods=["POST"]),
         Route("/web/requests/{rid:int}/write", page(write_to_resident), methods=["POST"]),
+        Route("/web/requests/{rid:int}/handover", page(hand_over), methods=["POST"]),
     ]
 
 
@@ -175,6 +177,29 @@ async def write_to_resident(p: Page) -> Response:
     if relayed.how in ("chat", "email"):
         task = BackgroundTask(_after_write, p.application)
     return RedirectResponse(f"/web/requests/{rid}?m=write_{relayed.how}", 303, background=task)
+
+
+async def hand_over(p: Page) -> Response:
+    """The holder hands the request to another team: the same rules as in Telegram."""
+    rid = int(p.request.path_params["rid"])
+    request = await repo.get_request(session=p.session, request_id=rid)
+    if request is None or not p.who.actor.may("view_case", request):
+        return p.render("message.html", 403, message="not_allowed")
+    form = await p.request.form()
+    notice = await handover_from_page(
+        p.session,
+        p.services,
+        p.who.actor,
+        request,
+        queue=str(form.get("queue") or ""),
+        basis=str(form.get("basis") or ""),
+        reason=str(form.get("reason") or "")[:2000],
+        note=str(form.get("note") or "")[:2000],
+    )
+    task = None
+    if notice == "handover_sent":
+        task = BackgroundTask(p.application.bot_data[SERVICES_KEY].dispatcher.kick, p.application)
+    return RedirectResponse(f"/web/requests/{rid}?m={notice}", 303, background=task)
 
 
 async def _after_write(application: HelplineApp) -> None:

@@ -1,0 +1,188 @@
+"""A warm handover's sending and deciding, for every edge (Telegram's buttons, the web page).
+
+``send_handover`` makes a draft with a basis for sharing pending and posts it to the
+person or the queue's group; ``tell_about_handover`` tells the former holder (and on
+accept the resident) what was decided. ``handover_from_page`` is the web page's one
+form: the target queue, the basis (consent, or a safety reason) and a note, checked and
+sent in one transaction. Every step is a conditional update on the draft and its
+request still held by the sender (``storage.repository.casework``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.conversation import Button, callback, markup_json
+from helpline.cases import audit, cards
+from helpline.cases.access import Actor
+from helpline.cases.core import Services
+from helpline.cases.handover_consent import (
+    CONSENT,
+    MAX_REASON,
+    MIN_REASON,
+    SAFETY,
+    Answer,
+    has_basis,
+    stop_stale_draft,
+)
+from helpline.cases.queue_groups import queue_chat
+from storage import repository as repo
+from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
+from storage.repository.casework import change_draft_handover
+
+MAX_NOTE = 1000
+
+
+async def send_handover(
+    session: AsyncSession, services: Services, actor: Actor, handover: Handover, note: str | None
+) -> Answer:
+    """Makes the handover pending and posts it to the person or the queue's group.
+
+    Sent only while it is still a draft and its request is still held by the sender.
+    """
+    t, lang, config = services.texts, services.staff_language, services.config
+    assert has_basis(handover)  # callers check: no sharing without consent or a safety reason
+    values = {"status": "pending", "note": note}
+    if not await change_draft_handover(session=session, handover=handover, values=values):
+        return await stop_stale_draft(session, services, handover)
+    request = await repo.get_request(session=session, request_id=handover.request_id)
+    assert request is not None
+    await audit.record(
+        session,
+        services,
+        actor_id=actor.id,
+        action=AuditAction.handover,
+        request=request,
+        detail=(
+            f"handover={handover.id} to_queue={handover.to_queue} "
+            f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}"
+        ),
+    )
+    view = await cards.case_view(session, request)
+    village = config.villages.get(view.village or "")
+    category = config.categories.get(request.category)
+    text = (
+        t(
+            "handover_card",
+            lang,
+            reference=request.reference,
+            staff=actor.staff.name,
+            category=category.label(lang) if category else request.category,
+            village=village.name if village else t("unknown", lang),
+            note=handover.note or "-",
+        )
+        + "\n"
+        + t(f"handover_basis_{handover.consent_basis}", lang)
+    )
+    buttons = (
+        (
+            Button(t("btn_accept", lang), callback("ho", "accept", handover.id)),
+            Button(t("btn_decline", lang), callback("ho", "decline", handover.id)),
+        ),
+    )
+    person = (
+        await repo.get_staff_by_id(session=session, staff_id=handover.to_staff_id)
+        if handover.to_staff_id
+        else None
+    )
+    chat = person.telegram_user_id if person else queue_chat(services, handover.to_queue)
+    if chat is not None:
+        await repo.enqueue(
+            now=services.clock(),
+            session=session,
+            chat_id=chat,
+            text=text,
+            reply_markup=markup_json(buttons),
+            purpose="handover",
+            request_id=request.id,
+        )
+    target = person.name if person else config.queue_label(handover.to_queue, lang)
+    return t("handover_asked", lang, reference=request.reference, queue=target), ()
+
+
+async def tell_about_handover(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, handover: Handover
+) -> None:
+    """Tells the former holder, and on accept the resident, what happened (via the outbox)."""
+    t, lang = services.texts, services.staff_language
+    accepted = handover.status == "accepted"
+    holder = await repo.get_staff_by_id(session=session, staff_id=handover.from_staff_id)
+    if holder is not None:
+        key = "handover_accepted_holder" if accepted else "handover_declined_holder"
+        await repo.enqueue(
+            now=services.clock(),
+            session=session,
+            chat_id=holder.telegram_user_id,
+            purpose="handover",
+            request_id=request.id,
+            text=t(key, lang, staff=actor.staff.name, reference=request.reference),
+        )
+        if accepted:
+            await repo.set_active_request(session=session, staff_id=holder.id or 0, request_id=None)
+    if not accepted:
+        return
+    await session.refresh(request)
+    await repo.log_contact(
+        session=session,
+        occurred_at=services.clock(),
+        channel=Channel.telegram,
+        direction=Direction.internal,
+        event="handover",
+        staff_id=actor.id,
+        **repo.request_contact_fields(request),
+    )
+    await cards.tell_resident(
+        session,
+        services,
+        request,
+        "handover_resident",
+        staff=actor.staff.name,
+        queue=services.config.queue_label(request.queue, request.language),
+        reference=request.reference,
+        when=services.texts("handover_when", request.language),
+    )
+
+
+async def handover_from_page(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    request: Request,
+    *,
+    queue: str,
+    basis: str,
+    reason: str,
+    note: str,
+) -> str:
+    """Hands the request over to ``queue`` from the web page's form; the notice to show
+    (``handover_sent`` or why nothing was sent)."""
+    if request.status != RequestStatus.claimed or request.claimed_by != actor.id:
+        return "handover_not_holder"
+    if not actor.may("handover", request):
+        return "handover_not_holder"
+    if queue not in services.config.queues or queue == request.queue:
+        return "handover_bad_queue"
+    reason = reason.strip()
+    if basis == SAFETY and len(reason) < MIN_REASON:
+        return "handover_reason_short"
+    if basis == SAFETY and len(reason) > MAX_REASON:
+        return "handover_reason_long"
+    if basis not in (CONSENT, SAFETY):
+        return "handover_no_basis"  # no consent and no safety reason: nothing is shared
+    handover = await repo.create_handover(
+        session=session,
+        request_id=request.id or 0,
+        from_staff_id=actor.id,
+        to_queue=queue,
+        status="draft",
+    )
+    values = {
+        "consent_basis": basis,
+        "consent_reason": reason if basis == SAFETY else None,
+        "consent_at": services.clock(),
+    }
+    if not await change_draft_handover(session=session, handover=handover, values=values):
+        return "handover_not_holder"
+    note = note.strip()[:MAX_NOTE]
+    await send_handover(session, services, actor, handover, note or None)
+    return "handover_sent" if handover.status == "pending" else "handover_not_holder"
