@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from helpline.services import SERVICES_KEY, HelplineApp
+from helpline.web.agenda import agenda_routes
 from helpline.web.login import login_routes
 from helpline.web.pages import page_routes
 from helpline.web.reports import report_routes
@@ -60,6 +61,7 @@ def build_web_app(application: HelplineApp) -> Starlette:
             *page_routes(),
             *search_routes(),
             *report_routes(),
+            *agenda_routes(),
             Mount("/web/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],

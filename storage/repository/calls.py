@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import (
+    CallAlert,
     CallReminder,
     CallSeries,
     CallStatus,
@@ -231,22 +232,39 @@ async def series_history(
 
 
 async def calls_for_assignee(
-    *, session: AsyncSession, staff_id: int, start: datetime, end: datetime
+    *, session: AsyncSession, staff_id: int | None, start: datetime, end: datetime
 ) -> list[tuple[ScheduledCall, Request, Resident | None]]:
-    """The scheduled calls of one person between two instants, in time order."""
-    rows = await session.execute(
+    """The scheduled calls of one person (None: of everyone) between two instants, in
+    time order."""
+    query = (
         select(ScheduledCall, Request, Resident)
         .join(Request, col(Request.id) == col(ScheduledCall.request_id))
         .outerjoin(Resident, col(Resident.id) == col(Request.resident_id))
         .where(
-            col(ScheduledCall.assignee_id) == staff_id,
             col(ScheduledCall.status) == CallStatus.scheduled,
             col(ScheduledCall.due_at) >= start,
             col(ScheduledCall.due_at) < end,
         )
         .order_by(col(ScheduledCall.due_at))
     )
+    if staff_id is not None:
+        query = query.where(col(ScheduledCall.assignee_id) == staff_id)
+    rows = await session.execute(query)
     return [(call, request, resident) for call, request, resident in rows]
+
+
+async def open_call_alerts(
+    *, session: AsyncSession
+) -> list[tuple[CallAlert, Request, Resident | None]]:
+    """The telefooncirkel alerts no coordinator has closed yet, oldest first."""
+    rows = await session.execute(
+        select(CallAlert, Request, Resident)
+        .join(Request, col(Request.id) == col(CallAlert.request_id))
+        .outerjoin(Resident, col(Resident.id) == col(Request.resident_id))
+        .where(col(CallAlert.status) == "open")
+        .order_by(col(CallAlert.created_at))
+    )
+    return [(alert, request, resident) for alert, request, resident in rows]
 
 
 async def busy_times(
