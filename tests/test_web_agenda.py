@@ -8,7 +8,7 @@ from pathlib import Path
 from helpline.testing import FakeUser
 from storage.db import Database
 from storage.models import Role
-from tests.calls_helpers import claimed_case
+from tests.calls_helpers import advance_to, claimed_case, local
 from tests.web_helpers import web_app
 
 JOOST = FakeUser(id=5202, first_name="Joost")
@@ -34,7 +34,9 @@ async def test_agenda_mine_and_everyones(db: Database, tmp_path: Path) -> None:
         assert "<h2>Sanne</h2>" in everyone.text and "05-05 10:00" in everyone.text
         assert "Geen open meldingen" in everyone.text and "Telefonische bezetting" in everyone.text
         assert 'href="/web/agenda"' in everyone.text  # in the menu
-        web.h.clock.advance(days=2)  # the call was not done: it stays on top, overdue
+        # The call came due and its reminders went out; not done at 10:45: overdue.
+        await advance_to(web.h, local(2026, 5, 5, 10, 0))
+        await advance_to(web.h, local(2026, 5, 5, 10, 45))
         sanne = await web.login(sanne_chat)  # her session ended meanwhile (idle timeout)
         later = await sanne.get("/web/agenda")
         assert "05-05 10:00" in later.text and "nog niet afgerond" in later.text
