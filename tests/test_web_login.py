@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -197,7 +198,7 @@ async def test_every_web_route_refuses_anonymous_visitors(db: Database, tmp_path
         for route in routes:
             if not route.path.startswith("/web") or route.path in PUBLIC:
                 continue
-            path = route.path.replace("{rid:int}", "1")
+            path = re.sub(r"\{[a-z_]+:int\}", "1", route.path)
             for method in sorted(route.methods or ()):
                 if method == "HEAD":
                     continue

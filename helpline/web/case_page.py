@@ -85,6 +85,7 @@ async def case_page(p: Page) -> Response:
         may_claim=request.claimed_by is None and is_open and actor.may("claim", request),
         may_write=request.status == RequestStatus.claimed and actor.may("relay", request),
         max_chars=MAX_RELAY_CHARS,
+        resident_id=request.resident_id,
         handover_queues=[
             (q, config.queue_label(q, lang)) for q in config.queues if q != request.queue
         ]

@@ -29,6 +29,7 @@ from helpline.web.agenda import agenda_routes
 from helpline.web.login import login_routes
 from helpline.web.pages import page_routes
 from helpline.web.reports import report_routes
+from helpline.web.resident_page import resident_routes
 from helpline.web.search import search_routes
 from helpline.web.security import SecurityHeaders
 from helpline.web.telephony import telephony_routes
@@ -62,6 +63,7 @@ def build_web_app(application: HelplineApp) -> Starlette:
             *search_routes(),
             *report_routes(),
             *agenda_routes(),
+            *resident_routes(),
             Mount("/web/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],

@@ -175,3 +175,13 @@ async def search_requests(
         query = query.where(col(Request.queue).in_(queues))
     query = query.order_by(col(Request.created_at).desc(), col(Request.id).desc()).limit(limit)
     return [Found(r, first) for r, first in (await session.execute(query)).all()]
+
+
+async def resident_requests(*, session: AsyncSession, resident_id: int) -> list[Request]:
+    """Every request of one resident, newest first (the caller filters what may be seen)."""
+    rows = await session.scalars(
+        select(Request)
+        .where(col(Request.resident_id) == resident_id)
+        .order_by(col(Request.created_at).desc(), col(Request.id).desc())
+    )
+    return list(rows)
