@@ -50,3 +50,14 @@ async def test_resident_page_lists_what_the_viewer_may_open(db: Database, tmp_pa
             audit = list(await session.scalars(select(AuditEntry)))
         listed = [a for a in audit if a.detail == "via=web_resident"]
         assert len(listed) == 3  # Sanne's one request, Carla's two
+
+
+async def test_staff_page_for_coordinators_only(db: Database, tmp_path: Path) -> None:
+    async with web_app(db, tmp_path) as web:
+        sanne = await web.login(await web.staff(SANNE, "wijkteam_drunen"))
+        carla = await web.login(await web.staff(CARLA, "coordinatie", role=Role.coordinator))
+        assert (await sanne.get("/web/staff")).status_code == 403
+        page = await carla.get("/web/staff")
+        assert page.status_code == 200 and "Sanne" in page.text and "Wijkteam Drunen" in page.text
+        assert "<td>coördinator</td>" in page.text and "<td>medewerker</td>" in page.text
+        assert str(SANNE.id) not in page.text  # no Telegram ids on the page

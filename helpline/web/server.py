@@ -32,6 +32,7 @@ from helpline.web.reports import report_routes
 from helpline.web.resident_page import resident_routes
 from helpline.web.search import search_routes
 from helpline.web.security import SecurityHeaders
+from helpline.web.staff_page import staff_routes
 from helpline.web.telephony import telephony_routes
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def build_web_app(application: HelplineApp) -> Starlette:
             *report_routes(),
             *agenda_routes(),
             *resident_routes(),
+            *staff_routes(),
             Mount("/web/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],
