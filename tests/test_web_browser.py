@@ -8,6 +8,7 @@ script, allowed by the Content-Security-Policy, polls), with no CSP error in the
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import time
@@ -117,3 +118,100 @@ async def test_log_in_see_queue_claim_and_see_telegram_claim_live(
             if driver is not None:
                 await asyncio.to_thread(driver.quit)
             await stop_http_server(h.app)
+
+
+AXE = Path(__file__).resolve().parent.parent / ".ci" / "axe" / "node_modules" / "axe-core"
+# Set to a folder to keep a screenshot of every page (the README's come from here).
+SCREENSHOTS = os.environ.get("HELPLINE_SCREENSHOTS")
+
+
+def _axe_violations(driver, url: str, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Opens ``url`` and runs axe-core's WCAG 2 A and AA rules on it."""
+    driver.get(url)
+    if SCREENSHOTS:
+        driver.set_window_size(1200, 900)
+        driver.save_screenshot(str(Path(SCREENSHOTS) / f"web-{name}.png"))
+    driver.execute_script((AXE / "axe.min.js").read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        ".then(r => done({passes: r.passes.length, violations: r.violations.map("
+        "v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')}))"
+    )
+    assert result["passes"] >= 10, f"axe-core did not run on {name}"  # it checked the page
+    return [f"{name}: {line}" for line in result["violations"]]
+
+
+def _tab_reaches(driver, text: str, presses: int = 40) -> bool:  # type: ignore[no-untyped-def]
+    """True when pressing Tab from the top of the page focuses a control showing ``text``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.click()
+    for _ in range(presses):
+        body.send_keys(Keys.TAB)
+        active = driver.switch_to.active_element
+        if text in (active.text or active.get_attribute("value") or ""):
+            return True
+        body = active
+    return False
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(not (AXE / "axe.min.js").is_file(), reason="axe-core not installed (.ci/run)")
+async def test_every_page_passes_axe_and_works_by_keyboard(db: Database, tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    from storage.models import Request, Role
+
+    async with running_app(db, tmp_path) as h:
+        h.services.settings.web_secret = SecretStr(WEB_SECRET)
+        h.services.settings.http_port = 0
+        server = await start_http_server(h.app)
+        assert server is not None
+        base = f"http://127.0.0.1:{server.port}"
+        driver = None
+        try:
+            await complete_intake(h.chat(MIA), "Ik heb hulp nodig met een formulier")
+            await complete_intake(h.chat(KEES), "Ik zoek iemand voor boodschappen", phone=None)
+            carla = await h.add_staff(SANNE, "coordinatie", role=Role.coordinator)
+            await carla.press("Oppakken", chat_id=h.group("wijkteam_drunen"))
+            await carla.say("/plan HH-2026-00001 morgen 10:00")
+            await carla.press("Inplannen")
+            await carla.say("/inloggen")
+            found = re.search(r"http://127\.0\.0\.1:\d+/web/login/\S+", carla.last_text())
+            assert found, carla.last_text()
+            driver = await asyncio.to_thread(_browser)
+            problems = await asyncio.to_thread(_axe_violations, driver, found.group(0), "login")
+            await asyncio.to_thread(_log_in, driver)
+            async with h.services.db.session() as session:
+                first = (await session.scalars(select(Request).order_by(Request.id))).first()
+            assert first is not None
+            pages = {
+                "queues": "/web/queues",
+                "case": f"/web/requests/{first.id}",
+                "resident": f"/web/residents/{first.resident_id}",
+                "search": "/web/search",
+                "agenda": "/web/agenda",
+                "reports": "/web/reports?period=2026&by=village",
+                "staff": "/web/staff",
+            }
+            for name, path in pages.items():
+                problems += await asyncio.to_thread(_axe_violations, driver, base + path, name)
+            assert problems == [], "\n".join(problems)
+            await asyncio.to_thread(driver.get, base + "/web/queues")
+            assert await asyncio.to_thread(_tab_reaches, driver, "Oppakken")
+        finally:
+            if driver is not None:
+                await asyncio.to_thread(driver.quit)
+            await stop_http_server(h.app)
+
+
+def _log_in(driver) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.find_element(By.ID, "login").click()
+    WebDriverWait(driver, 10).until(ec.title_contains("Wachtrijen"))

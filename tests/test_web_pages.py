@@ -137,6 +137,7 @@ async def test_case_page_for_the_holder_with_history_and_audited(
         await browser.post(f"/web/requests/{rid}/claim", data={"csrf": await csrf_of(browser)})
         page = (await browser.get(f"/web/requests/{rid}")).text
         assert QUESTION in page and PHONE_SHOWN in page
+        assert "<dd>Ochtend</dd>" in page  # the best time in words, not its key
         assert page.index("Contact: intake") < page.index("Contact: claim")
         async with db.session() as session:
             rows = list(await session.scalars(select(AuditEntry)))

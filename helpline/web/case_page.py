@@ -86,6 +86,7 @@ async def case_page(p: Page) -> Response:
         may_write=request.status == RequestStatus.claimed and actor.may("relay", request),
         max_chars=MAX_RELAY_CHARS,
         resident_id=request.resident_id,
+        best_time=services.texts(f"time_{view.preferred_time or 'any'}", lang),
         handover_queues=[
             (q, config.queue_label(q, lang)) for q in config.queues if q != request.queue
         ]
