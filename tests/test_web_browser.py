@@ -196,6 +196,7 @@ async def test_every_page_passes_axe_and_works_by_keyboard(db: Database, tmp_pat
                 "agenda": "/web/agenda",
                 "reports": "/web/reports?period=2026&by=village",
                 "staff": "/web/staff",
+                "privacy": "/web/privacy",
             }
             for name, path in pages.items():
                 problems += await asyncio.to_thread(_axe_violations, driver, base + path, name)

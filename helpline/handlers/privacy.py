@@ -20,12 +20,8 @@ from flows.conversation import Button, parse_callback
 from flows.privacy import MAX_MESSAGES, chunk_lines, export_lines, to_json
 from helpline.cases.access import actor_for
 from helpline.cases.core import Services
-from helpline.handlers.privacy_approval import (
-    ask_coordinator,
-    decide,
-    erase_subject,
-    wipe_erased,
-)
+from helpline.cases.erasure import ask_coordinator, erase_subject, wipe_erased
+from helpline.handlers.privacy_approval import decide
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext

@@ -28,6 +28,7 @@ from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.agenda import agenda_routes
 from helpline.web.login import login_routes
 from helpline.web.pages import page_routes
+from helpline.web.privacy_page import privacy_routes
 from helpline.web.reports import report_routes
 from helpline.web.resident_page import resident_routes
 from helpline.web.search import search_routes
@@ -66,6 +67,7 @@ def build_web_app(application: HelplineApp) -> Starlette:
             *agenda_routes(),
             *resident_routes(),
             *staff_routes(),
+            *privacy_routes(),
             Mount("/web/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],
