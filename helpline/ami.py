@@ -90,7 +90,14 @@ class AmiListener:
         while True:
             event = await self.queue.get()
             self._current = asyncio.ensure_future(self._handle(event))
-            await asyncio.shield(self._current)  # a stop does not cut it in half
+            try:
+                await asyncio.shield(self._current)  # a stop does not cut it in half
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a pop edit that failed: the next event still comes
+                logger.error(
+                    "AMI: call %s after-work failed (%s)", event.call_id, type(exc).__name__
+                )
 
     async def _handle(self, event: CallEvent) -> None:
         for attempt in range(1, TRIES + 1):

@@ -125,7 +125,8 @@ async def handle_outbound(services: Services, event: CallEvent) -> CallOutcome:
             )
             if event.event is CallEventKind.answered:
                 return CallOutcome(changed=True)
-        if call.state == PhoneCallState.answered:
+        reached = call.state == PhoneCallState.answered  # answered now or by an earlier event
+        if reached:
             ended = await calls.end_answered_call(
                 session=session, call=call, cause=event.cause, at=event.at
             )
@@ -154,7 +155,7 @@ async def handle_outbound(services: Services, event: CallEvent) -> CallOutcome:
             direction=Direction.outbound,
             event="call",
             staff_id=dial.staff_id if dial else None,
-            **(fields | {"kind": "follow_up", "outcome": "reached" if talked else "no_answer"}),
+            **(fields | {"kind": "follow_up", "outcome": "reached" if reached else "no_answer"}),
         )
         await session.flush()
         await calls.link_call(session=session, call=call, contact_id=contact.id)
