@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # The address staff open (behind the https proxy); default http://HTTP_LISTEN:HTTP_PORT.
     web_base_url: str | None = None
     web_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Log in with Telegram (its OpenID Connect login): the client of the bot's Login Widget
+    # settings in BotFather; unset: only the one-time link of /inloggen.
+    telegram_login_client_id: str | None = None
+    telegram_login_client_secret: SecretStr | None = None
+    telegram_login_issuer: str = "https://oauth.telegram.org"
     web_session_hours: int = Field(default=12, ge=1, le=7 * 24)
     # --- Email as a channel (README "Email"); no IMAP_URL: no mail channel ---
     imap_url: str | None = None  # imaps://user@host:993/INBOX

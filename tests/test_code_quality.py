@@ -46,7 +46,7 @@ def test_product_code_speaks_of_the_code_not_its_history() -> None:
     # result files (those point the other way).
     import re
 
-    history = re.compile(r"\bissue \d|\(issue|tests/test_\w+\.py|RESULTS-\w+\.md", re.IGNORECASE)
+    history = re.compile(r"\bissue \d|\(issue\b|tests/test_\w+\.py|RESULTS-\w+\.md", re.IGNORECASE)
     files = [
         path
         for folder in ("helpline", "flows", "storage")

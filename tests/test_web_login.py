@@ -185,6 +185,7 @@ async def test_secure_cookie_over_https(db: Database, tmp_path: Path) -> None:
 
 # Routes anyone may reach: the login itself, the language choice, the start redirect.
 PUBLIC = {"/web", "/web/", "/web/login/{token}", "/web/login", "/web/lang/{lang}"}
+PUBLIC |= {"/web/login/telegram", "/web/login/telegram/callback"}  # Log in with Telegram
 
 
 async def test_every_web_route_refuses_anonymous_visitors(db: Database, tmp_path: Path) -> None:

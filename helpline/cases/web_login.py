@@ -104,20 +104,34 @@ async def redeem_login_link(services: Services, token: str) -> NewSession | None
     if hashed is None:
         return None
     now = services.clock()
-    settings = services.settings
     async with services.db.session() as session:
         staff_id = await links.use_login_link(session=session, token_hash=hashed, now=now)
         if staff_id is None or await _actor(session, staff_id) is None:
             return None  # a used link stays used, even when its owner was removed since
-        cookie, cookie_hash = new_token(services, SESSION)
-        await links.create_session(
-            session=session,
-            token_hash=cookie_hash,
-            staff_id=staff_id,
-            csrf_token=secrets.token_urlsafe(32),
-            now=now,
-            expires_at=now + timedelta(hours=settings.web_session_hours),
-        )
+        return await _open_session(session, services, staff_id)
+
+
+async def log_in_telegram_user(services: Services, telegram_user_id: int) -> NewSession | None:
+    """Opens a session for the staff member Telegram vouched for (its OpenID login); None
+    when that account is no active staff member allowed on the page."""
+    async with services.db.session() as session:
+        staff = await repo.get_staff(session=session, telegram_user_id=telegram_user_id)
+        if staff is None or staff.id is None or await _actor(session, staff.id) is None:
+            return None
+        return await _open_session(session, services, staff.id)
+
+
+async def _open_session(session: AsyncSession, services: Services, staff_id: int) -> NewSession:
+    now = services.clock()
+    cookie, cookie_hash = new_token(services, SESSION)
+    await links.create_session(
+        session=session,
+        token_hash=cookie_hash,
+        staff_id=staff_id,
+        csrf_token=secrets.token_urlsafe(32),
+        now=now,
+        expires_at=now + timedelta(hours=services.settings.web_session_hours),
+    )
     return NewSession(cookie, staff_id)
 
 

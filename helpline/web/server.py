@@ -34,6 +34,7 @@ from helpline.web.resident_page import resident_routes
 from helpline.web.search import search_routes
 from helpline.web.security import SecurityHeaders
 from helpline.web.staff_page import staff_routes
+from helpline.web.telegram_login import telegram_login_routes
 from helpline.web.telephony import telephony_routes
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def build_web_app(application: HelplineApp) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             *telephony_routes(),
             # The coordinator web page (answers 404 while WEB_SECRET is not set).
+            *telegram_login_routes(),  # before /web/login/{token}: its paths are fixed
             *login_routes(),
             *page_routes(),
             *search_routes(),

@@ -90,6 +90,11 @@ def _context(request: Request, services: Services, values: dict[str, Any]) -> di
         "org_name": services.config.organisation.name,
         "who": None,
         "csrf": "",
+        # Log in with Telegram is offered when its client is set (helpline.web.telegram_login).
+        "telegram_login": bool(
+            services.settings.telegram_login_client_id
+            and services.settings.telegram_login_client_secret
+        ),
         **values,
     }
     if values.get("who") is not None and "csrf" not in values:
