@@ -52,3 +52,43 @@ async def test_a_coordinator_approves_an_erasure_on_the_page(db: Database, tmp_p
         )
         assert "al beslist" in again.text
         assert "Er wacht geen verzoek" in again.text
+
+
+async def test_access_export_from_the_page(db: Database, tmp_path: Path) -> None:
+    import json
+
+    from flows.privacy import to_json
+    from storage.models import AuditAction, AuditEntry
+    from storage.repository import privacy as privacy_repo
+
+    async with web_app(db, tmp_path) as web:
+        await complete_intake(web.h.chat(MIA), QUESTION)
+        async with db.session() as session:
+            [request] = list(await session.scalars(select(Request)))
+        staff = await web.login(await web.staff(SANNE, "wijkteam_drunen"))
+        refused = await staff.post(
+            "/web/privacy/export", data={"csrf": await csrf_of(staff), "ref": request.reference}
+        )
+        assert refused.status_code == 403 and "Mia" not in refused.text
+        carla = await web.login(await web.staff(CARLA, "coordinatie", role=Role.coordinator))
+        token = await csrf_of(carla, "/web/privacy")
+        download = await carla.post(
+            "/web/privacy/export", data={"csrf": token, "ref": "06-12345678"}
+        )
+        assert download.status_code == 200
+        assert "attachment" in download.headers["content-disposition"]
+        document = json.loads(download.text)
+        assert "Mia" in download.text and request.reference in download.text
+        async with db.session() as session:  # the document `helpline privacy export` makes
+            resident = await session.get(Resident, request.resident_id)
+            subject = await privacy_repo.subject_of(session=session, resident=resident)
+            expected = await privacy_repo.collect(
+                session=session, subject=subject, now=web.h.clock()
+            )
+        assert document == json.loads(to_json(expected))
+        none = await carla.post("/web/privacy/export", data={"csrf": token, "ref": "HH-2026-99999"})
+        assert none.status_code == 400 and "Geen inwoner gevonden" in none.text
+        async with db.session() as session:
+            audit = list(await session.scalars(select(AuditEntry)))
+        exports = [a for a in audit if a.action == AuditAction.privacy_export]
+        assert [a.detail for a in exports] == ["by=web"]
