@@ -30,7 +30,7 @@ NOTICES = frozenset({"erasure_done", "erasure_refused", "erasure_decided"})
 
 
 def privacy_routes() -> list[Route]:
-    """The privacy page and its two decisions."""
+    """The privacy page, its two decisions and the access export."""
     return [
         Route("/web/privacy", page(privacy_page), methods=["GET"]),
         Route("/web/privacy/{erasure_id:int}/approve", page(approve), methods=["POST"]),
@@ -43,15 +43,7 @@ async def privacy_page(p: Page) -> Response:
     """The erasure requests that wait for a coordinator, oldest first."""
     if p.who.actor.staff.role not in COORDINATORS:
         return p.render("message.html", 403, message="not_allowed")
-    zone = p.services.settings.zone
-    waiting = [
-        {
-            "id": row.id,
-            "since": row.requested_at.astimezone(zone).strftime("%d-%m-%Y %H:%M"),
-            "references": ", ".join(references) or "-",
-        }
-        for row, references in await privacy_repo.pending_erasures(session=p.session)
-    ]
+    waiting = await _waiting(p)
     notice = p.request.query_params.get("m")
     return p.render(
         "privacy.html", waiting=waiting, notice=notice if notice in NOTICES else None, found=[]
@@ -92,14 +84,7 @@ async def access_export(p: Page) -> Response:
 
 async def _listed(p: Page, notice: str, matches: list[privacy_repo.Match]) -> Response:
     zone = p.services.settings.zone
-    waiting = [
-        {
-            "id": row.id,
-            "since": row.requested_at.astimezone(zone).strftime("%d-%m-%Y %H:%M"),
-            "references": ", ".join(references) or "-",
-        }
-        for row, references in await privacy_repo.pending_erasures(session=p.session)
-    ]
+    waiting = await _waiting(p)
     found = [
         {
             "ref": f"id:{m.resident_id}",
@@ -109,6 +94,19 @@ async def _listed(p: Page, notice: str, matches: list[privacy_repo.Match]) -> Re
         for m in matches
     ]
     return p.render("privacy.html", 400, waiting=waiting, notice=notice, found=found)
+
+
+async def _waiting(p: Page) -> list[dict[str, object]]:
+    """The erasure requests that wait, with the references each would stop."""
+    zone = p.services.settings.zone
+    return [
+        {
+            "id": row.id,
+            "since": row.requested_at.astimezone(zone).strftime("%d-%m-%Y %H:%M"),
+            "references": ", ".join(references) or "-",
+        }
+        for row, references in await privacy_repo.pending_erasures(session=p.session)
+    ]
 
 
 async def approve(p: Page) -> Response:
