@@ -5,14 +5,12 @@ again. Refusals: not set up, no extension, a volunteer, not the holder, the prov
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from pydantic import SecretStr
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -31,6 +29,7 @@ from storage.repository.telephony import set_phone_extension
 from storage.telephony_models import PhoneCall, PhoneDial
 from tests.bot_harness import Harness, running_app
 from tests.calls_helpers import SANNE, advance_to, claimed_case, local, tick
+from tests.http_helpers import serve
 
 ANNA = FakeUser(id=5002, first_name="Anna")
 MIA_NUMBER = "+31612345678"  # complete_intake's 0612345678
@@ -53,18 +52,8 @@ class FakeProvider:
 async def provider() -> AsyncIterator[tuple[FakeProvider, str]]:
     fake = FakeProvider()
     app = Starlette(routes=[Route("/api/clicktodial/", fake.clicktodial, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no event for "listening"
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield fake, f"http://127.0.0.1:{port}/api/clicktodial/"
-    finally:
-        server.should_exit = True
-        await task
+    async with serve(app) as base:
+        yield fake, f"{base}/api/clicktodial/"
 
 
 async def with_extension(h: Harness, user: FakeUser, extension: str | None) -> None:

@@ -6,7 +6,6 @@ a provider that is down are all refused with one clear page."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import time
@@ -17,7 +16,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import uvicorn
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from pydantic import SecretStr
@@ -29,6 +27,7 @@ from starlette.routing import Route
 import helpline.web.telegram_login as telegram_login
 from helpline.testing import FakeUser
 from storage.db import Database
+from tests.http_helpers import serve
 from tests.web_helpers import web_app
 
 SANNE = FakeUser(id=5201, first_name="Sanne")
@@ -103,19 +102,10 @@ async def provider() -> AsyncIterator[FakeTelegramLogin]:
             Route("/token", fake.token, methods=["POST"]),
         ]
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no event for "listening"
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    fake.issuer = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    telegram_login._discovered.clear()
-    try:
+    async with serve(app) as base:
+        fake.issuer = base
+        telegram_login._discovered.clear()
         yield fake
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def through_telegram(browser: Any, fake: FakeTelegramLogin, state: str | None = None) -> Any:

@@ -24,6 +24,7 @@ from helpline.web.sessions import (
     render,
     secure_cookie,
     services_of,
+    set_session_cookie,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,15 +68,7 @@ async def login(request: Request) -> Response:
         return render(request, services, "message.html", 403, message="link_used")
     logger.info("web login: staff %s", new.staff_id)
     response = RedirectResponse("/web/queues", 303)
-    response.set_cookie(
-        COOKIE,
-        new.cookie,
-        max_age=services.settings.web_session_hours * 3600,
-        path="/web",
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookie(request, services),
-    )
+    set_session_cookie(response, request, services, new.cookie)
     return response
 
 

@@ -121,6 +121,21 @@ def secure_cookie(request: Request, services: Services) -> bool:
     return request.url.scheme == "https" or base.startswith("https://")
 
 
+def set_session_cookie(
+    response: Response, request: Request, services: Services, cookie: str
+) -> None:
+    """Gives the browser its session: HttpOnly, SameSite=Strict, Secure over https."""
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=services.settings.web_session_hours * 3600,
+        path="/web",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookie(request, services),
+    )
+
+
 def page(route: Route, *, touch: bool = True) -> Callable[[Request], Awaitable[Response]]:
     """Wraps a route with the session check, the form token check and one transaction.
 

@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from helpline.cases.core import Services
 from helpline.cases.web_login import log_in_telegram_user
-from helpline.web.sessions import COOKIE, render, secure_cookie, services_of
+from helpline.web.sessions import render, secure_cookie, services_of, set_session_cookie
 
 logger = logging.getLogger(__name__)
 
@@ -192,15 +192,7 @@ async def callback(request: Request) -> Response:
         '<meta http-equiv="refresh" content="0;url=/web/queues">'
         '<a href="/web/queues">/web/queues</a>'
     )
-    response.set_cookie(
-        COOKIE,
-        new.cookie,
-        max_age=services.settings.web_session_hours * 3600,
-        path="/web",
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookie(request, services),
-    )
+    set_session_cookie(response, request, services, new.cookie)
     response.delete_cookie(FLOW_COOKIE, path="/web/login/telegram")
     return response
 
