@@ -38,8 +38,8 @@ from helpline.cases.calls import call_config
 from helpline.cases.chatlog import ChatLogPruner
 from helpline.cases.core import Services
 from helpline.cases.escalations import run_escalations
-from helpline.cases.reminders import next_due, reminder_blocked, run_reminders
-from helpline.cases.undelivered import chat_blocked, reminders_uncertain
+from helpline.cases.reminders import next_due, run_reminders
+from helpline.cases.undelivered import chat_blocked, reminder_blocked, reminders_uncertain
 from helpline.dispatcher import Dispatcher
 from helpline.handlers.audit import audit_command
 from helpline.handlers.call_admin import (

@@ -1,16 +1,20 @@
 """Messages that did not (surely) arrive: a resident blocked the bot (tell the holder), a
-queue group removed it, or a reminder was cut off by a crash (tell the coordinators), or
-a mail to a resident was given up after its last try (tell the holder, else the queue)."""
+queue group removed it, a reminder was cut off by a crash or its assignee blocked the
+bot (tell the coordinators), or a mail to a resident was given up after its last try
+(tell the holder, else the queue)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.cases.calls import when
 from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat, queue_chats
 from storage import repository as repo
 from storage.email_models import EmailOutbox
-from storage.models import Outbox
+from storage.models import CallReminder, CallStatus, Outbox
 
 
 async def chat_blocked(services: Services, row: Outbox) -> None:
@@ -148,4 +152,54 @@ async def mail_given_up(session: AsyncSession, services: Services, mail: EmailOu
         purpose="alert",
         request_id=request.id if request is not None else None,
         text=text,
+    )
+
+
+async def reminder_blocked(services: Services, row: Outbox) -> None:
+    """A 403 on a call message: stop reminders to that chat and tell whoever needs to know.
+
+    A resident's chat is marked blocked by ``helpline.blocked`` (its reminders then stop);
+    a blocked assignee chat means the call needs someone else: the coordinators hear.
+    """
+    if row.purpose != "call_reminder" or row.id is None:
+        return
+    async with services.db.session() as session:
+        now = services.clock()
+        reminder = await repo.reminder_for_outbox(session=session, outbox_id=row.id)
+        if reminder is None:
+            return
+        call = await repo.get_call(session=session, call_id=reminder.call_id)
+        if call is None or call.status != CallStatus.scheduled:
+            return
+        others = await repo.cancel_assignee_reminders(
+            session=session, staff_id=call.assignee_id, now=now
+        )
+        await _tell_coordinators_blocked(session, services, reminder, others, now)
+
+
+async def _tell_coordinators_blocked(
+    session: AsyncSession, services: Services, reminder: CallReminder, calls: int, now: datetime
+) -> None:
+    call = await repo.get_call(session=session, call_id=reminder.call_id)
+    request = await repo.get_request(session=session, request_id=call.request_id) if call else None
+    assignee = (
+        await repo.get_staff_by_id(session=session, staff_id=call.assignee_id) if call else None
+    )
+    chat = queue_chat(services, services.config.crisis_queue)
+    if call is None or request is None or assignee is None or chat is None:
+        return
+    await repo.enqueue(
+        session=session,
+        now=now,
+        chat_id=chat,
+        purpose="call_blocked",
+        request_id=request.id,
+        text=services.texts(
+            "call_assignee_blocked",
+            services.staff_language,
+            assignee=assignee.name,
+            reference=request.reference,
+            when=when(services, call.due_at),
+            calls=calls,
+        ),
     )
