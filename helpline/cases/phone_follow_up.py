@@ -22,6 +22,7 @@ from helpline.cases.core import Services
 from helpline.cases.drafts import store_staff_draft
 from storage import repository as repo
 from storage.models import IntakeDraft
+from storage.repository import call_follow_up as follow_ups
 from storage.repository import telephony as calls
 from storage.telephony_models import PhoneCall
 
@@ -50,10 +51,10 @@ async def link_to_request(
         return texts("tel_follow_up_done", lang)
     if request.status not in calls.OPEN:
         return texts("tel_link_closed", lang, reference=request.reference)
-    chosen = await calls.choose_follow_up(
+    chosen = await follow_ups.choose_follow_up(
         session=session, phone_call_id=phone_call_id, staff_id=actor.id, choice="link"
     )
-    if chosen is None or not await calls.attach_contact(
+    if chosen is None or not await follow_ups.attach_contact(
         session=session, call=chosen, request=request
     ):
         return texts("tel_follow_up_done", lang)
@@ -66,7 +67,7 @@ async def info_only(
     """ℹ️ Alleen informatie: the contact stays an information contact; the answer, with
     the categories to say what it was about."""
     lang = services.staff_language
-    call = await calls.choose_follow_up(
+    call = await follow_ups.choose_follow_up(
         session=session, phone_call_id=phone_call_id, staff_id=actor.id, choice="info"
     )
     if call is None:
@@ -88,7 +89,7 @@ async def info_topic(
     """The topic of an information call (a category), once; the answer to show."""
     lang, texts = services.staff_language, services.texts
     known = services.config.categories.get(category)
-    if known is None or not await calls.set_info_topic(
+    if known is None or not await follow_ups.set_info_topic(
         session=session, phone_call_id=phone_call_id, staff_id=actor.id, category=category
     ):
         return texts("tel_follow_up_done", lang)
@@ -105,13 +106,15 @@ async def new_request(
 ) -> tuple[Reply, ...]:
     """📝 Nieuwe vraag: the staff intake, prefilled from the call; its first question."""
     lang = services.staff_language
-    call = await calls.choose_follow_up(
+    call = await follow_ups.choose_follow_up(
         session=session, phone_call_id=phone_call_id, staff_id=actor.id, choice="intake"
     )
     if call is None:
         return (Reply(services.texts("tel_follow_up_done", lang)),)
     if call.contact_id is not None:  # the call was about a request after all
-        await calls.set_contact_kind(session=session, contact_id=call.contact_id, kind="hulpvraag")
+        await follow_ups.set_contact_kind(
+            session=session, contact_id=call.contact_id, kind="hulpvraag"
+        )
     resident = await calls.resident_by_phone(session=session, phone=call.caller_phone)
     draft = StaffDraft(step=StaffStep.NAME, channel="phone", phone=call.caller_phone)
     if resident is not None and resident.first_name and resident.village:

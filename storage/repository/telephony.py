@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, func, or_, select, update
+from sqlalchemy import Insert, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -141,24 +141,6 @@ async def link_call(
         _known(call, values)
 
 
-async def choose_follow_up(
-    *, session: AsyncSession, phone_call_id: int, staff_id: int, choice: str
-) -> PhoneCall | None:
-    """Records what the one who answered did after the call, once; None if not theirs to do."""
-    chosen = await session.scalar(
-        update(PhoneCall)
-        .where(
-            col(PhoneCall.id) == phone_call_id,
-            col(PhoneCall.state) == PhoneCallState.ended,
-            col(PhoneCall.answered_by) == staff_id,
-            or_(col(PhoneCall.follow_up).is_(None), col(PhoneCall.follow_up) == REMINDED),
-        )
-        .values(follow_up=choice)
-        .returning(col(PhoneCall.id))
-    )
-    return await session.get(PhoneCall, chosen) if chosen is not None else None
-
-
 async def get_phone_call(*, session: AsyncSession, phone_call_id: int) -> PhoneCall | None:
     """The call with this row id, or None."""
     return await session.get(PhoneCall, phone_call_id)
@@ -211,30 +193,6 @@ async def last_contact_at(*, session: AsyncSession, resident_id: int) -> datetim
     )
 
 
-async def attach_contact(*, session: AsyncSession, call: PhoneCall, request: Request) -> bool:
-    """Files an answered call's contact under one of the caller's open requests, as a
-    follow-up; False unless the request is the caller's and still open."""
-    if (
-        call.contact_id is None
-        or call.resident_id is None
-        or request.resident_id != call.resident_id
-        or request.status not in OPEN
-    ):
-        return False
-    attached = await session.scalar(
-        update(Contact)
-        .where(col(Contact.id) == call.contact_id, col(Contact.request_id).is_(None))
-        .values(
-            request_id=request.id,
-            kind="follow_up",
-            category=request.category,
-            queue=request.queue,
-        )
-        .returning(col(Contact.id))
-    )
-    return attached is not None
-
-
 async def open_callback(*, session: AsyncSession, caller_phone: str) -> Request | None:
     """The caller's 📞 Terugbellen request that is still open or claimed, or None."""
     return await session.scalar(
@@ -276,34 +234,6 @@ async def rewrite_unsent(*, session: AsyncSession, outbox_id: int, text: str) ->
         .returning(col(Outbox.id))
     )
     return changed is not None
-
-
-async def set_info_topic(
-    *, session: AsyncSession, phone_call_id: int, staff_id: int, category: str
-) -> bool:
-    """Sets the category of an information call's contact, once, by the one who answered
-    and chose ℹ️; False when it is not theirs to set or was set already."""
-    contact_id = (
-        select(col(PhoneCall.contact_id))
-        .where(
-            col(PhoneCall.id) == phone_call_id,
-            col(PhoneCall.answered_by) == staff_id,
-            col(PhoneCall.follow_up) == "info",
-        )
-        .scalar_subquery()
-    )
-    result: Any = await session.execute(
-        update(Contact)
-        .where(col(Contact.id) == contact_id, col(Contact.category).is_(None))
-        .values(category=category)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)
-
-
-async def set_contact_kind(*, session: AsyncSession, contact_id: int, kind: str) -> None:
-    """Corrects the kind of a call's contact (an information call that was a request)."""
-    await session.execute(update(Contact).where(col(Contact.id) == contact_id).values(kind=kind))
 
 
 async def set_phone_extension(
