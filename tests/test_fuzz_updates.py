@@ -35,8 +35,8 @@ from telegram.ext import CallbackQueryHandler
 
 from flows.calls.callbacks import RESIDENT_PATTERN
 from flows.satisfaction import CALLBACK_PATTERN as SURVEY_PATTERN
-from helpline.app import IMPOSSIBLE_ID_PATTERN
 from helpline.handlers.privacy import FORGET_PATTERN
+from helpline.handlers.registry import IMPOSSIBLE_ID_PATTERN
 from helpline.handlers.safety_check import SAFETY_CHECK_PATTERN
 from helpline.testing import FakeTelegram, FakeUser
 from storage.db import Database
