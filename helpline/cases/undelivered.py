@@ -14,7 +14,17 @@ from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat, queue_chats
 from storage import repository as repo
 from storage.email_models import EmailOutbox
-from storage.models import CallReminder, CallStatus, Outbox
+from storage.models import CallReminder, CallStatus, Outbox, Request, Staff
+
+
+async def _request_and_holder(
+    session: AsyncSession, request_id: int | None
+) -> tuple[Request | None, Staff | None]:
+    """The request a message was about, and who holds it now (either may be None)."""
+    request = await repo.get_request(session=session, request_id=request_id) if request_id else None
+    if request is None or not request.claimed_by:
+        return request, None
+    return request, await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
 
 
 async def chat_blocked(services: Services, row: Outbox) -> None:
@@ -29,16 +39,7 @@ async def chat_blocked(services: Services, row: Outbox) -> None:
         if resident is None or resident.id is None:
             return
         await repo.mark_blocked(session=session, resident_id=resident.id, now=now)
-        request = (
-            await repo.get_request(session=session, request_id=row.request_id)
-            if row.request_id
-            else None
-        )
-        holder = (
-            await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
-            if request is not None and request.claimed_by
-            else None
-        )
+        request, holder = await _request_and_holder(session, row.request_id)
         if request is None or holder is None:
             return
         await repo.enqueue(
@@ -125,16 +126,7 @@ async def mail_given_up(session: AsyncSession, services: Services, mail: EmailOu
     address: group chats get no personal data.
     """
     t, lang = services.texts, services.staff_language
-    request = (
-        await repo.get_request(session=session, request_id=mail.request_id)
-        if mail.request_id
-        else None
-    )
-    holder = (
-        await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
-        if request is not None and request.claimed_by
-        else None
-    )
+    request, holder = await _request_and_holder(session, mail.request_id)
     reference = request.reference if request is not None else "-"
     if holder is not None:
         chat: int | None = holder.telegram_user_id
