@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from helpline.testing import FakeUser
+from helpline.web import live
 from storage.db import Database
 from storage.models import AuditEntry, Contact, Request, RequestStatus, Role
 from tests.web_helpers import QUESTION, csrf_of, mia_asks, web_app
@@ -219,6 +221,32 @@ async def test_live_fragment_is_shared_and_not_sent_again_unchanged(
         assert other.headers["x-version"] == version  # the same fragment, built once
         # ... with each session's own form token in it, never another's.
         assert await csrf_of(joost) in other.text and await csrf_of(sanne) not in other.text
+
+
+async def test_live_fragment_renders_only_rows_that_changed(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[object] = []
+    real = live.render_row
+
+    def counting(request: object, services: object, row: dict[str, object], csrf: str) -> object:
+        rendered.append(row["reference"])
+        return real(request, services, row, csrf)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(live, "render_row", counting)
+    async with web_app(db, tmp_path) as web:
+        await mia_asks(web)
+        sanne = await web.staff(SANNE, "wijkteam_drunen")
+        browser = await web.login(await web.staff(JOOST, "wijkteam_drunen"))
+        first = (await browser.get("/web/queues/live")).text
+        assert len(rendered) == 1
+        web.h.clock.advance(seconds=0.5)  # rebuilt, nothing changed: no row drawn again
+        assert (await browser.get("/web/queues/live")).status_code == 200
+        assert len(rendered) == 1
+        await sanne.press("Oppakken", chat_id=web.h.group("wijkteam_drunen"))
+        web.h.clock.advance(seconds=0.5)  # the claimed row changed: drawn again
+        claimed = (await browser.get("/web/queues/live")).text
+        assert len(rendered) == 2 and claimed != first and "door Sanne" in claimed
 
 
 async def test_the_holder_writes_to_the_resident_from_the_page_like_in_telegram(

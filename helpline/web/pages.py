@@ -27,7 +27,7 @@ from helpline.handlers.resolve import resolve_case
 from helpline.mail.service import wake_mail_sender
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.case_page import NOTICES, WEB_OUTCOMES_EXCLUDED, case_page
-from helpline.web.live import live_fragment
+from helpline.web.live import live_fragment, row_renderer
 from helpline.web.sessions import Page, page
 from storage import repository as repo
 from storage.models import Request, RequestStatus, Role
@@ -111,7 +111,12 @@ async def queues_page(p: Page) -> Response:
     if queues is None:
         return p.render("message.html", 403, message="not_allowed")
     notice = p.request.query_params.get("m")
-    return p.render("queues.html", queues=queues, notice=notice if notice in NOTICES else None)
+    return p.render(
+        "queues.html",
+        queues=queues,
+        notice=notice if notice in NOTICES else None,
+        row_html=row_renderer(p.request, p.services, p.who.csrf),
+    )
 
 
 async def queues_live(p: Page) -> Response:
