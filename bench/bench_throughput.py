@@ -27,21 +27,28 @@ Human pace: a last pass lets every resident pause before each step (``--pace`` s
 average, exponential, seeded), and replays those arrivals to the bare app: the latency
 at that load rather than at saturation.
 
+Background load: ``--burn N`` keeps N CPU-bound processes busy beside the bot for the whole
+run (the machine a help line shares with other work), and the load average is printed
+before and after.
+
 Run: .venv/bin/python bench/bench_throughput.py [--residents 200] [--rounds 3] [--pace 2]
-[--profile FILE]
+[--profile FILE] [--burn 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import contextvars
+import os
 import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -513,6 +520,35 @@ async def paced_pass(args: argparse.Namespace) -> None:
     assert bare.errors == 0 and helpline.errors == 0, "a handler raised"
 
 
+def _burn() -> None:
+    """Spins one CPU until killed."""
+    n = 0
+    while True:
+        n = (n * 31 + 7) % 1_000_003
+
+
+@contextlib.contextmanager
+def burning(processes: int) -> Iterator[None]:
+    """``processes`` CPU-bound processes running beside the benchmark while inside."""
+    import multiprocessing
+
+    burners = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(processes)]
+    for burner in burners:
+        burner.start()
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.join()
+
+
+def load_average() -> str:
+    """The machine's 1-, 5- and 15-minute load averages and its CPU count."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200)
@@ -525,7 +561,18 @@ async def main() -> None:
         default=2.0,
         help="mean seconds a resident takes before each step in the human-pace pass (0: skip)",
     )
+    parser.add_argument(
+        "--burn", type=int, default=0, help="CPU-bound processes to run beside the bot"
+    )
     args = parser.parse_args()
+    print(f"load average before: {load_average()}; background processes: {args.burn}")
+    with burning(args.burn):
+        await measure(args)
+    print(f"load average after: {load_average()}")
+
+
+async def measure(args: argparse.Namespace) -> None:
+    """The unloaded pass, the saturated rounds and the human-pace pass."""
     print(f"Python {platform.python_version()} on {platform.machine()}, {sys.platform}")
     # Warm-up (imports, the classifier's first lookups, SQLAlchemy's statement cache), and
     # the latency of an update with nobody else waiting: 20 residents one after another.
