@@ -5,16 +5,20 @@ Coordinators and admins only (``report``), as ``/rapport``. The form is a GET: a
 and a dimension are no one's personal data, and a link to a report can be shared among
 coordinators. ``min_cell`` hides small counts in the table, the chart and every download
 alike (the engine's ``shown_*`` helpers). Every report shown or downloaded is an audit
-row (``export``), as ``/rapport``'s is.
+row (``export``), as ``/rapport``'s is. The chart on the page is the report the page
+was drawn from: it is kept a short while for the chart's own request, so showing a
+report builds and records it once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -27,6 +31,8 @@ from storage import repository as repo
 from storage.models import AuditAction
 
 MAX_MIN_CELL = 100
+CHART_KEPT = timedelta(minutes=2)  # the page's chart is asked for within moments
+CHARTS_KEPT_MAX = 50
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -57,6 +63,37 @@ class Ask:
         if self.min_cell:
             values["min_cell"] = str(self.min_cell)
         return urlencode(values)
+
+
+@dataclass
+class PageCharts:
+    """The reports the report page was drawn from, by (staff member, chart link), each
+    for ``CHART_KEPT``: the chart's request takes its report instead of building it."""
+
+    reports: dict[tuple[int, str], tuple[datetime, Report]] = field(default_factory=dict)
+
+    def keep(self, key: tuple[int, str], report: Report, now: datetime) -> None:
+        """Keeps the report drawn for ``key`` (the oldest goes when there are too many)."""
+        self.reports = {k: v for k, v in self.reports.items() if now - v[0] < CHART_KEPT}
+        if len(self.reports) >= CHARTS_KEPT_MAX:
+            del self.reports[next(iter(self.reports))]
+        self.reports[key] = (now, report)
+
+    def take(self, key: tuple[int, str], now: datetime) -> Report | None:
+        """The report kept for ``key`` while it is fresh; taken once."""
+        kept = self.reports.pop(key, None)
+        if kept is None or not (kept[0] <= now < kept[0] + CHART_KEPT):
+            return None
+        return kept[1]
+
+
+def page_charts(request: Request) -> PageCharts:
+    """The charts of this web app (one per server, so tests never share them)."""
+    state = request.app.state
+    if not hasattr(state, "page_charts"):
+        state.page_charts = PageCharts()
+    charts: PageCharts = state.page_charts
+    return charts
 
 
 def read_ask(params: Mapping[str, str], p: Page) -> Ask | str:
@@ -117,6 +154,8 @@ async def report_page(p: Page) -> Response:
         return p.render("reports.html", 400, form=form, dimensions=dimensions, problem=ask)
     labels = load_labels(p.services.config.directory)
     report = await _report(p, ask, labels)
+    chart = ask.query(format="png")
+    page_charts(p.request).keep((p.who.actor.id, chart), report, p.services.clock())
     [breakdown] = report.breakdowns
     rows = [
         {
@@ -150,7 +189,11 @@ async def report_download(p: Page) -> Response:
     if isinstance(ask, str) or kind not in FORMATS:
         return p.render("message.html", 400, message="report_bad_download")
     labels = load_labels(p.services.config.directory)
-    report = await _report(p, ask, labels, workbook=kind == "xlsx")
+    drawn = None
+    if kind == "png":  # the page's own chart: its report is built and recorded already
+        key = (p.who.actor.id, ask.query(format=kind))
+        drawn = page_charts(p.request).take(key, p.services.clock())
+    report = drawn or await _report(p, ask, labels, workbook=kind == "xlsx")
     # Drawing and zipping take a moment: keep the event loop free for residents.
     body = await asyncio.to_thread(_render, report, labels, kind, ask.min_cell)
     name = f"rapport-{ask.typed or f'{ask.period.start}_{ask.period.end}'}-{ask.by}.{kind}"
