@@ -14,7 +14,8 @@ from sqlmodel import col
 
 from flows.config import load_config
 from helpline.reporting.importfile import read_table
-from helpline.reporting.importrows import _Hours, _when, check_stream
+from helpline.reporting.importrows import check_stream
+from helpline.reporting.importtimes import LocalHours, parse_when
 from storage.db import Database
 from storage.models import Contact, Resident
 from storage.repository.contact_import import (
@@ -52,7 +53,7 @@ def test_keyer_gives_the_keys_of_keyed_import_key(secret: bytes) -> None:
 
 @pytest.mark.parametrize("zone", ["Europe/Amsterdam", "Asia/Kolkata", "Australia/Lord_Howe"])
 def test_times_per_hour_equal_the_plain_conversion(zone: str) -> None:
-    hours = _Hours(ZoneInfo(zone), NOW)
+    hours = LocalHours(ZoneInfo(zone), NOW)
     texts = []
     for day in ("2025-03-30", "2025-10-26", "2025-04-05", "2025-10-05", "2000-01-01"):
         for hour in range(24):
@@ -66,14 +67,14 @@ def test_times_per_hour_equal_the_plain_conversion(zone: str) -> None:
         if found is None:
             continue  # left to the plain conversion (with its messages)
         fast += 1
-        plain = _when(text, ZoneInfo(zone))
+        plain = parse_when(text, ZoneInfo(zone))
         assert found == (plain, plain.isoformat()), text
         assert datetime(2000, 1, 1, tzinfo=UTC) <= plain <= NOW
     assert fast > len(texts) // 2
 
 
 def test_times_the_fast_way_refuses_go_the_plain_way() -> None:
-    hours = _Hours(ZONE, NOW)
+    hours = LocalHours(ZONE, NOW)
     for text in (
         "2025-02-30 10:00",  # no such day
         "2025-02-28 24:00",
@@ -89,7 +90,7 @@ def test_times_the_fast_way_refuses_go_the_plain_way() -> None:
     ):
         found = hours.convert(text)
         if found is not None:
-            assert found[0] == _when(text, ZONE) and found[0] <= NOW, text
+            assert found[0] == parse_when(text, ZONE) and found[0] <= NOW, text
 
 
 def test_import_key_is_the_documented_hmac_of_the_row_and_its_repeat(tmp_path: Path) -> None:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +24,8 @@ from zoneinfo import ZoneInfo
 from flows.config import KINDS, FlowConfig
 from flows.routing import route
 from helpline.reporting.importfile import ImportFileError, RawTable
+from helpline.reporting.importtimes import FIRST, FIRST_YEAR, LocalHours, cell_text, parse_when
+from helpline.reporting.seenrows import SeenRows
 from storage.models import Channel, Direction
 from storage.repository.contact_import import ImportedContact, ImportKeyer
 
@@ -44,18 +44,7 @@ REQUIRED_COLUMNS = ("occurred_at", "channel")
 # Matched against the configuration; "channel" first (its absence is the first problem).
 _LOOKED_UP = ("channel", "direction", "kind", "category", "village", "location", "outcome")
 _KNOWN_MAX = 10_000
-FIRST_YEAR = 2000
 MAX_RESIDENT_REF = 120
-_CLOCK = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
-_WHEN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _CLOCK)
-# How Dutch spreadsheets write dates: day first, then month, then the year (1-2-2026).
-_WHEN_NL = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _CLOCK)
-_FIRST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
-# The usual way of writing a time, "2025-04-16 14:46" (seconds or a T optional): the
-# zone's offset is worked out once per local hour, not once per row.
-_HOUR = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}")
-_HOURS_MAX = 50_000  # about six years of hours; later ones take the ordinary way
-_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -92,92 +81,6 @@ def column_positions(header: list[str]) -> dict[str, int]:
     return seen
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a spreadsheet turns reference 1234 into 1234.0
-    return str(value).strip()
-
-
-def _when(value: Any, zone: ZoneInfo) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=zone).astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), zone).astimezone(UTC)
-    text = _text(value)
-    if match := _WHEN.match(text):
-        year, month, day, hour, minute, second = map(int, match.groups("0"))
-    elif match := _WHEN_NL.match(text):
-        day, month, year, hour, minute, second = map(int, match.groups("0"))
-    else:
-        raise ValueError("use YYYY-MM-DD or D-M-YYYY, with HH:MM if you like")
-    # raises for 2026-02-30
-    return datetime(year, month, day, hour, minute, second, tzinfo=zone).astimezone(UTC)
-
-
-def _minutes() -> dict[str, tuple[timedelta, str]]:
-    """``":46"`` and ``":46:05"`` (every valid one): how far into its hour, and the
-    ISO text of that part."""
-    found = {}
-    for minute in range(60):
-        found[f":{minute:02d}"] = (timedelta(minutes=minute), f":{minute:02d}:00")
-        for second in range(60):
-            found[f":{minute:02d}:{second:02d}"] = (
-                timedelta(minutes=minute, seconds=second),
-                f":{minute:02d}:{second:02d}",
-            )
-    return found
-
-
-class _Hours:
-    """Converts ``YYYY-MM-DD HH:MM[:SS]`` times to UTC with one zone look-up per hour.
-
-    Gives exactly what ``_when`` gives, or None for any time it should handle itself:
-    another way of writing, an hour in which the offset changes (only whole hours are
-    remembered), an hour not wholly between 2000 and now (those rows need a message).
-    """
-
-    def __init__(self, zone: ZoneInfo, now: datetime) -> None:
-        self.zone, self.now = zone, now
-        self.hours: dict[str, Any] = {}
-        self.minutes = _minutes()
-
-    def convert(self, text: str) -> tuple[datetime, str] | None:
-        """The time in UTC and its ``isoformat()``; None: use ``_when``."""
-        hour = self.hours.get(text[:13], _UNSEEN)
-        if hour is _UNSEEN:
-            hour = self._hour(text[:13])
-        if hour is None:
-            return None
-        minute = self.minutes.get(text[13:])
-        if minute is None:
-            return None
-        when = hour[0] + minute[0]
-        return when, (hour[1] + minute[1] + "+00:00") if hour[1] else when.isoformat()
-
-    def _hour(self, prefix: str) -> tuple[datetime, str | None] | None:
-        found = None
-        if _HOUR.fullmatch(prefix):
-            year, month, day, hour = (
-                int(prefix[a:b]) for a, b in ((0, 4), (5, 7), (8, 10), (11, 13))
-            )
-            try:
-                start = datetime(year, month, day, hour, tzinfo=self.zone)
-            except ValueError:
-                start = None
-            last = start.replace(minute=59, second=59) if start else None
-            if start and last and start.utcoffset() == last.utcoffset():
-                utc = start.astimezone(UTC)
-                if utc >= _FIRST and utc + (last - start) <= self.now:
-                    whole = (start.utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
-                    # With a whole-hour offset the minutes read the same in UTC.
-                    found = (utc, utc.isoformat()[:13] if whole else None)
-        if len(self.hours) < _HOURS_MAX:
-            self.hours[prefix] = found
-        return found
-
-
 def _key_lookup(keys: Iterable[str], names: dict[str, str] | None = None) -> dict[str, str]:
     lookup = {key.casefold(): key for key in keys}
     for key, name in (names or {}).items():
@@ -190,7 +93,7 @@ class RowChecker:
 
     def __init__(self, config: FlowConfig, zone: ZoneInfo, now: datetime) -> None:
         self.config, self.zone, self.now = config, zone, now
-        self._hours = _Hours(zone, now)
+        self._hours = LocalHours(zone, now)
         # Files repeat a few combinations of channel, category, village... endlessly.
         self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[str], str | None]] = {}
         self.lookups: dict[str, dict[str, str]] = {
@@ -236,14 +139,14 @@ class RowChecker:
             problems.append("occurred_at is empty")
             return None
         try:
-            when = _when(value, self.zone)
+            when = parse_when(value, self.zone)
         except ValueError as exc:
-            problems.append(f"bad date {_text(value)!r}: {exc}")
+            problems.append(f"bad date {cell_text(value)!r}: {exc}")
             return None
-        if when < _FIRST:
-            problems.append(f"date {_text(value)!r} is before {FIRST_YEAR}")
+        if when < FIRST:
+            problems.append(f"date {cell_text(value)!r} is before {FIRST_YEAR}")
         elif when > self.now:
-            problems.append(f"date {_text(value)!r} is in the future")
+            problems.append(f"date {cell_text(value)!r} is in the future")
         return when
 
     def check(
@@ -268,7 +171,7 @@ class RowChecker:
         raw = (cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[8])
         known = self._known.get(raw)
         if known is None:
-            fields, found = self._look_up(tuple(_text(value) for value in raw))
+            fields, found = self._look_up(tuple(cell_text(value) for value in raw))
             queue = None
             if fields["category"] is not None:
                 category = self.config.categories[fields["category"]]
@@ -286,7 +189,7 @@ class RowChecker:
         if known[1]:
             problems += known[1]
         resident = cells[7]
-        resident = (resident.strip() if resident.__class__ is str else _text(resident)) or None
+        resident = (resident.strip() if resident.__class__ is str else cell_text(resident)) or None
         if resident is not None and len(resident) > MAX_RESIDENT_REF:
             problems.append(f"resident reference longer than {MAX_RESIDENT_REF} characters")
         if problems or when is None:
@@ -300,67 +203,6 @@ def _plain(value: Any) -> bool:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-class _SeenRows:
-    """How often each row occurred earlier in the file, at 16 bytes a row at most.
-
-    A ``set`` of the rows themselves would cost hundreds of bytes a row; here only a
-    64-bit fingerprint of each row is kept, in an open-addressing table. Two different
-    rows with the same fingerprint (about one in 10^7 for a million rows) only make
-    the second count as a repeat: its key still covers the whole row, so it is still
-    stored once.
-    """
-
-    def __init__(self) -> None:
-        self._slots = array("q", bytes(8 * 1024))
-        self._used = 0
-        self._repeats: dict[int, int] = {}
-
-    def occurrence(self, row: str) -> int:
-        """How often ``row`` was seen before; counts this one."""
-        fingerprint = hash(row) or 1  # 0 marks an empty slot
-        slots = self._slots
-        slot = fingerprint & (len(slots) - 1)
-        found = slots[slot]
-        if not found:  # the usual case, inline: a row not seen before, a free slot
-            slots[slot] = fingerprint
-            self._used += 1
-            if self._used * 2 > len(slots):
-                self._grow()
-            return 0
-        if found != fingerprint and self._add(fingerprint):
-            return 0
-        earlier = self._repeats.get(fingerprint, 1)
-        self._repeats[fingerprint] = earlier + 1
-        return earlier
-
-    def _add(self, fingerprint: int) -> bool:
-        slots = self._slots
-        mask = len(slots) - 1
-        slot = fingerprint & mask
-        while slots[slot]:
-            if slots[slot] == fingerprint:
-                return False
-            slot = (slot + 1) & mask
-        slots[slot] = fingerprint
-        self._used += 1
-        if self._used * 2 > len(slots):
-            self._grow()
-        return True
-
-    def _grow(self) -> None:
-        # Inline, not through _add: a million rows re-place about two million
-        # fingerprints over all the doublings.
-        old = self._slots
-        slots = self._slots = array("q", bytes(16 * len(old)))
-        mask = len(slots) - 1
-        for fingerprint in old:
-            if fingerprint:
-                slot = fingerprint & mask
-                while slots[slot]:
-                    slot = (slot + 1) & mask
-                slots[slot] = fingerprint
 
 
 def check_stream(
@@ -383,7 +225,7 @@ def check_stream(
     """
     positions = column_positions(table.header)
     checker = RowChecker(config, zone, now)
-    check, occurrence = checker.check, _SeenRows().occurrence
+    check, occurrence = checker.check, SeenRows().occurrence
     width = len(table.header)
     # A column the file lacks reads the None appended after the row's own cells.
     cells_of = itemgetter(*(positions.get(name, width) for name in COLUMNS))

@@ -1,0 +1,66 @@
+"""How often each row occurred earlier in an import file, in little memory."""
+
+from __future__ import annotations
+
+from array import array
+
+
+class SeenRows:
+    """How often each row occurred earlier in the file, at 16 bytes a row at most.
+
+    A ``set`` of the rows themselves would cost hundreds of bytes a row; here only a
+    64-bit fingerprint of each row is kept, in an open-addressing table. Two different
+    rows with the same fingerprint (about one in 10^7 for a million rows) only make
+    the second count as a repeat: its key still covers the whole row, so it is still
+    stored once.
+    """
+
+    def __init__(self) -> None:
+        self._slots = array("q", bytes(8 * 1024))
+        self._used = 0
+        self._repeats: dict[int, int] = {}
+
+    def occurrence(self, row: str) -> int:
+        """How often ``row`` was seen before; counts this one."""
+        fingerprint = hash(row) or 1  # 0 marks an empty slot
+        slots = self._slots
+        slot = fingerprint & (len(slots) - 1)
+        found = slots[slot]
+        if not found:  # the usual case, inline: a row not seen before, a free slot
+            slots[slot] = fingerprint
+            self._used += 1
+            if self._used * 2 > len(slots):
+                self._grow()
+            return 0
+        if found != fingerprint and self._add(fingerprint):
+            return 0
+        earlier = self._repeats.get(fingerprint, 1)
+        self._repeats[fingerprint] = earlier + 1
+        return earlier
+
+    def _add(self, fingerprint: int) -> bool:
+        slots = self._slots
+        mask = len(slots) - 1
+        slot = fingerprint & mask
+        while slots[slot]:
+            if slots[slot] == fingerprint:
+                return False
+            slot = (slot + 1) & mask
+        slots[slot] = fingerprint
+        self._used += 1
+        if self._used * 2 > len(slots):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        # Inline, not through _add: a million rows re-place about two million
+        # fingerprints over all the doublings.
+        old = self._slots
+        slots = self._slots = array("q", bytes(16 * len(old)))
+        mask = len(slots) - 1
+        for fingerprint in old:
+            if fingerprint:
+                slot = fingerprint & mask
+                while slots[slot]:
+                    slot = (slot + 1) & mask
+                slots[slot] = fingerprint
