@@ -3,21 +3,18 @@
 Steps: consent → question → confirm the proposed category (or pick an alternative,
 or from the full menu) → village → how to reach them → preferred time → summary.
 The Telegram edge stores the draft after every step, so a restart resumes here.
-See ``intake.mmd`` for the diagram.
+See ``intake.mmd`` for the diagram. The state lives in ``intake_state`` and what each
+step says in ``intake_prompts``; their public names are importable from here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
 from flows.config import FlowConfig
 from flows.conversation import (
-    Button,
     ButtonIn,
     CommandIn,
     ContactIn,
@@ -25,136 +22,45 @@ from flows.conversation import (
     OtherIn,
     Reply,
     TextIn,
-    callback,
     has_words,
     parse_callback,
-    rows,
 )
-from flows.phone import display_phone, normalise_phone
-from flows.texts import Texts
+from flows.intake_prompts import SUMMARY_QUESTION_CHARS, prompt, summary_text, village_name
+from flows.intake_state import TIMES, Action, Draft, IntakeContext, Outcome, Step
+from flows.phone import normalise_phone
 from flows.urgency import most_urgent
 
-if TYPE_CHECKING:
-    from flows.triage import Classification
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "STOP_WORDS",
+    "SUMMARY_QUESTION_CHARS",
+    "TIMES",
+    "YES_BUTTONS",
+    "YES_WORDS",
+    "Action",
+    "Draft",
+    "IntakeContext",
+    "Outcome",
+    "Step",
+    "advance",
+    "match_village",
+    "prompt",
+    "start",
+    "summary_text",
+    "village_name",
+]
 
 MAX_QUESTION_CHARS = 1500
-SUMMARY_QUESTION_CHARS = 300
-TIMES = ("morning", "afternoon", "evening", "any")
 STOP_WORDS = {"stop", "stoppen", "/stop", "stoppen a.u.b.", "cancel"}
 # A typed yes at a step with a yes button (consent, the proposed category, the summary).
 YES_WORDS = {"ja", "yes", "jawel", "klopt", "ok", "oke", "oké", "goed", "akkoord", "agree"}
 YES_BUTTONS = {"in:consent:yes", "in:cat:yes", "in:sum:send"}
 
 
-class Step(StrEnum):
-    CONSENT = "consent"
-    QUESTION = "question"
-    CONFIRM_CATEGORY = "confirm_category"
-    PICK_ALTERNATIVE = "pick_alternative"
-    PICK_CATEGORY = "pick_category"
-    VILLAGE = "village"
-    CONTACT = "contact"
-    TIME = "time"
-    SUMMARY = "summary"
-
-
-class Action(StrEnum):
-    CONTINUE = "continue"
-    SUBMIT = "submit"
-    CANCEL = "cancel"
-    DECLINE = "decline"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What the intake knows so far (mirrors the ``intake_draft`` row)."""
-
-    step: Step
-    language: str
-    first_name: str | None = None
-    consented: bool = False
-    question: str | None = None
-    category: str | None = None
-    alternatives: tuple[str, ...] = ()
-    urgency: str = "normal"
-    kind: str = "hulpvraag"
-    village: str | None = None  # a village key, or "other"
-    phone: str | None = None  # E.164
-    contact_preference: str | None = None  # phone | chat
-    preferred_time: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of one step: the new draft and what to say."""
-
-    draft: Draft
-    replies: tuple[Reply, ...]
-    action: Action = Action.CONTINUE
-
-
-@dataclass(frozen=True)
-class IntakeContext:
-    """What the steps need: the configuration, the texts and the classifier."""
-
-    config: FlowConfig
-    texts: Texts
-    classify: Callable[[str], Classification]
-
-
 def start(ctx: IntakeContext, *, first_name: str | None, language: str) -> Outcome:
     """Begins an intake: greeting, privacy notice and the consent buttons."""
     draft = Draft(step=Step.CONSENT, language=language, first_name=first_name)
     return Outcome(draft, prompt(ctx, draft))
-
-
-def prompt(ctx: IntakeContext, draft: Draft) -> tuple[Reply, ...]:
-    """The question of the current step, with its buttons."""
-    t, lang = ctx.texts, draft.language
-    if draft.step is Step.CONSENT:
-        name = f" {draft.first_name}" if draft.first_name else ""
-        other = "nl" if lang == "en" else "en"
-        buttons = (
-            (Button(t("btn_consent_yes", lang), "in:consent:yes"),),
-            (Button(t("btn_consent_no", lang), "in:consent:no"),),
-            (Button(t("btn_language", lang), callback("in", "lang", other)),),
-        )
-        return (Reply(t("greeting", lang, name=name), buttons),)
-    if draft.step is Step.QUESTION:
-        return (Reply(t("ask_question", lang)),)
-    if draft.step is Step.CONFIRM_CATEGORY:
-        label = _category_label(ctx, draft.category, lang)
-        confirm = (
-            (Button(t("btn_yes", lang), "in:cat:yes"),),
-            (Button(t("btn_something_else", lang), "in:cat:other"),),
-        )
-        return (Reply(t("propose_category", lang, category=label), confirm),)
-    if draft.step is Step.PICK_ALTERNATIVE:
-        alts = [
-            Button(_category_label(ctx, k, lang), callback("in", "pick", k))
-            for k in draft.alternatives
-        ]
-        alts.append(Button(t("btn_more_choices", lang), "in:cat:more"))
-        return (Reply(t("pick_alternative", lang), rows(alts, 1)),)
-    if draft.step is Step.PICK_CATEGORY:
-        menu = [
-            Button(c.label(lang), callback("in", "pick", c.key))
-            for c in ctx.config.categories.values()
-        ]
-        return (Reply(t("pick_category", lang), rows(menu, 2)),)
-    if draft.step is Step.VILLAGE:
-        places = [
-            Button(v.name, callback("in", "vil", v.key)) for v in ctx.config.villages.values()
-        ]
-        places.append(Button(t("btn_other_village", lang), "in:vil:other"))
-        return (Reply(t("ask_village", lang), rows(places, 2)),)
-    if draft.step is Step.CONTACT:
-        keyboard = (t("btn_share_phone", lang), t("btn_chat_only", lang))
-        return (Reply(t("ask_contact", lang), contact_keyboard=keyboard),)
-    if draft.step is Step.TIME:
-        times = [Button(t(f"time_{key}", lang), callback("in", "time", key)) for key in TIMES]
-        return (Reply(t("ask_time", lang), rows(times, 2)),)
-    return (Reply(summary_text(ctx, draft), _summary_buttons(ctx, lang)),)
 
 
 def advance(ctx: IntakeContext, draft: Draft, event: Input) -> Outcome:
@@ -329,48 +235,3 @@ def _fold(text: str) -> str:
 
 def _labels(ctx: IntakeContext, key: str) -> set[str]:
     return {_fold(ctx.texts(key, lang)) for lang in ("nl", "en")}
-
-
-def _category_label(ctx: IntakeContext, key: str | None, lang: str) -> str:
-    category = ctx.config.categories.get(key or "overig") or ctx.config.categories["overig"]
-    return category.label(lang)
-
-
-def _summary_buttons(ctx: IntakeContext, lang: str) -> tuple[tuple[Button, ...], ...]:
-    t = ctx.texts
-    return (
-        (Button(t("btn_send", lang), "in:sum:send"),),
-        (
-            Button(t("btn_restart", lang), "in:sum:restart"),
-            Button(t("btn_stop", lang), "in:sum:stop"),
-        ),
-    )
-
-
-def summary_text(ctx: IntakeContext, draft: Draft) -> str:
-    """The 'is this right?' overview shown before sending."""
-    t, lang = ctx.texts, draft.language
-    question = draft.question or ""
-    if len(question) > SUMMARY_QUESTION_CHARS:
-        question = question[:SUMMARY_QUESTION_CHARS].rstrip() + "…"
-    return t(
-        "summary",
-        lang,
-        question=question,
-        category=_category_label(ctx, draft.category, lang),
-        village=village_name(ctx, draft.village, lang),
-        contact=(
-            t("contact_phone", lang, phone=display_phone(draft.phone))
-            if draft.phone
-            else t("contact_chat", lang)
-        ),
-        time=t(f"time_{draft.preferred_time or 'any'}", lang),
-    )
-
-
-def village_name(ctx: IntakeContext, key: str | None, lang: str) -> str:
-    """The village's name, or 'andere plaats' / 'onbekend'."""
-    village = ctx.config.villages.get(key or "")
-    if village is not None:
-        return village.name
-    return ctx.texts("village_other" if key == "other" else "unknown", lang)
