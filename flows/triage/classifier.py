@@ -8,8 +8,10 @@ phrasing the rules do not know, and sees what the rules found (crisis rules, ind
 signs of danger from [risk] in triage.toml); the category is a blend of both. Safety is
 a layer of its own, tuned for recall: a crisis rule or a confident model gives risk
 ``high``; a less confident model or an indirect sign gives ``possible``, and the resident
-is asked (the decisions themselves: ``flows.triage.verdict``). Everything is compiled
-once in ``Classifier(config)``; ``classify`` is cheap enough to run on every message.
+is asked (the decisions themselves: ``flows.triage.verdict``; the rules' category scores:
+``flows.triage.scoring``; the answer they add up to: ``flows.triage.answer``). Everything
+is compiled once in ``Classifier(config)``; ``classify`` is cheap enough to run on every
+message.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from flows.config import ConfigError, FlowConfig
+from flows.triage.answer import answer
 from flows.triage.evidence import RuleEvidence, rule_markers
 from flows.triage.kinds import KindDetector
 from flows.triage.lexicon import Lexicon
@@ -27,15 +30,13 @@ from flows.triage.matcher import Matcher, Pattern
 from flows.triage.model import MODEL_FILE, TextModel, shipped_model
 from flows.triage.negation import negated_positions
 from flows.triage.normalise import tokenize
-from flows.triage.result import Classification, Scored
+from flows.triage.result import Classification
 from flows.triage.rules import Rule, load_rules, split_term
+from flows.triage.scoring import Found, category_scores, emphasised_positions
 from flows.triage.verdict import FALLBACK, blend, rules_category, safety
-from flows.urgency import severity
 
 logger = logging.getLogger(__name__)
 
-Found = dict[int, tuple[int, int]]
-RISK_URGENCY = {"none": "normal", "possible": "urgent", "high": "crisis"}
 # Used when a model file carries no tuned value (an organisation's first model).
 DEFAULT_THRESHOLDS = {
     "rules_weight": 0.5,
@@ -131,7 +132,7 @@ class Classifier:
             return self._classify(text if isinstance(text, str) else "")
         except Exception as exc:  # a resident must always get an answer
             logger.error("classifier failed (%s); falling back", type(exc).__name__)
-            return self._result(FALLBACK, [])
+            return answer(self._config, self._rules.category_lines, FALLBACK, [])
 
     def _evidence(self, text: str) -> tuple[Found, dict[str, float], list[Rule], tuple[str, ...]]:
         """What the rules find: matched terms, category scores, the rules that fired and
@@ -139,7 +140,12 @@ class Classifier:
         tokens = tokenize(text, self._rules.negation.breakers)
         found = self._matcher.find(self._lexicon.keys_of(tokens.words))
         negated = negated_positions(tokens.words, tokens.clauses, self._rules.negation)
-        scores = self._score(found, negated, self._emphasised(found, tokens.clauses))
+        emphasised = emphasised_positions(
+            found, tokens.clauses, self._emphasis, self._rules.emphasis_window
+        )
+        scores = category_scores(
+            found, negated, emphasised, self._weights, self._rules.emphasis_bonus
+        )
         fired = [rule for rule in self._candidates(found) if self._fires(rule, found, negated)]
         for rule in fired:
             best = max(rule.categories, key=lambda c: (scores.get(c, 0.0), -self._order[c]))
@@ -185,7 +191,16 @@ class Classifier:
             )
         risk, line = safety(fired, signs, predicted, self._thresholds)
         kind = self._kinds.kind(text, found, self._config.categories[category].kind)
-        return self._result(category, fired, risk, line, kind, alternatives)
+        return answer(
+            self._config,
+            self._rules.category_lines,
+            category,
+            fired,
+            risk,
+            line,
+            kind,
+            alternatives,
+        )
 
     def explain(self, text: str) -> list[tuple[str, str, float]]:
         """Lists which rule words and phrases were found, for a coordinator tuning rules.
@@ -241,81 +256,3 @@ class Classifier:
             return True
         groups = self._rule_groups[rule.name]
         return all(any(pid in found and found[pid][0] not in negated for pid in g) for g in groups)
-
-    def _score(
-        self, found: Found, negated: frozenset[int], emphasised: frozenset[int]
-    ) -> dict[str, float]:
-        """Adds up the weights per category.
-
-        Longer phrases count first; a word or phrase inside an already counted phrase
-        of the same category ("alleen" in "voel me zo alleen") does not count again.
-        """
-        hits = sorted(
-            (start - end, -weight, category, start, end)
-            for pid, (start, end) in found.items()
-            for category, weight in self._weights.get(pid, ())
-        )
-        counted: dict[str, list[tuple[int, int]]] = {}
-        scores: dict[str, float] = {}
-        for _length, minus_weight, category, start, end in hits:
-            weight = -minus_weight
-            if weight > 0:
-                spans = counted.setdefault(category, [])
-                if start in negated or any(s <= start and end <= e for s, e in spans):
-                    continue
-                spans.append((start, end))
-                if start in emphasised:
-                    weight += self._rules.emphasis_bonus
-            scores[category] = scores.get(category, 0.0) + weight
-        return scores
-
-    def _emphasised(self, found: Found, clauses: tuple[int, ...]) -> frozenset[int]:
-        """Positions near "vooral", "mostly": the resident's main need in a long message."""
-        window = self._rules.emphasis_window
-        near: set[int] = set()
-        for pid in self._emphasis.intersection(found):
-            at = found[pid][0]
-            near.update(
-                p
-                for p in range(max(0, at - window), min(len(clauses), at + window + 1))
-                if clauses[p] == clauses[at]
-            )
-        return frozenset(near)
-
-    def _result(
-        self,
-        category: str,
-        fired: list[Rule],
-        risk: str = "none",
-        line: str | None = None,
-        kind: str | None = None,
-        alternatives: tuple[Scored, ...] | None = None,
-    ) -> Classification:
-        """The answer: urgency and safety lines are the most severe of the rules, the risk
-        and the category; kind and alternatives default to the category's own."""
-        chosen = self._config.categories[category]
-        # A crisis rule the model overruled (risk "possible") does not make a crisis.
-        counted = [r for r in fired if risk == "high" or r.urgency != "crisis"]
-        urgency = max(
-            [chosen.urgency, RISK_URGENCY[risk], *(r.urgency for r in counted)],
-            key=severity,
-        )
-        lines: list[str] = []
-        if urgency != "normal":
-            found = [r.line for r in sorted(counted, key=lambda r: -severity(r.urgency)) if r.line]
-            if line is not None:  # the model's or an overruled rule's line: it leads
-                found.insert(0, line)
-            # The category's own line (Veilig Thuis for domestic violence) applies too.
-            found.append(self._rules.category_lines.get(category) or "")
-            lines = [line for line in dict.fromkeys(found) if line]
-        return Classification(
-            category=category,
-            urgency=urgency,
-            kind=kind or chosen.kind,
-            queue=chosen.queue,
-            alternatives=alternatives or (Scored(category, 1.0),),
-            crisis=lines[0] if lines else None,
-            rules=tuple(r.name for r in fired),
-            lines=tuple(lines),
-            risk=risk,
-        )

@@ -20,97 +20,41 @@ from __future__ import annotations
 import io
 import logging
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from flows.config import ConfigError, FlowConfig
+from flows.triage.features import MAX_WORDS, WINDOW_WORDS, WORDS, features, windows, word_features
 from flows.triage.normalise import MAX_CHARS, fold, single
+from flows.triage.prediction import CRISIS_LINES, RISK_CLASSES, Prediction, softmax
+
+__all__ = [
+    "CRISIS_LINES",
+    "FORMAT",
+    "MODEL_FILE",
+    "RISK_CLASSES",
+    "WORD_CACHE_LIMIT",
+    "OutdatedModel",
+    "Prediction",
+    "TextModel",
+    "features",
+    "installed_model",
+    "shipped_model",
+]
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "triage_model.npz"
 FORMAT = 2
-RISK_CLASSES = ("none", "domestic_violence", "suicide", "acute")
-CRISIS_LINES = ("suicide", "acute")  # the last two risk classes
-
-_WORDS = re.compile(r"[^\W_]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
-# A long message is also read in parts of about this many words: one sentence about
-# ending one's life must not drown in a page about the garden.
-WINDOW_WORDS = 40
-CHAR_RANGE = (3, 5)
-# Enough words for any resident message; a pasted letter says what it is about early on.
-MAX_WORDS = 300
 # Above this many cached words the cache starts afresh, so memory stays bounded (a few MB).
 WORD_CACHE_LIMIT = 32_768
 
 
-def words_of(text: str) -> list[str]:
-    """The folded words of a message, runs of a letter shortened ("hellllp" -> "help")."""
-    return [single(w) for w in _WORDS.findall(fold(text[:MAX_CHARS]))][:MAX_WORDS]
-
-
-def word_features(word: str) -> list[str]:
-    """The features of one word: itself and its 3-5 letter pieces (with word edges)."""
-    out = [f"w:{word}"]
-    padded = f" {word} "
-    size = len(padded)
-    low, high = CHAR_RANGE
-    for n in range(low, min(high, size) + 1):
-        out += [padded[i : i + n] for i in range(size - n + 1)]
-    return out
-
-
-def features(text: str) -> list[str]:
-    """The n-grams of a message: words, word pairs and 3-5 letter pieces of each word.
-
-    Letter pieces make a misspelt or dialect word ("boodschapen", "efkes") share most of
-    its features with the word the model knows. Used identically at training and run time.
-    """
-    words = words_of(text)
-    out = [f"b:{a}_{b}" for a, b in pairwise(words)]
-    for word in words:
-        out += word_features(word)
-    return out
-
-
 class OutdatedModel(ValueError):
     """A model file written for an older ``FORMAT`` (its features no longer match)."""
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The model's probabilities for one message.
-
-    Attributes:
-        categories: the category keys, in the model's (the configuration's) order.
-        probabilities: per category, its probability, in that order.
-        risks: per risk class (``RISK_CLASSES``), its probability.
-    """
-
-    categories: tuple[str, ...]
-    probabilities: list[float]
-    risks: list[float]
-
-    @property
-    def category(self) -> dict[str, float]:
-        """Probability per category key."""
-        return dict(zip(self.categories, self.probabilities, strict=True))
-
-    @property
-    def risk(self) -> dict[str, float]:
-        """Probability per risk class."""
-        return dict(zip(RISK_CLASSES, self.risks, strict=True))
-
-    @property
-    def crisis(self) -> float:
-        """Probability that the message is a crisis (any crisis line)."""
-        return self.risks[2] + self.risks[3]
 
 
 class TextModel:
@@ -189,13 +133,13 @@ class TextModel:
                 (``normalise.tokenize(text).words``); read from ``text`` otherwise.
         """
         if words is None:
-            words = _WORDS.findall(fold(text[:MAX_CHARS]))
+            words = WORDS.findall(fold(text[:MAX_CHARS]))
         split = len(self.categories)
         scores = self._scores(words, markers)
-        category, risk = _softmax(scores[:split]), _softmax(scores[split:])
+        category, risk = softmax(scores[:split]), softmax(scores[split:])
         # Long messages only: the most dangerous part counts.
-        for part in _windows(text) if len(words) > WINDOW_WORDS else ():
-            part_risk = _softmax(self._scores(_WORDS.findall(fold(part)), markers)[split:])
+        for part in windows(text) if len(words) > WINDOW_WORDS else ():
+            part_risk = softmax(self._scores(WORDS.findall(fold(part)), markers)[split:])
             if part_risk[2] + part_risk[3] > risk[2] + risk[3]:
                 risk = part_risk
         return Prediction(self.categories, category, risk)
@@ -284,34 +228,6 @@ class TextModel:
             raise
         except (OSError, KeyError, ValueError, EOFError) as exc:
             raise ValueError(f"{path.name}: not a readable triage model ({exc})") from None
-
-
-def _windows(text: str) -> list[str]:
-    """Consecutive sentences of a long message, grouped into parts of about
-    ``WINDOW_WORDS`` words; empty for a message that short (nearly all of them)."""
-    # More words than the window need at least a letter and a separator each.
-    if len(text) <= 2 * WINDOW_WORDS or len(_WORDS.findall(text[:MAX_CHARS])) <= WINDOW_WORDS:
-        return []
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for sentence in _SENTENCE_END.split(text[:MAX_CHARS]):
-        words = len(_WORDS.findall(sentence))
-        if current and size + words > WINDOW_WORDS:
-            parts.append(" ".join(current))
-            current, size = [], 0
-        current.append(sentence)
-        size += words
-    if current:
-        parts.append(" ".join(current))
-    return parts if len(parts) > 1 else []
-
-
-def _softmax(scores: list[float]) -> list[float]:
-    top = max(scores)
-    shifted = [math.exp(score - top) for score in scores]
-    total = sum(shifted)
-    return [value / total for value in shifted]
 
 
 def shipped_model(config: FlowConfig) -> TextModel | None:
