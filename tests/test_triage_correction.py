@@ -11,7 +11,8 @@ from helpline.scripted import find_button
 from helpline.testing import FakeUser
 from storage.db import Database
 from storage.models import AuditEntry, Request, Role, TriageCorrection
-from storage.repository.personal_data import HOLDERS, Link, scrub
+from storage.repository.personal_data import HOLDERS, Link
+from storage.repository.scrub import scrub
 from tests.bot_harness import Harness, complete_intake, running_app
 
 MIA = FakeUser(id=4001, first_name="Mia")

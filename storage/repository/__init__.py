@@ -4,6 +4,18 @@ Handlers call these and never build SQL themselves; nothing here imports telegra
 """
 
 from storage.repository.audit import audit_entries, record_audit
+from storage.repository.call_reminders import (  # scheduled calls
+    DueReminder,
+    add_reminders,
+    cancel_assignee_reminders,
+    cancel_reminders,
+    defer_reminder,
+    finish_reminder,
+    link_messages,
+    next_due_times,
+    reminder_for_outbox,
+    take_due_reminders,
+)
 from storage.repository.call_support import (  # scheduled calls
     clear_prompt,
     close_alert,
@@ -18,27 +30,17 @@ from storage.repository.call_support import (  # scheduled calls
     set_prompt,
 )
 from storage.repository.calls import (  # scheduled calls
-    DueReminder,
-    add_reminders,
     busy_times,
     calls_for_assignee,
-    cancel_assignee_reminders,
-    cancel_reminders,
     create_call,
     create_series,
-    defer_reminder,
-    finish_reminder,
     get_call,
     get_series,
     has_later_occurrence,
-    link_messages,
     move_call,
-    next_due_times,
     open_call_alerts,
-    reminder_for_outbox,
     series_history,
     set_call_status,
-    take_due_reminders,
 )
 from storage.repository.casework import (
     create_handover,

@@ -20,7 +20,8 @@ from sqlmodel import SQLModel, col
 from flows.privacy import EXPORT_FORMAT, Ref
 from storage.email_models import ResidentEmail
 from storage.models import ErasureRequest, Request, RequestStatus, Resident
-from storage.repository.personal_data import HOLDERS, HOUSEKEEPING, Link, cancel_pending, scrub
+from storage.repository.personal_data import HOLDERS, HOUSEKEEPING, Link
+from storage.repository.scrub import cancel_pending, scrub
 
 OPEN = (RequestStatus.open, RequestStatus.claimed)
 

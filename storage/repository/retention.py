@@ -32,7 +32,8 @@ from storage.models import (
     Resident,
     SafetyCheck,
 )
-from storage.repository.personal_data import HOLDERS, Link, scrub
+from storage.repository.personal_data import HOLDERS, Link
+from storage.repository.scrub import scrub
 from storage.telephony_models import PhoneCall
 
 CLOSED = (RequestStatus.resolved, RequestStatus.cancelled)
