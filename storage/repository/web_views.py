@@ -6,8 +6,10 @@ updates as the Telegram buttons.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +29,8 @@ from storage.models import (
 )
 from storage.telephony_models import PhoneCall
 
+_REQUEST_COLUMNS = tuple(Request.__table__.c)  # type: ignore[attr-defined]
+_RequestFacts = namedtuple("_RequestFacts", [c.name for c in _REQUEST_COLUMNS])  # type: ignore[misc]
 _URGENCY_ORDER = case({"crisis": 0, "urgent": 1}, value=col(Request.urgency), else_=2)
 
 
@@ -34,7 +38,7 @@ _URGENCY_ORDER = case({"crisis": 0, "urgent": 1}, value=col(Request.urgency), el
 class QueueRow:
     """One open or claimed request as a queue shows it (the facts of its card)."""
 
-    request: Request
+    request: Any  # the request's columns as read (a named tuple), not a tracked entity
     first_name: str | None
     holder: str | None
     escalates_at: datetime | None  # the first escalation still counting, if any
@@ -52,8 +56,10 @@ async def queue_rows(
         )
         .scalar_subquery()
     )
+    # The request's columns, not the entity: polled several times a second with up to
+    # 300 rows, and the page only reads them (no identity map, no change tracking).
     query = (
-        select(Request, col(Resident.first_name), col(Staff.name), escalates)
+        select(*_REQUEST_COLUMNS, col(Resident.first_name), col(Staff.name), escalates)
         .outerjoin(Resident, col(Resident.id) == col(Request.resident_id))
         .outerjoin(Staff, col(Staff.id) == col(Request.claimed_by))
         .where(
@@ -64,7 +70,8 @@ async def queue_rows(
         .limit(limit)
     )
     rows = await session.execute(query)
-    return [QueueRow(r, first, holder, due) for r, first, holder, due in rows.all()]
+    width = len(_REQUEST_COLUMNS)
+    return [QueueRow(_RequestFacts(*r[:width]), *r[width:]) for r in rows.all()]
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,7 @@ async def request_history(*, session: AsyncSession, request_id: int) -> list[Eve
 class Found:
     """A request a search found, with its resident's first name."""
 
-    request: Request
+    request: Any  # the request's columns as read (a named tuple), not a tracked entity
     first_name: str | None
 
 
