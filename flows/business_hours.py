@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from flows.errors import HoursError
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SEARCH_DAYS = 60  # no line is closed for two months; stop looking after that
-
-
-class HoursError(ValueError):
-    """The opening hours in organisation.toml are malformed."""
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from flows.config_types import (
     KINDS,
     LANGUAGES,
     Category,
-    ConfigError,
     FlowConfig,
     Language,
     Organisation,
     Place,
     Village,
 )
+from flows.errors import ConfigError
 from flows.urgency import URGENCIES
 
 __all__ = [

@@ -14,10 +14,6 @@ LANGUAGES: tuple[Language, ...] = ("nl", "en")
 KINDS = ("hulpvraag", "aanbod", "informatie", "signaal", "follow_up")
 
 
-class ConfigError(ValueError):
-    """The flows configuration is invalid; the message names the file and key."""
-
-
 @dataclass(frozen=True)
 class Category:
     """A question category with its labels, default queue (None = village team) and kind."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.errors import RefError
 from flows.phone import display_phone, normalise_phone
 from flows.texts import Texts
 
@@ -84,10 +85,6 @@ def retention_due(last_run: datetime | None, now: datetime, zone: ZoneInfo, hour
 
 
 # --- Naming a resident (REF) ---------------------------------------------------------
-
-
-class RefError(ValueError):
-    """The REF cannot name anyone (empty, too long, a malformed phone number)."""
 
 
 @dataclass(frozen=True)

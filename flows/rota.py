@@ -17,6 +17,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from flows.business_hours import OpeningHours
+from flows.errors import RotaInputError
 
 DAY_MINUTES = 24 * 60
 # What /rooster reads as a weekday (Dutch and English, short and long).
@@ -159,14 +160,6 @@ ACTION_WORDS = {
     "off": RotaAction.off,
     "extra": RotaAction.extra,
 }
-
-
-class RotaInputError(ValueError):
-    """Typed input that cannot be read; ``key`` names the one-line answer in texts.toml."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from flows.errors import StaffCommandError
 from flows.permissions import Role
 
 MAX_NAME = 120
@@ -12,14 +13,6 @@ MAX_NAME = 120
 # and the Unicode line and paragraph separators: in a name they fake extra lines in
 # ``staff list`` and ``/staf``, or hide what the name really says.
 _REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-
-
-class StaffCommandError(ValueError):
-    """The command is malformed: ``key`` names the text that explains it (texts.toml)."""
-
-    def __init__(self, key: str, **values: str) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs
 
+from flows.errors import PayloadError
 from flows.phone import normalise_phone
 
 MAX_CALL_ID = 250  # Zammad's limit; VoIPGRID's ids are far shorter
@@ -36,10 +37,6 @@ class CallEventKind(StrEnum):
     ringing = "ringing"
     answered = "answered"
     ended = "ended"
-
-
-class PayloadError(ValueError):
-    """A webhook body that cannot be read; ``str(error)`` names the field, never a number."""
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,12 @@ import logging
 
 import httpx
 
+from flows.errors import DialError
 from helpline.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 10.0  # seconds: the staff member is waiting for their phone to ring
-
-
-class DialError(Exception):
-    """The provider refused the call or could not be reached; ``str()`` says which, without
-    any number."""
 
 
 async def request_call(settings: Settings, *, extension: str, number: str) -> None:

@@ -16,13 +16,10 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.ami import DEFAULT_INBOUND_CONTEXTS
+from flows.errors import SettingsError
 from helpline.mail.urls import ami_address, imap_address, smtp_address
 
 TELEGRAM_API = "https://api.telegram.org/bot"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or wrong; the message is one line naming it."""
 
 
 class Settings(BaseSettings):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.calls.when import _WEEKDAYS, round_up
+from flows.errors import AvailabilityError
 
 HORIZON_DAYS = 21
 STEP = timedelta(minutes=15)
@@ -28,14 +29,6 @@ _GROUPS = {
 _RANGE = re.compile(
     r"^(\d{1,2})(?:[:.u](\d{2}))?u?\s*(?:-|–|tot|to)\s*(\d{1,2})(?:[:.u](\d{2}))?u?$"
 )
-
-
-class AvailabilityError(ValueError):
-    """Typed availability that cannot be read; ``key`` names the explanation, ``detail`` the bit."""
-
-    def __init__(self, key: str, detail: str = "") -> None:
-        super().__init__(key)
-        self.key, self.detail = key, detail
 
 
 @dataclass(frozen=True, order=True)

@@ -13,19 +13,13 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from flows.errors import RepeatError
+
 FREQS = ("daily", "weekly")
 MAX_COUNT = 200
 MAX_INTERVAL = 8
 MAX_SPAN = timedelta(days=2 * 366)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-class RepeatError(ValueError):
-    """A repetition that cannot be used; ``key`` names the re-prompt text."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.calls.config import CallConfig
+from flows.errors import WhenError
 
 QUICK_PICKS = ("today", "tom_am", "tom_pm", "week")
 MAX_AHEAD = timedelta(days=366)
@@ -56,14 +57,6 @@ _UNITS = ("dag", "dagen", "day", "days", "week", "weken", "weeks")
 _FILLER = {"om", "at", "op", "on", "de", "het", "the", "uur", "o'clock", "rond", "around"}
 _PARTS = {"ochtend": "morning", "morning": "morning", "middag": "afternoon"}
 _PARTS["afternoon"] = "afternoon"
-
-
-class WhenError(ValueError):
-    """A typed time could not be used; ``key`` is the texts.toml entry that explains why."""
-
-    def __init__(self, key: str, detail: str = "") -> None:
-        super().__init__(key)
-        self.key, self.detail = key, detail
 
 
 def round_up(local: datetime, minutes: int = QUARTER) -> datetime:

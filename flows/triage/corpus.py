@@ -12,13 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.errors import CorpusError
 from flows.urgency import URGENCIES
 
 LINES = ("suicide", "acute", "domestic_violence")
-
-
-class CorpusError(ValueError):
-    """A corpus file that cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from flows.config import ConfigError, FlowConfig
+from flows.errors import OutdatedModel
 from flows.triage.features import MAX_WORDS, WINDOW_WORDS, WORDS, features, windows, word_features
 from flows.triage.normalise import MAX_CHARS, fold, single
 from flows.triage.prediction import CRISIS_LINES, RISK_CLASSES, Prediction, softmax
@@ -51,10 +52,6 @@ MODEL_FILE = "triage_model.npz"
 FORMAT = 2
 # Above this many cached words the cache starts afresh, so memory stays bounded (a few MB).
 WORD_CACHE_LIMIT = 32_768
-
-
-class OutdatedModel(ValueError):
-    """A model file written for an older ``FORMAT`` (its features no longer match)."""
 
 
 class TextModel:

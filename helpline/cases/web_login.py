@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.errors import WebNotSetUp
 from flows.permissions import allowed
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
@@ -28,10 +29,6 @@ from storage.repository import web_login as links
 LINK_MINUTES = 10
 TOUCH_EVERY = timedelta(seconds=60)  # a polling page notes its activity at most this often
 LINK, SESSION = "link", "session"  # what a token is for: one never passes for the other
-
-
-class WebNotSetUp(RuntimeError):
-    """WEB_SECRET is not set: there is no web page to log in to."""
 
 
 def _secret(services: Services) -> bytes:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.business_hours import OpeningHours
 from flows.config import FlowConfig
+from flows.errors import DimensionError
 from flows.labels import Labels
 from flows.texts import Texts
 from helpline.reporting.calls import (
@@ -43,10 +44,6 @@ STANDARD_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
     ("outcome",),
     ("month",),
 )
-
-
-class DimensionError(ValueError):
-    """An unknown dimension, or one that does not apply to the metric."""
 
 
 def _dimensions(metric: Metric) -> Sequence[str]:

@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flows.errors import ImportFileError
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old Excel .xls (and .doc)
 _DELIMITERS = (",", ";", "\t")
 _CHUNK = 1 << 20
 _SNIFF = 1 << 16  # bytes looked at for NUL (binary) and characters for the delimiter
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read as an import table; the message is one line."""
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flows.errors import PeriodError
 from flows.labels import Labels
 from storage.repository.localtime import period_key
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:([qQ])([1-4])|(\d{2})))?$")
-
-
-class PeriodError(ValueError):
-    """A period that cannot be read or is empty (start after end)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import io
 import json
 from typing import Any
 
+from flows.errors import SingleBreakdownError
 from helpline.reporting.cells import safe_cell
 from helpline.reporting.model import (
     Breakdown,
@@ -41,10 +42,6 @@ CSV_ONE_BREAKDOWN = (
     "CSV holds one breakdown; give --by once (combine dimensions with commas), "
     "or use --format xlsx or json"
 )
-
-
-class SingleBreakdownError(ValueError):
-    """CSV holds one table; several breakdowns need JSON, XLSX or PNG."""
 
 
 def count_field(metric: Metric) -> str:

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from flows.errors import HttpStartError
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.agenda import agenda_routes
 from helpline.web.login import login_routes
@@ -41,10 +42,6 @@ logger = logging.getLogger(__name__)
 
 HTTP_KEY = "helpline.http"
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-class HttpStartError(RuntimeError):
-    """The server cannot listen; the message is one line naming the setting."""
 
 
 async def healthz(request: Request) -> JSONResponse:

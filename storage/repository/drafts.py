@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from flows.errors import DraftChanged
 from storage.models import IntakeDraft
 
 # Built once: the draft is read on almost every update, and building the statement (and
@@ -40,11 +41,6 @@ async def save_draft(*, session: AsyncSession, draft: IntakeDraft) -> IntakeDraf
 async def delete_draft(*, session: AsyncSession, chat_id: int) -> None:
     """Forgets the intake in this chat (on submit or cancel)."""
     await session.execute(delete(IntakeDraft).where(col(IntakeDraft.chat_id) == chat_id))
-
-
-class DraftChanged(RuntimeError):
-    """The draft changed in the database after it was read: the step decided on an old
-    state, so nothing of it is stored (the update's transaction rolls back)."""
 
 
 @dataclass(slots=True)

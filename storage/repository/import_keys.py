@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from flows.errors import ImportKeyMismatch
 from storage.models import Contact, JobRun
 
 # Rows re-keyed per statement.
@@ -54,10 +55,6 @@ class ImportKeyer:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
-
-
-class ImportKeyMismatch(Exception):
-    """The stored import keys were made with another secret than the one given."""
 
 
 def _fingerprint(secret: bytes) -> str:

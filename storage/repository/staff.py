@@ -6,11 +6,8 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from flows.errors import StaffExistsError
 from storage.models import QueueMembership, Role, Staff
-
-
-class StaffExistsError(ValueError):
-    """A staff member with this Telegram id is already registered."""
 
 
 async def add_staff(
