@@ -24,6 +24,7 @@ from flows.permissions import allowed
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from storage import repository as repo
+from storage.models import Staff
 from storage.repository import web_login as links
 
 LINK_MINUTES = 10
@@ -143,9 +144,15 @@ class WebActor:
 
 async def _actor(session: AsyncSession, staff_id: int) -> Actor | None:
     staff = await repo.get_staff_by_id(session=session, staff_id=staff_id)
-    if staff is None or not staff.active or not allowed(str(staff.role), "web_login"):
+    return await _actor_of(session, staff)
+
+
+async def _actor_of(session: AsyncSession, staff: Staff | None) -> Actor | None:
+    if staff is None or staff.id is None:
         return None
-    return Actor(staff, await repo.staff_queues(session=session, staff_id=staff_id))
+    if not staff.active or not allowed(str(staff.role), "web_login"):
+        return None
+    return Actor(staff, await repo.staff_queues(session=session, staff_id=staff.id))
 
 
 async def web_actor(
@@ -161,10 +168,11 @@ async def web_actor(
         return None
     now = services.clock()
     idle = timedelta(minutes=services.settings.web_idle_minutes)
-    row = await links.live_session(session=session, token_hash=hashed, now=now, idle=idle)
-    if row is None or row.id is None:
+    found = await links.live_session(session=session, token_hash=hashed, now=now, idle=idle)
+    if found is None or found[0].id is None:
         return None
-    actor = await _actor(session, row.staff_id)
+    row, staff = found
+    actor = await _actor_of(session, staff)
     if actor is None:
         return None
     if touch:

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.models import Staff
 from storage.web_models import WebLoginLink, WebSession
 
 
@@ -69,17 +70,23 @@ async def create_session(
 
 async def live_session(
     *, session: AsyncSession, token_hash: str, now: datetime, idle: timedelta
-) -> WebSession | None:
-    """The session with this token while it is alive (not ended, expired or idle too long)."""
-    found: WebSession | None = await session.scalar(
-        select(WebSession).where(
-            col(WebSession.token_hash) == token_hash,
-            col(WebSession.ended_at).is_(None),
-            col(WebSession.expires_at) > now,
-            col(WebSession.last_seen_at) > now - idle,
+) -> tuple[WebSession, Staff] | None:
+    """The session with this token while it is alive (not ended, expired or idle too
+    long), with its staff member as stored now: one query, as a live page asks every
+    second."""
+    found = (
+        await session.execute(
+            select(WebSession, Staff)
+            .join(Staff, col(Staff.id) == col(WebSession.staff_id))
+            .where(
+                col(WebSession.token_hash) == token_hash,
+                col(WebSession.ended_at).is_(None),
+                col(WebSession.expires_at) > now,
+                col(WebSession.last_seen_at) > now - idle,
+            )
         )
-    )
-    return found
+    ).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 async def touch_session(
