@@ -169,9 +169,11 @@ async def web_actor(
     now = services.clock()
     idle = timedelta(minutes=services.settings.web_idle_minutes)
     found = await links.live_session(session=session, token_hash=hashed, now=now, idle=idle)
-    if found is None or found[0].id is None:
+    if found is None:
         return None
     row, staff = found
+    if row.id is None:
+        return None
     actor = await _actor_of(session, staff)
     if actor is None:
         return None

@@ -92,7 +92,7 @@ def _row(p: Page, row: QueueRow, now: object) -> dict[str, object]:
     return {
         "id": request.id,
         "reference": request.reference,
-        "age": age_text((now - request.created_at).total_seconds()),  # type: ignore[operator]
+        "age": age_text((now - request.created_at).total_seconds()),
         "urgency": request.urgency,
         "category": category.label(p.lang) if category else request.category,
         "village": village.name if village else p.t("unknown", p.lang),
