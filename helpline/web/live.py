@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from helpline.cases.core import Services
-from helpline.web.sessions import Page, render_text
+from helpline.web.sessions import Page, render_text, server_state
 
 LIVE_TTL = timedelta(seconds=0.25)
 TOKEN_SLOT = "@@form-token@@"  # never produced by escaping; replaced per session
@@ -97,12 +97,8 @@ class LiveCache:
 
 
 def live_cache(request: Request) -> LiveCache:
-    """The cache of this web app (one per server, so tests never share one)."""
-    state = request.app.state
-    if not hasattr(state, "live_cache"):
-        state.live_cache = LiveCache()
-    cache: LiveCache = state.live_cache
-    return cache
+    """The cache of this web app."""
+    return server_state(request, "live_cache", LiveCache)
 
 
 async def live_fragment(p: Page, build_queues: Callable[[Page], Awaitable[object]]) -> Response:

@@ -26,7 +26,7 @@ from flows.labels import Labels, load_labels
 from helpline.reporting.build import DIMENSIONS, STANDARD_BREAKDOWNS, build_report
 from helpline.reporting.model import Report, shown_count, shown_percent
 from helpline.reporting.periods import Period, PeriodError, parse_period
-from helpline.web.sessions import Page, page
+from helpline.web.sessions import Page, page, server_state
 from storage import repository as repo
 from storage.models import AuditAction
 
@@ -88,12 +88,8 @@ class PageCharts:
 
 
 def page_charts(request: Request) -> PageCharts:
-    """The charts of this web app (one per server, so tests never share them)."""
-    state = request.app.state
-    if not hasattr(state, "page_charts"):
-        state.page_charts = PageCharts()
-    charts: PageCharts = state.page_charts
-    return charts
+    """The charts of this web app."""
+    return server_state(request, "page_charts", PageCharts)
 
 
 def read_ask(params: Mapping[str, str], p: Page) -> Ask | str:

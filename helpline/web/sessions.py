@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +61,19 @@ class Page:
 
 
 Route = Callable[[Page], Awaitable[Response]]
+
+
+T = TypeVar("T")
+
+
+def server_state(request: Request, name: str, make: Callable[[], T]) -> T:
+    """The web app's own ``name`` (made by ``make`` at first use): one per server, so
+    tests never share one."""
+    state = request.app.state
+    if not hasattr(state, name):
+        setattr(state, name, make())
+    found: T = getattr(state, name)
+    return found
 
 
 def services_of(request: Request) -> Services:
