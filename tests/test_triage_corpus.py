@@ -10,15 +10,17 @@ and this module never lets one of its messages reach the test output.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import pytest
 import simplemma
 
 from flows.config import load_config
 from flows.triage import Classifier
-from flows.triage.corpus import Example, read_all
+from flows.triage.corpus import CorpusError, Example, read_all
 from flows.triage.training import evaluate, line_corpus
 
 CONFIG = load_config()
@@ -102,3 +104,33 @@ def test_only_this_module_and_the_bench_open_the_sealed_set() -> None:
         "helpline/commands/triage.py",
         "tests/test_triage_corpus.py",
     ]
+
+
+def test_the_files_written_to_sound_alarming_are_not_everyday_traffic() -> None:
+    corpus = line_corpus(CONFIG)
+    assert len(corpus.everyday) == len(corpus.examples) == len(corpus.unseen)
+    normal = [e for e, usual in zip(corpus.examples, corpus.everyday, strict=True) if usual]
+    assert 0 < sum(not usual for usual in corpus.everyday) < len(corpus.examples) / 3
+    assert sum(e.urgency == "normal" for e in normal) >= 3_000
+
+
+def _flows_with_corpus(tmp_path: Path, notes: str) -> Path:
+    directory = tmp_path / "flows"
+    shutil.copytree(CONFIG.directory, directory, ignore=shutil.ignore_patterns("*.jsonl"))
+    row = {"text": "kan iemand mijn hond uitlaten", "category": "huisdier", "urgency": "normal"}
+    for name in ("writers_1", "writers_2"):
+        (directory / "triage_data" / f"{name}.jsonl").write_text(json.dumps(row) + "\n")
+    (directory / "triage_data" / "corpus.toml").write_text(notes)
+    return directory
+
+
+def test_corpus_notes_name_the_alarming_files(tmp_path: Path) -> None:
+    directory = _flows_with_corpus(tmp_path, 'alarming_normals = ["writers_2"]\n')
+    assert line_corpus(load_config(directory)).everyday == [True, False]
+
+
+@pytest.mark.parametrize("notes", ["alarming_normals = [", "alarming_normals = 3\n"])
+def test_malformed_corpus_notes_are_one_clear_error(tmp_path: Path, notes: str) -> None:
+    directory = _flows_with_corpus(tmp_path, notes)
+    with pytest.raises(CorpusError, match=r"corpus\.toml"):
+        line_corpus(load_config(directory))

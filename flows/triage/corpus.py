@@ -8,12 +8,17 @@ domestic_violence). Older files without ``line`` get it from the category.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from flows.errors import CorpusError
 from flows.urgency import URGENCIES
+
+if TYPE_CHECKING:
+    from flows.config import FlowConfig
 
 LINES = ("suicide", "acute", "domestic_violence")
 
@@ -90,3 +95,48 @@ def read_all(paths: Iterable[Path], categories: Iterable[str]) -> list[Example]:
         for file in files:
             examples += read(file, names)
     return examples
+
+
+TRAINING_DIR = "triage_data"
+# Corpus files the rules were written with in view: not used to weigh rules against model.
+SEEN_BY_RULES = "rules_"
+# What the corpus says of its own files (``alarming_normals``: files whose normal
+# messages were written to sound alarming, so not everyday traffic).
+CORPUS_NOTES = "corpus.toml"
+
+
+class LineCorpus(NamedTuple):
+    """A flows directory's training corpus, with two facts per example."""
+
+    examples: list[Example]
+    unseen: list[bool]  # the rules' author never read it
+    everyday: list[bool]  # like a line's everyday traffic
+
+
+def line_corpus(config: FlowConfig) -> LineCorpus:
+    """The training corpus shipped with a flows directory.
+
+    Raises:
+        CorpusError: a corpus file or ``corpus.toml`` is malformed.
+    """
+    folder = config.directory / TRAINING_DIR
+    alarming = _alarming_normals(folder / CORPUS_NOTES)
+    corpus = LineCorpus([], [], [])
+    for path in sorted(folder.glob("*.jsonl")):
+        part = read(path, config.categories)
+        corpus.examples.extend(part)
+        corpus.unseen.extend([not path.name.startswith(SEEN_BY_RULES)] * len(part))
+        corpus.everyday.extend([path.stem not in alarming] * len(part))
+    return corpus
+
+
+def _alarming_normals(path: Path) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    try:
+        names = tomllib.loads(path.read_text(encoding="utf-8")).get("alarming_normals", [])
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: {exc}") from exc
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise CorpusError(f"{path}: alarming_normals must be a list of file names")
+    return frozenset(names)
