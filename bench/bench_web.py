@@ -5,17 +5,24 @@ outbox dispatcher kicked after each commit), its HTTP server on 127.0.0.1 servin
 page, the in-process fake Bot API for Telegram, SQLite in WAL mode in a temporary
 folder. ``--pages`` staff members (20) log in with the bot's one-time link and keep the
 live queue page open: each asks for ``/web/queues/live`` every second over real HTTP,
-sending back the version it has (as ``static/live.js`` does). Meanwhile ``--residents``
-(200) residents do full intakes at human pace (exponential pauses of ``--pace`` seconds
-on average before each step, seeded), each step fed to the application in-process.
+sending back the version it has (as ``static/live.js`` does). The pages run in a child
+process, as browsers run on other computers, and each was opened at its own moment, so
+they do not poll in step; ``--inline-pages`` runs them on the bot's own event loop
+instead (their HTTP client's work then counts against the residents too). Meanwhile
+``--residents`` (200) residents do full intakes at human pace (exponential pauses of
+``--pace`` seconds on average before each step, seeded), each step fed to the
+application in-process.
 
 Measured:
 - page update: from the moment a resident's submit was handled to the moment a page
   showed its request (per page and request); p50/p99/max, and how many never showed;
 - the residents' step latency (feed → handled), once with the pages polling and once
   in a pass without them, same seed: the difference is what the page costs residents.
+  ``--rounds`` repeats the pair (without, with), alternating, for a machine whose speed
+  drifts.
 
 Run: .venv/bin/python bench/bench_web.py [--pages 20] [--residents 200] [--pace 2]
+[--rounds 1] [--inline-pages]
 """
 
 from __future__ import annotations
@@ -23,12 +30,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import random
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -56,6 +66,11 @@ def ms(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def clock() -> float:
+    """A monotonic clock the bot's process and the pages' process share."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 async def intake(chat: ScriptedChat, pauses: list[float], steps: list[float]) -> float:
     """One resident's intake at human pace; returns when its submit was handled."""
     actions = [
@@ -73,14 +88,21 @@ async def intake(chat: ScriptedChat, pauses: list[float], steps: list[float]) ->
         start = time.perf_counter()
         await action()
         steps.append(time.perf_counter() - start)
-    return time.perf_counter()
+    return clock()
 
 
 async def poll(
-    client: httpx.AsyncClient, seen: dict[str, float], stop: asyncio.Event, failures: list[int]
+    client: httpx.AsyncClient,
+    seen: dict[str, float],
+    stop: asyncio.Event,
+    failures: list[int],
+    offset: float,
 ) -> None:
-    """One open queue page: the live fragment every second; when each reference showed."""
+    """One open queue page, opened ``offset`` seconds late: the live fragment every
+    second; when each reference showed."""
     version = ""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), offset)
     while not stop.is_set():
         try:
             answer = await client.get("/web/queues/live", headers={"x-version": version})
@@ -89,13 +111,59 @@ async def poll(
         else:
             if answer.status_code == 200:
                 version = answer.headers.get("x-version", "")
-                now = time.perf_counter()
+                now = clock()
                 for reference in re.findall(r"HH-\d{4}-\d{5}", answer.text):
                     seen.setdefault(reference, now)
             elif answer.status_code != 204:
                 failures.append(answer.status_code)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
+
+
+class Pages:
+    """Open live queue pages, logged in with one-time links, and what they saw."""
+
+    def __init__(self, base: str, tokens: list[str], seed: int) -> None:
+        self.base, self.tokens = base, tokens
+        self.offsets = [random.Random(seed + n).random() for n in range(len(tokens))]
+        self.seen: list[dict[str, float]] = [{} for _ in tokens]
+        self.failures: list[int] = []
+
+    async def run(self, stop: asyncio.Event, ready: Callable[[], None]) -> None:
+        """Logs every page in, calls ``ready``, polls until ``stop``."""
+        clients = []
+        for token in self.tokens:
+            client = httpx.AsyncClient(base_url=self.base, timeout=30)
+            answer = await client.post("/web/login", data={"token": token})
+            assert answer.status_code == 303, answer.text
+            clients.append(client)
+        ready()
+        await asyncio.gather(
+            *(
+                poll(client, seen, stop, self.failures, offset)
+                for client, seen, offset in zip(clients, self.seen, self.offsets, strict=True)
+            )
+        )
+        for client in clients:
+            await client.aclose()
+
+
+def pages_process(pages: Pages, ready: Any, stop: Any, results: Any) -> None:
+    """The pages in a process of their own (``multiprocessing``): results on ``results``."""
+
+    async def serve() -> None:
+        halt = asyncio.Event()
+
+        async def watch() -> None:
+            await asyncio.to_thread(stop.wait)
+            halt.set()
+
+        watcher = asyncio.create_task(watch())
+        await pages.run(halt, ready.set)
+        await watcher
+
+    asyncio.run(serve())
+    results.put((pages.seen, len(pages.failures)))
 
 
 async def one_pass(args: argparse.Namespace, pages: int) -> dict[str, object]:
@@ -122,7 +190,7 @@ async def one_pass(args: argparse.Namespace, pages: int) -> dict[str, object]:
             assert server is not None
             base = f"http://127.0.0.1:{server.port}"
             settings.web_base_url = base
-            clients, seen_by_page = [], []
+            tokens = []
             for n in range(pages):
                 user = FakeUser(id=7000 + n, first_name=f"Staf{n}")
                 async with services.db.session() as session:
@@ -137,16 +205,19 @@ async def one_pass(args: argparse.Namespace, pages: int) -> dict[str, object]:
                 await staff.say("/inloggen")
                 token = LINK.search(staff.last_text())
                 assert token, staff.last_text()
-                client = httpx.AsyncClient(base_url=base, timeout=30)
-                answer = await client.post("/web/login", data={"token": token.group(1)})
-                assert answer.status_code == 303, answer.text
-                clients.append(client)
-                seen_by_page.append({})
-            stop, failures = asyncio.Event(), []
-            pollers = [
-                asyncio.create_task(poll(c, s, stop, failures))
-                for c, s in zip(clients, seen_by_page, strict=True)
-            ]
+                tokens.append(token.group(1))
+            browsers = Pages(base, tokens, args.seed)
+            halt = asyncio.Event()
+            if pages and args.inline_pages:
+                opened = asyncio.Event()
+                pollers = asyncio.create_task(browsers.run(halt, opened.set))
+                await opened.wait()
+            elif pages:
+                spawn = multiprocessing.get_context("spawn")
+                ready, stop, results = spawn.Event(), spawn.Event(), spawn.Queue()
+                child = spawn.Process(target=pages_process, args=(browsers, ready, stop, results))
+                child.start()
+                assert await asyncio.to_thread(ready.wait, 120), "the pages did not log in"
             rnd = random.Random(args.seed)
             steps: list[float] = []
             residents = [
@@ -170,10 +241,15 @@ async def one_pass(args: argparse.Namespace, pages: int) -> dict[str, object]:
                 for reference, first_name in rows:
                     submitted[reference] = done[int(str(first_name).removeprefix("Bewoner"))]
             await asyncio.sleep(3.0 if pages else 0)  # the last requests' page updates
-            stop.set()
-            await asyncio.gather(*pollers)
-            for client in clients:
-                await client.aclose()
+            seen_by_page, failures = browsers.seen, len(browsers.failures)
+            if pages and args.inline_pages:
+                halt.set()
+                await pollers
+                failures = len(browsers.failures)
+            elif pages:
+                stop.set()
+                seen_by_page, failures = await asyncio.to_thread(results.get, True, 120)
+                await asyncio.to_thread(child.join, 60)
             updates = [
                 seen[ref] - at
                 for seen in seen_by_page
@@ -189,7 +265,7 @@ async def one_pass(args: argparse.Namespace, pages: int) -> dict[str, object]:
         "steps": steps,
         "updates": [max(u, 0.0) for u in updates],
         "missing": missing,
-        "failures": len(failures),
+        "failures": failures,
     }
 
 
@@ -206,24 +282,31 @@ async def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--pace", type=float, default=2.0, help="mean pause before a step (s)")
     parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument("--rounds", type=int, default=1, help="pairs of passes, alternating")
+    parser.add_argument("--inline-pages", action="store_true", help="poll on the bot's loop")
     args = parser.parse_args()
-    load = os.getloadavg()
-    print(
-        f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
-    )
-    quiet = await one_pass(args, 0)
-    busy = await one_pass(args, args.pages)
+    where = "on the bot's event loop" if args.inline_pages else "in a child process"
     print(f"{args.residents} residents at human pace (mean pause {args.pace} s), seed {args.seed}")
-    print(f"without pages: {quiet['requests']} requests in {quiet['wall']:.1f} s")
-    print(line("  resident step", quiet["steps"]))  # type: ignore[arg-type]
-    print(
-        f"with {args.pages} live queue pages: {busy['requests']} requests in {busy['wall']:.1f} s"
-    )
-    print(line("  resident step", busy["steps"]))  # type: ignore[arg-type]
-    print(line("  page update", busy["updates"]))  # type: ignore[arg-type]
-    print(f"  page updates never shown: {busy['missing']}; failed polls: {busy['failures']}")
+    print(f"{args.pages} live queue pages {where}, opened at spread moments")
+    p99s: dict[str, list[float]] = {"without": [], "with": []}
+    for round_ in range(1, args.rounds + 1):
+        load = os.getloadavg()
+        print(f"round {round_}, load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        quiet = await one_pass(args, 0)
+        busy = await one_pass(args, args.pages)
+        print(f"  without pages: {quiet['requests']} requests in {quiet['wall']:.1f} s")
+        print(line("    resident step", quiet["steps"]))  # type: ignore[arg-type]
+        print(f"  with pages: {busy['requests']} requests in {busy['wall']:.1f} s")
+        print(line("    resident step", busy["steps"]))  # type: ignore[arg-type]
+        print(line("    page update", busy["updates"]))  # type: ignore[arg-type]
+        print(f"    page updates never shown: {busy['missing']}; failed polls: {busy['failures']}")
+        p99s["without"].append(ms(quiet["steps"], 0.99))  # type: ignore[arg-type]
+        p99s["with"].append(ms(busy["steps"], 0.99))  # type: ignore[arg-type]
     load = os.getloadavg()
-    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs")
+    for name, values in p99s.items():
+        rounds = ", ".join(f"{value:.1f}" for value in values)
+        print(f"resident step p99 {name} pages, per round: {rounds} ms")
 
 
 if __name__ == "__main__":
