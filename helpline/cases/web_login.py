@@ -171,15 +171,12 @@ async def web_actor(
     found = await links.live_session(session=session, token_hash=hashed, now=now, idle=idle)
     if found is None:
         return None
-    row, staff = found
-    if row.id is None:
-        return None
-    actor = await _actor_of(session, staff)
+    actor = await _actor_of(session, found.staff)
     if actor is None:
         return None
     if touch:
-        await links.touch_session(session=session, session_id=row.id, now=now, every=TOUCH_EVERY)
-    return WebActor(actor, row.csrf_token, row.id)
+        await links.touch_session(session=session, session_id=found.id, now=now, every=TOUCH_EVERY)
+    return WebActor(actor, found.csrf_token, found.id)
 
 
 async def log_out(session: AsyncSession, services: Services, cookie: str) -> bool:
