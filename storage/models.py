@@ -31,6 +31,8 @@ from storage.call_models import (
     StaffPrompt,
 )
 from storage.case_models import Escalation, Handover, Satisfaction
+from storage.contact_values import Channel as Channel
+from storage.contact_values import Direction as Direction
 from storage.intake_models import IntakeDraft, SafetyCheck, TriageCorrection
 from storage.privacy_models import AuditAction, AuditEntry, ChatMessage, ErasureRequest, JobRun
 from storage.setup_models import QueueChat, SetupCode
@@ -42,20 +44,6 @@ class RequestStatus(StrEnum):
     claimed = "claimed"
     resolved = "resolved"
     cancelled = "cancelled"
-
-
-class Channel(StrEnum):
-    telegram = "telegram"
-    phone = "phone"
-    email = "email"
-    walk_in = "walk_in"
-    other = "other"
-
-
-class Direction(StrEnum):
-    inbound = "inbound"
-    outbound = "outbound"
-    internal = "internal"
 
 
 class OutboxStatus(StrEnum):

@@ -187,12 +187,11 @@ async def test_rows_stored_by_another_file_are_found_again(db: Database, tmp_pat
 
 def test_naive_times_are_refused_before_staging() -> None:
     # The time's own column type refuses a naive time; staging by COPY must too.
-    from storage.repository.import_staging import Stage
+    from storage.import_batches import CONVERTERS
 
-    stage = Stage.__new__(Stage)
-    stage.sqlite = False
-    with pytest.raises(ValueError, match="naive"):
-        stage.time(datetime(2025, 1, 1) + timedelta(hours=1))
+    for convert in CONVERTERS.values():
+        with pytest.raises(ValueError, match="naive"):
+            convert(datetime(2025, 1, 1) + timedelta(hours=1))
 
 
 async def test_staged_times_are_stored_as_the_text_a_query_compares_with(

@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from flows.config import load_config
 from helpline.cli import app
+from helpline.commands import importer
 from helpline.reporting.importfile import read_table
 from helpline.reporting.importrows import check_rows
 from storage.db import Database
@@ -26,9 +27,19 @@ GOOD = "2025-05-01 10:00,phone,inbound,hulpvraag,geldzaken,Drunen,,R1,doorverwez
 Invoke = Callable[..., Awaitable[Result]]
 
 
-@pytest.fixture
-def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """Runs ``helpline import|export`` on the test database (in a thread: it has its own loop)."""
+@pytest.fixture(params=["checked here", "checked apart"])
+def cli(
+    db: Database,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Invoke:
+    """Runs ``helpline import|export`` on the test database (in a thread: it has its own
+    loop); every import test runs twice: the file checked in this process, and in the
+    second process a large file gets."""
+    if request.param == "checked apart":
+        monkeypatch.setattr(importer, "CHECK_APART_FROM_BYTES", 0)
     monkeypatch.chdir(tmp_path)
     for name in ("TELEGRAM_BOT_TOKEN", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR"):
         monkeypatch.delenv(name, raising=False)

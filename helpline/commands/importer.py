@@ -13,10 +13,11 @@ refused before reading.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,13 +31,21 @@ from sqlalchemy.exc import IntegrityError
 from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
 from helpline.reporting.importfile import ImportFileError, RawTable, read_table
 from helpline.reporting.importrows import COLUMNS, RowError, check_stream
+from helpline.reporting.importworker import (
+    CheckedBatch,
+    CheckingProcess,
+    FileToCheck,
+    ImportWorkerError,
+    checked_batches,
+)
 from helpline.settings import Settings
 from storage.db import Database
+from storage.import_batches import TimeMode
 from storage.repository.contact_import import (
-    ImportedContact,
     ImportKeyMismatch,
     ImportResult,
-    import_contacts,
+    StagedBatch,
+    import_staged,
     prepare_import_keys,
 )
 
@@ -44,6 +53,9 @@ import_app = typer.Typer(help="Import data kept outside the bot.", no_args_is_he
 
 MAX_LISTED_ERRORS = 100
 PROGRESS_FROM_ROWS = 5_000  # below this an import is over before a bar is worth drawing
+# From this size a file is read and checked in a second process while this one stores
+# (starting that process costs about half a second).
+CHECK_APART_FROM_BYTES = 2_000_000
 SECRET_FILE = "import.key"
 _MIN_SECRET = 32
 
@@ -107,29 +119,22 @@ def import_secret(data_dir: Path) -> tuple[bytes, bool]:
 
 
 class _Checked:
-    """The contacts of a file as they are checked; the errors found along the way."""
+    """The file's rows as they are checked: counted, the wrong ones listed."""
 
-    def __init__(self, stream: Iterator[ImportedContact | RowError]) -> None:
-        self.stream, self.rows = stream, 0
+    def __init__(self) -> None:
+        self.rows = self.wrong = 0
         self.errors: list[RowError] = []
-        self.wrong = 0
 
-    def contacts(self, advance: Callable[[int], None]) -> Iterator[ImportedContact]:
-        """The good rows up to the first wrong one; reads on to count every wrong row."""
-        rows = self.rows  # counted in a local: this loop runs once per row of the file
-        try:
-            for item in self.stream:
-                rows += 1
-                if isinstance(item, RowError):
-                    self.wrong += 1
-                    if len(self.errors) < MAX_LISTED_ERRORS:
-                        self.errors.append(item)
-                elif not self.wrong:
-                    yield item
-                if rows % 1000 == 0:
-                    advance(1000)
-        finally:
-            self.rows = rows
+    def staged(
+        self, batches: Iterable[CheckedBatch], advance: Callable[[int], None]
+    ) -> Iterator[StagedBatch]:
+        """The staged batches (no rows after the first wrong one), noting what was read."""
+        for batch in batches:
+            self.rows += batch.read
+            self.wrong += batch.wrong
+            self.errors += batch.errors
+            advance(batch.read)
+            yield batch.staged
 
 
 def _report_errors(name: str, checked: _Checked) -> None:
@@ -145,25 +150,39 @@ def _report_errors(name: str, checked: _Checked) -> None:
     raise typer.Exit(1)
 
 
-def _store(settings: Settings, table: RawTable, checked: _Checked, secret: bytes) -> ImportResult:
-    """Re-keys stored keys if needed, then stores the checked rows, in one transaction."""
-    now = datetime.now(UTC)
+def _store(
+    settings: Settings, table: RawTable, checked: _Checked, job: FileToCheck
+) -> ImportResult:
+    """Re-keys stored keys if needed, then stores the checked rows, in one transaction;
+    a large file is read and checked in a second process meanwhile."""
+    apart = job.path.stat().st_size >= CHECK_APART_FROM_BYTES
+    with CheckingProcess(job) if apart else contextlib.nullcontext() as checking:
 
-    async def work(db: Database) -> ImportResult:
-        with _progress(table.estimated_rows, "Importing") as advance:
-            try:
-                async with db.session() as session:
-                    await prepare_import_keys(session=session, secret=secret, now=now)
-                    result = await import_contacts(
-                        session=session, contacts=checked.contacts(advance), now=now
-                    )
-                    if checked.wrong:
-                        raise _Rejected
-                    return result
-            except IntegrityError:
-                raise _Conflict from None
+        def batches(mode: TimeMode) -> Iterable[CheckedBatch]:
+            if checking is not None:
+                return checking.batches(mode)
+            rows = check_stream(
+                table, config=job.config, zone=job.zone, now=job.now, secret=job.secret
+            )
+            return checked_batches(rows, mode, max_errors=MAX_LISTED_ERRORS)
 
-    return run_with_db(settings, work)
+        async def work(db: Database) -> ImportResult:
+            with _progress(table.estimated_rows, "Importing") as advance:
+                try:
+                    async with db.session() as session:
+                        await prepare_import_keys(session=session, secret=job.secret, now=job.now)
+                        result = await import_staged(
+                            session=session,
+                            batches=lambda mode: checked.staged(batches(mode), advance),
+                            now=job.now,
+                        )
+                        if checked.wrong:
+                            raise _Rejected
+                        return result
+                except IntegrityError:
+                    raise _Conflict from None
+
+        return run_with_db(settings, work)
 
 
 @import_app.command("contacts")
@@ -180,22 +199,26 @@ def contacts(
     config, _labels = config_or_exit(settings)
     secret, created = None, False
     try:
-        table = read_table(file, max_bytes=settings.import_max_mb * 1_000_000)
+        max_bytes = settings.import_max_mb * 1_000_000
+        table = read_table(file, max_bytes=max_bytes)
         if not dry_run:
             secret, created = import_secret(settings.data_dir)
     except ImportFileError as exc:
         fail(f"{file.name}: {exc}")
     now = datetime.now(UTC)
-    checked = _Checked(
-        check_stream(table, config=config, zone=settings.zone, now=now, secret=secret)
-    )
+    checked = _Checked()
     try:
         if secret is None:
+            rows = check_stream(table, config=config, zone=settings.zone, now=now)
             with _progress(table.estimated_rows, "Checking") as advance:
-                good = sum(1 for _ in checked.contacts(advance))
+                batches = checked_batches(rows, "datetime", max_errors=MAX_LISTED_ERRORS)
+                good = sum(len(batch.rows) for batch in checked.staged(batches, advance))
         else:
-            result = _store(settings, table, checked, secret)
-    except ImportFileError as exc:
+            job = FileToCheck(
+                file, max_bytes, config, settings.zone, now, secret, MAX_LISTED_ERRORS
+            )
+            result = _store(settings, table, checked, job)
+    except (ImportFileError, ImportWorkerError) as exc:
         fail(f"{file.name}: {exc}")
     except ImportKeyMismatch:
         if created:  # made just now, beside earlier imports: leave room for the restored one

@@ -26,8 +26,8 @@ from flows.routing import route
 from helpline.reporting.importfile import ImportFileError, RawTable
 from helpline.reporting.importtimes import FIRST, FIRST_YEAR, LocalHours, cell_text, parse_when
 from helpline.reporting.seenrows import SeenRows
-from storage.models import Channel, Direction
-from storage.repository.contact_import import ImportedContact, ImportKeyer
+from storage.contact_values import Channel, Direction
+from storage.import_batches import ImportedContact, ImportKeyer
 
 COLUMNS = (
     "occurred_at",

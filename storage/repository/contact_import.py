@@ -1,10 +1,12 @@
 """Storing imported contacts: residents by external reference, new/known, no doubles.
 
 Called inside one session (one transaction) for a whole file, so a file is stored
-entirely or not at all. The contacts arrive as a stream and are written in batches,
-so memory grows with the number of residents in the file, not with its rows. Rows
-whose ``import_key`` is already stored are skipped, which makes importing the same
-file again harmless.
+entirely or not at all. The contacts arrive as a stream of staged batches
+(``storage.import_batches``, made in this process or in the one reading the
+file) and are written batch by batch, so memory grows with the number of residents in
+the file, not with its rows. Rows whose ``import_key`` is already stored are skipped,
+which makes importing the same file again harmless. Each resident's earliest contact is
+``nieuw`` unless one stored before is earlier; every other one is ``bekend``.
 
 ``import_key`` is a keyed hash of the row (``storage.repository.import_keys``); the
 staging tables and the final insert are in ``storage.repository.import_staging``.
@@ -15,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     func,
@@ -27,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.import_batches import ImportedContact, StagedBatch, TimeMode, staged
 from storage.models import Contact, Resident
 from storage.repository.import_keys import (
     ImportKeyer,
@@ -36,9 +38,10 @@ from storage.repository.import_keys import (
 )
 from storage.repository.import_staging import (
     IMPORT_EVENT,
-    KEY_INDEX,
+    REBUILT_INDEXES,
     SQLITE_IMPORT_CACHE_KIB,
     STAGED,
+    STAGED_RESIDENTS,
     STAGED_VALUES,
     Stage,
     from_staging,
@@ -51,7 +54,9 @@ __all__ = [
     "ImportKeyer",
     "ImportResult",
     "ImportedContact",
+    "StagedBatch",
     "import_contacts",
+    "import_staged",
     "keyed_import_key",
     "prepare_import_keys",
 ]
@@ -62,23 +67,6 @@ _BATCH = 2000
 _IN_CHUNK = _BATCH
 
 T = TypeVar("T")
-
-
-class ImportedContact(NamedTuple):
-    """One checked row of an import file (times aware UTC, values as keys); a tuple,
-    being made a million times for a large file."""
-
-    occurred_at: datetime
-    channel: str
-    direction: str
-    kind: str
-    category: str | None
-    village: str | None
-    location: str | None
-    queue: str | None
-    outcome: str | None
-    resident_ref: str | None
-    import_key: str
 
 
 @dataclass(frozen=True)
@@ -155,61 +143,48 @@ async def _stored_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     return stored
 
 
-class _Resident:
-    """What the import knows of one resident: their id, their earliest stored contact
-    from before this import, and their earliest contact in the file so far."""
-
-    __slots__ = ("earliest_at", "earliest_nieuw", "earliest_seq", "first_stored", "id")
-
-    def __init__(self, resident_id: int, first_stored: datetime | None) -> None:
-        self.id, self.first_stored = resident_id, first_stored
-        self.earliest_at: datetime | None = None
-        self.earliest_seq: int | None = None
-        self.earliest_nieuw = False  # that earliest row was staged as ``nieuw`` now
-
-    def label(self, contact: ImportedContact, seq: int, fresh: bool) -> tuple[str, int | None]:
-        """``nieuw`` for the resident's first contact (stored or in the file), else
-        ``bekend``; and the staged row (by ``seq``) stored as ``nieuw`` that this one,
-        being earlier, turns into ``bekend`` (a file need not be in time order)."""
-        if self.earliest_at is not None and contact.occurred_at >= self.earliest_at:
-            return "bekend", None  # the same moment keeps file order
-        stored_earlier = self.first_stored is not None and self.first_stored < contact.occurred_at
-        label = "bekend" if stored_earlier else "nieuw"
-        demoted = self.earliest_seq if self.earliest_nieuw else None
-        self.earliest_at, self.earliest_seq = contact.occurred_at, seq
-        self.earliest_nieuw = fresh and label == "nieuw"
-        return label, demoted
+async def _mark_first_contacts(
+    session: AsyncSession,
+    earliest: dict[int, tuple[datetime, int]],
+    resident_ids: list[int],
+) -> None:
+    """Stages as ``nieuw`` each resident's earliest row in the file, unless a contact of
+    theirs stored before this import is earlier (then every row of theirs is ``bekend``,
+    as staged)."""
+    first = await _first_contacts(session, resident_ids)
+    firsts = [
+        seq
+        for number, (when, seq) in earliest.items()
+        if (stored := first.get(resident_ids[number])) is None or not stored < when
+    ]
+    for chunk in _chunks(sorted(firsts), _IN_CHUNK):
+        await session.execute(
+            update(STAGED).where(STAGED.c.seq.in_(chunk)).values(new_or_known="nieuw")
+        )
 
 
-def _batches(contacts: Iterable[ImportedContact], size: int) -> Iterator[list[ImportedContact]]:
-    stream = iter(contacts)
-    while batch := list(islice(stream, size)):
-        yield batch
-
-
-# The rows of one import wait here (in file order, numbered by ``seq``) until the file
-# has been read: they then go into ``contact`` in time order, where they mostly extend
-# the time indexes at their end instead of landing all over them, which on a large
-# file is several times faster. A temporary table: private to the connection, gone
-# with a rollback.
-async def import_contacts(
+async def import_staged(
     *,
     session: AsyncSession,
-    contacts: Iterable[ImportedContact],
+    batches: Callable[[TimeMode], Iterable[StagedBatch]],
     now: datetime,
-    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Stores the contacts not stored before, reading them as a stream in batches;
-    ``progress`` hears of every batch read."""
-    residents: dict[str, _Resident] = {}
+    """Stores the staged contacts not stored before.
+
+    Args:
+        batches: given how times are staged here, the batches of the file in order (made
+            in this process or in another), the last one carrying the residents'
+            earliest rows.
+    """
+    resident_ids: list[int] = []  # by the number the staged rows carry
+    earliest: dict[int, tuple[datetime, int]] = {}
     added = present = new_residents = 0
     connection = await session.connection()
-    for table in (STAGED, STAGED_VALUES):
+    for table in (STAGED, STAGED_VALUES, STAGED_RESIDENTS):
         await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
         await connection.run_sync(table.create)
-    value_ids: dict[tuple[Any, ...], int] = {}
     stage = Stage(session)
-    await stage.use_micros()
+    mode = await stage.time_mode()
     cache = None
     if stage.sqlite:
         cache = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
@@ -222,64 +197,52 @@ async def import_contacts(
         )
         is not None
     )
-    staged_time = stage.time
     try:
-        for batch in _batches(contacts, _BATCH):
-            unseen = sorted({c.resident_ref for c in batch if c.resident_ref} - residents.keys())
-            ids, created = await _resident_ids(session, unseen, now)
-            first = await _first_contacts(session, list(ids.values()))
-            residents.update({ref: _Resident(rid, first.get(rid)) for ref, rid in ids.items()})
-            new_residents += created
-            stored = (
-                await _stored_keys(session, [c.import_key for c in batch]) if any_stored else set()
-            )
-            rows: list[tuple[Any, ...]] = []
-            new_values: list[tuple[Any, ...]] = []
-            demoted: list[int] = []
-            for c in batch:
-                fresh = c.import_key not in stored
-                resident = residents[c.resident_ref] if c.resident_ref else None
-                seq = added + len(rows)
-                label = None
-                if resident is not None:
-                    label, earlier = resident.label(c, seq, fresh)
-                    if earlier is not None:
-                        demoted.append(earlier)
-                if not fresh:
-                    continue
-                stored.add(c.import_key)
-                values = c[1:9]  # channel ... outcome, in the order of _VALUE_NAMES
-                value_id = value_ids.get(values)
-                if value_id is None:
-                    value_id = value_ids[values] = len(value_ids)
-                    new_values.append((value_id, *values))
-                rows.append((
-                    seq, staged_time(c.occurred_at), value_id, label,
-                    resident.id if resident else None, c.import_key,
-                ))  # fmt: skip
-            if new_values:
-                await stage.write(STAGED_VALUES, new_values)
+        for batch in batches(mode):
+            if batch.refs:
+                ids, created = await _resident_ids(session, sorted(set(batch.refs)), now)
+                new_residents += created
+                numbered = [(len(resident_ids) + n, ids[ref]) for n, ref in enumerate(batch.refs)]
+                resident_ids.extend(ids[ref] for ref in batch.refs)
+                await stage.write(STAGED_RESIDENTS, numbered)
+            rows = batch.rows
+            if any_stored and rows:
+                stored = await _stored_keys(session, [row[-1] for row in rows])
+                rows = [row for row in rows if row[-1] not in stored] if stored else rows
+            if batch.values:
+                await stage.write(STAGED_VALUES, batch.values)
             if rows:
                 await stage.write(STAGED, rows)
-            for chunk in _chunks(demoted, _IN_CHUNK):
-                await session.execute(
-                    update(STAGED)
-                    .where(STAGED.c.seq.in_(chunk), STAGED.c.new_or_known == "nieuw")
-                    .values(new_or_known="bekend")
-                )
             added += len(rows)
-            present += len(batch) - len(rows)
-            if progress is not None:
-                progress(len(batch))
+            present += len(batch.rows) - len(rows)
+            if batch.earliest is not None:
+                earliest = batch.earliest
+        await _mark_first_contacts(session, earliest, resident_ids)
         rebuild = stage.sqlite and await rebuild_pays(session, added)
         if rebuild:
-            await connection.run_sync(KEY_INDEX.drop)
-        await session.execute(from_staging(stage.micros))
+            for index in REBUILT_INDEXES:
+                await connection.run_sync(index.drop)
+        await session.execute(from_staging(mode))
         if rebuild:  # a key stored twice fails here, as it would have in the insert
-            await connection.run_sync(KEY_INDEX.create)
-        for table in (STAGED, STAGED_VALUES):
+            for index in REBUILT_INDEXES:
+                await connection.run_sync(index.create)
+        for table in (STAGED, STAGED_VALUES, STAGED_RESIDENTS):
             await connection.run_sync(table.drop)
     finally:
         if cache is not None:
             await connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
     return ImportResult(added, present, new_residents)
+
+
+async def import_contacts(
+    *,
+    session: AsyncSession,
+    contacts: Iterable[ImportedContact],
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Stores the contacts not stored before, reading them as a stream in batches in
+    this process; ``progress`` hears of every batch read."""
+    return await import_staged(
+        session=session, batches=lambda mode: staged(contacts, mode, progress), now=now
+    )

@@ -7,8 +7,7 @@ statement in time order, so the contact table and its indexes are written once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.import_batches import TimeMode, micros, sqlite_text
 from storage.models import Contact
 
 IMPORT_EVENT = "import"
@@ -50,8 +50,17 @@ STAGED = Table(
     Column("occurred_at", _CONTACT.c.occurred_at.type),
     Column("value_id", Integer),
     Column("new_or_known", _CONTACT.c.new_or_known.type),
-    Column("resident_id", Integer),
+    Column("resident_number", Integer),
     Column("import_key", _CONTACT.c.import_key.type),
+    prefixes=["TEMPORARY"],
+)
+# The residents of the file by the number the staged rows carry (ids are known only
+# to the storing process; the rows are numbered where the file is read).
+STAGED_RESIDENTS = Table(
+    "contact_import_residents",
+    _STAGING,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("resident_id", Integer),
     prefixes=["TEMPORARY"],
 )
 # On SQLite, the page cache during an import (24 MiB, in KiB): the indexes a large
@@ -59,21 +68,24 @@ STAGED = Table(
 # WAL. Sorting the staged rows may take as much again, within the 200 MB a large
 # import may use.
 SQLITE_IMPORT_CACHE_KIB = 24_576
-# The unique index of the keyed hashes: random values, so every stored row would land
-# on another page of it. A large import on SQLite drops it and builds it again after
-# the insert (one sort; the duplicate check then happens there, in this transaction):
-# when the file adds at least _REBUILD_FROM_ROWS rows and at least a quarter of what
-# ``contact`` holds, as the rebuild sorts every row of it. (On PostgreSQL dropping it
-# would lock the table against the bot's readers until the commit.)
+# The indexes whose entries a large import puts at random places: the unique index of
+# the keyed hashes (random values) and the one by resident (a file's residents come in
+# any order), so every stored row would land on another page of each. A large import
+# on SQLite drops them and builds them again after the insert (one sort each; the
+# duplicate check of the keys then happens there, in this transaction): when the file
+# adds at least _REBUILD_FROM_ROWS rows and at least a quarter of what ``contact``
+# holds, as the rebuild sorts every row of it. (On PostgreSQL dropping them would lock
+# the table against the bot's readers until the commit.)
 KEY_INDEX = next(i for i in _CONTACT.indexes if i.name == "ix_contact_import_key")
+REBUILT_INDEXES = (
+    KEY_INDEX,
+    next(i for i in _CONTACT.indexes if i.name == "ix_contact_resident_occurred"),
+)
 _REBUILD_FROM_ROWS = 20_000
 _REBUILD_SHARE = 4
 
 
-# On SQLite a time is staged as microseconds since the year 1 (UTC): an integer is made
-# (and sorted) several times faster than the text, which the insert then writes.
-_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+# What the insert makes of a time staged as microseconds since the year 1 (UTC).
 _SQLITE_TEXT = (  # 62135596800: the seconds from the year 1 to 1970
     "datetime({t} / 1000000 - 62135596800, 'unixepoch')"
     " || '.' || substr({t} % 1000000 + 1000000, 2)"
@@ -87,45 +99,44 @@ _TIME_SAMPLES = (
 
 class Stage:
     """Writes staged rows: plain tuples through the driver on SQLite (a million rows
-    spend seconds in per-row statement parameters otherwise), Core elsewhere."""
+    spend seconds in per-row statement parameters otherwise), COPY on PostgreSQL."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         dialect = session.get_bind().dialect
+        self.dialect = dialect
         self.sqlite = dialect.name == "sqlite"
-        self.micros = False
         self.copy = dialect.name == "postgresql" and dialect.driver == "asyncpg"
         self.sql = {
             table.name: f"INSERT INTO {table.name} ({', '.join(table.c.keys())})"
             f" VALUES ({', '.join('?' for _ in table.c)})"
-            for table in (STAGED, STAGED_VALUES)
+            for table in (STAGED, STAGED_VALUES, STAGED_RESIDENTS)
         }
-        self.when: Callable[[datetime], Any] = _sqlite_time
-        if self.sqlite:
-            # Queries compare stored times as text, so a staged time must be the very
-            # text SQLAlchemy writes; its own conversion is used should they differ.
-            column_type = STAGED.c.occurred_at.type
-            stored = column_type.dialect_impl(dialect).bind_processor(dialect) or str
-            self.samples = [stored(t) for t in _TIME_SAMPLES]
-            if [_sqlite_time(t) for t in _TIME_SAMPLES] != self.samples:
-                self.when = stored
 
-    async def use_micros(self) -> None:
-        """On SQLite, stages times as microseconds when the insert turns them into the
-        very text SQLAlchemy writes (checked on samples), else as that text."""
+    async def time_mode(self) -> TimeMode:
+        """How times are staged: on SQLite as microseconds when the insert turns them
+        into the very text SQLAlchemy writes (queries compare stored times as text;
+        checked on samples), else as that text; elsewhere as datetimes."""
         if not self.sqlite:
-            return
+            return "datetime"
+        column_type = STAGED.c.occurred_at.type
+        stored = column_type.dialect_impl(self.dialect).bind_processor(self.dialect) or str
+        samples = [stored(t) for t in _TIME_SAMPLES]
         connection = await self.session.connection()
         query = "SELECT " + _SQLITE_TEXT.format(t="?")
-        for sample, text in zip(_TIME_SAMPLES, self.samples, strict=True):
-            micros = (sample - _EPOCH) // _MICROSECOND
-            if (await connection.exec_driver_sql(query, (micros, micros))).scalar() != text:
-                return
-        self.micros = True
+        made = [
+            (await connection.exec_driver_sql(query, (micros(t), micros(t)))).scalar()
+            for t in _TIME_SAMPLES
+        ]
+        if made == samples:
+            return "micros"
+        if [sqlite_text(t) for t in _TIME_SAMPLES] == samples:
+            return "text"
+        raise RuntimeError("SQLAlchemy stores times on SQLite in a way the import does not know")
 
     async def write(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        """Stages rows given in the order of the table's columns (on SQLite with the
-        time already as ``time`` makes it)."""
+        """Stages rows given in the order of the table's columns (times as ``time_mode``
+        says)."""
         connection = await self.session.connection()
         if self.sqlite:
             await connection.exec_driver_sql(self.sql[table.name], rows)
@@ -139,36 +150,29 @@ class Stage:
                 insert(table), [dict(zip(names, r, strict=True)) for r in rows]
             )
 
-    def time(self, value: datetime) -> Any:
-        """A time as it is staged: on SQLite microseconds (``use_micros``) or the stored
-        text, else the time itself."""
-        if value.tzinfo is None:  # as the column type refuses it: COPY would not
-            raise ValueError("naive datetime given; use an aware datetime (UTC)")
-        if not self.sqlite:
-            return value
-        if self.micros:
-            return (value - _EPOCH) // _MICROSECOND
-        return self.when(value)
 
-
-def from_staging(micros: bool) -> Any:
+def from_staging(mode: TimeMode) -> Any:
     """``INSERT INTO contact ... SELECT`` the staged rows, in time order (file order
-    within a moment); ``micros``: the times were staged as microseconds."""
+    within a moment), with the times as they were staged (``mode``)."""
     values = STAGED_VALUES.c
     staged_time: Any = STAGED.c.occurred_at
-    if micros:
+    if mode == "micros":
         staged_time = literal_column(_SQLITE_TEXT.format(t=f"{STAGED.name}.occurred_at"))
     columns = {
         "occurred_at": staged_time,
         **{name: values[name] for name in _VALUE_NAMES},
         "event": literal(IMPORT_EVENT, _CONTACT.c.event.type),
         "new_or_known": STAGED.c.new_or_known,
-        "resident_id": STAGED.c.resident_id,
+        "resident_id": STAGED_RESIDENTS.c.resident_id,
         "import_key": STAGED.c.import_key,
     }
     rows = (
         select(*columns.values())
-        .select_from(STAGED.join(STAGED_VALUES, values.id == STAGED.c.value_id))
+        .select_from(
+            STAGED.join(STAGED_VALUES, values.id == STAGED.c.value_id).outerjoin(
+                STAGED_RESIDENTS, STAGED_RESIDENTS.c.number == STAGED.c.resident_number
+            )
+        )
         .order_by(STAGED.c.occurred_at, STAGED.c.seq)
     )
     return insert(_CONTACT).from_select(list(columns), rows)
@@ -180,10 +184,3 @@ async def rebuild_pays(session: AsyncSession, adding: int) -> bool:
         return False
     stored = await session.scalar(select(func.count()).select_from(_CONTACT))
     return adding * _REBUILD_SHARE >= int(stored or 0)
-
-
-def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is UTC:  # the usual case: one call instead of two ("+00:00" cut off)
-        return value.isoformat(" ", "microseconds")[:26]
-    value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
