@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from flows.config import load_config
 from helpline.cli import app
+from helpline.commands import importer
 from helpline.reporting.importfile import read_table
 from helpline.reporting.importrows import check_rows, check_stream
 from storage.db import Database
@@ -32,9 +33,19 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 Invoke = Callable[..., Awaitable[Result]]
 
 
-@pytest.fixture
-def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """Runs ``helpline`` on the test database (in a thread: it has its own loop)."""
+@pytest.fixture(params=["checked here", "checked apart"])
+def cli(
+    db: Database,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Invoke:
+    """Runs ``helpline`` on the test database (in a thread: it has its own loop); each
+    test twice: the file checked in this process, and in the second process a large
+    file gets."""
+    if request.param == "checked apart":
+        monkeypatch.setattr(importer, "CHECK_APART_FROM_BYTES", 0)
     monkeypatch.chdir(tmp_path)
     for name in ("TELEGRAM_BOT_TOKEN", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR", "IMPORT_MAX_MB"):
         monkeypatch.delenv(name, raising=False)
