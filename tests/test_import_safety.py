@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import stat
 import time
@@ -16,11 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from flows.config import load_config
-from helpline.cli import app
-from helpline.commands import importer
 from helpline.reporting.importfile import read_table
 from helpline.reporting.importrows import check_rows, check_stream
 from storage.db import Database
@@ -31,31 +28,6 @@ HEADER = "occurred_at,channel,direction,kind,category,village,location,resident,
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 Invoke = Callable[..., Awaitable[Result]]
-
-
-@pytest.fixture(params=["checked here", "checked apart"])
-def cli(
-    db: Database,
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-) -> Invoke:
-    """Runs ``helpline`` on the test database (in a thread: it has its own loop); each
-    test twice: the file checked in this process, and in the second process a large
-    file gets."""
-    if request.param == "checked apart":
-        monkeypatch.setattr(importer, "CHECK_APART_FROM_BYTES", 0)
-    monkeypatch.chdir(tmp_path)
-    for name in ("TELEGRAM_BOT_TOKEN", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR", "IMPORT_MAX_MB"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path / "data"))
-
-    async def invoke(*args: str) -> Result:
-        return await asyncio.to_thread(CliRunner().invoke, app, list(args))
-
-    return invoke
 
 
 def write(tmp_path: Path, name: str, *lines: str, encoding: str = "utf-8") -> Path:
@@ -83,12 +55,12 @@ async def count(db: Database, model: type[Contact] | type[Resident]) -> int:
 
 
 async def test_erased_residents_key_cannot_be_matched_without_the_secret(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     row = "2025-05-01 10:00,phone,inbound,hulpvraag,geldzaken,Drunen,,{},doorverwezen"
     path = write(tmp_path, "contacts.csv", HEADER, row.format("Jansen"))
-    assert (await cli("import", "contacts", str(path))).exit_code == 0
-    erased = await cli("privacy", "erase", "--resident", "Jansen", "--yes")
+    assert (await import_cli("import", "contacts", str(path))).exit_code == 0
+    erased = await import_cli("privacy", "erase", "--resident", "Jansen", "--yes")
     assert erased.exit_code == 0, erased.output
     [stored] = await stored_keys(db)
     # The dictionary attack: hash the row with every candidate name, compare.
@@ -109,7 +81,7 @@ async def test_erased_residents_key_cannot_be_matched_without_the_secret(
 
 
 async def test_keys_stored_before_the_secret_are_rekeyed_and_stay_idempotent(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     same = "2025-05-02,walk_in,,,,,wijkwinkel vlijmen,R2,"
     path = write(tmp_path, "contacts.csv", HEADER, same, same, "2025-05-03 09:15,email,,,,,,R3,")
@@ -118,7 +90,7 @@ async def test_keys_stored_before_the_secret_are_rekeyed_and_stay_idempotent(
     async with db.session() as session:
         await import_contacts(session=session, contacts=contacts, now=NOW)
     assert await stored_keys(db) == bare_keys(path)
-    first = await cli("import", "contacts", str(path))
+    first = await import_cli("import", "contacts", str(path))
     assert first.exit_code == 0, first.output
     assert "imported 0 contacts (3 already imported before)" in first.output
     rekeyed = await stored_keys(db)
@@ -127,42 +99,42 @@ async def test_keys_stored_before_the_secret_are_rekeyed_and_stay_idempotent(
         marks = list(await session.scalars(select(JobRun.name)))
     assert len([m for m in marks if m.startswith("import_key:")]) == 1
     longer = write(tmp_path, "longer.csv", HEADER, same, same, same)
-    again = await cli("import", "contacts", str(longer))
+    again = await import_cli("import", "contacts", str(longer))
     assert "imported 1 contact (2 already imported before)" in again.output, again.output
     assert await count(db, Contact) == 4
     assert (await stored_keys(db))[:3] == rekeyed  # re-keyed once, not again
 
 
 async def test_another_secret_is_refused_and_nothing_changes(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     path = write(tmp_path, "contacts.csv", HEADER, "2025-05-02,phone,,,,,,R2,")
-    assert (await cli("import", "contacts", str(path))).exit_code == 0
+    assert (await import_cli("import", "contacts", str(path))).exit_code == 0
     before = await stored_keys(db)
     secret_file = tmp_path / "data" / "import.key"
     secret_file.unlink()  # lost: a new one is made, refused, and removed again
-    lost = await cli("import", "contacts", str(path))
+    lost = await import_cli("import", "contacts", str(path))
     assert lost.exit_code == 2 and "is not the secret earlier imports used" in lost.output
     assert len(lost.output.strip().splitlines()) == 1
     assert not secret_file.exists()
     secret_file.write_text("f" * 64 + "\n")
     secret_file.chmod(0o600)
-    replaced = await cli("import", "contacts", str(path))
+    replaced = await import_cli("import", "contacts", str(path))
     assert replaced.exit_code == 2 and "restore it from your backup" in replaced.output
     assert await stored_keys(db) == before
     secret_file.chmod(0o644)
-    shared = await cli("import", "contacts", str(path))
+    shared = await import_cli("import", "contacts", str(path))
     assert shared.exit_code == 2 and "may be read by others" in shared.output
 
 
 async def test_file_over_the_limit_is_one_line(
-    cli: Invoke, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    import_cli: Invoke, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IMPORT_MAX_MB", "1")
     rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n}," for n in range(40_000)]
     path = write(tmp_path, "big.csv", HEADER, *rows)
     assert path.stat().st_size > 1_000_000
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 2
     assert "more than the 1.0 MB an import may be (setting IMPORT_MAX_MB)" in result.output
     assert len(result.output.strip().splitlines()) == 1
@@ -170,9 +142,9 @@ async def test_file_over_the_limit_is_one_line(
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
-async def test_endless_device_is_refused_at_once(cli: Invoke, db: Database) -> None:
+async def test_endless_device_is_refused_at_once(import_cli: Invoke, db: Database) -> None:
     started = time.monotonic()
-    result = await cli("import", "contacts", "/dev/zero")
+    result = await import_cli("import", "contacts", "/dev/zero")
     assert time.monotonic() - started < 10
     assert result.exit_code == 2
     assert result.output.strip() == (
@@ -181,12 +153,12 @@ async def test_endless_device_is_refused_at_once(cli: Invoke, db: Database) -> N
 
 
 async def test_bad_row_after_stored_batches_stores_nothing(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n % 3000}," for n in range(4500)]
     rows[4400] = "2025-01-01,fax"  # row 4402: after two batches were written
     path = write(tmp_path, "late.csv", HEADER, *rows)
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 1
     assert "1 of 4500 rows are wrong; nothing was imported" in result.output
     assert "row 4402: unknown channel 'fax'" in result.output
@@ -194,25 +166,25 @@ async def test_bad_row_after_stored_batches_stores_nothing(
 
 
 async def test_damaged_csv_late_in_the_file_is_one_line_and_stores_nothing(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n}," for n in range(4500)]
     rows.append("2025-01-02,phone,,,,,,R," + "x" * 200_000)  # beyond csv's field limit
     path = write(tmp_path, "damaged.csv", HEADER, *rows)
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 2 and "not a valid CSV file" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert await count(db, Contact) == 0
 
 
 async def test_windows_1252_found_late_in_a_large_file(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     rows = [f"2025-01-{1 + n % 28:02d} 10:00,phone,,,,,,R{n}," for n in range(40_000)]
     rows.append("2025-01-02,phone,,,,,,José Müller,")
     path = write(tmp_path, "excel.csv", HEADER, *rows, encoding="cp1252")
     assert path.stat().st_size > 1 << 20  # past the first chunk read
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 0, result.output
     async with db.session() as session:
         found = await session.scalar(

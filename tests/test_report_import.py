@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,11 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from flows.config import load_config
-from helpline.cli import app
-from helpline.commands import importer
 from helpline.reporting.importfile import read_table
 from helpline.reporting.importrows import check_rows
 from storage.db import Database
@@ -25,31 +22,6 @@ from storage.repository.contact_import import import_contacts
 HEADER = "occurred_at,channel,direction,kind,category,village,location,resident,outcome"
 GOOD = "2025-05-01 10:00,phone,inbound,hulpvraag,geldzaken,Drunen,,R1,doorverwezen"
 Invoke = Callable[..., Awaitable[Result]]
-
-
-@pytest.fixture(params=["checked here", "checked apart"])
-def cli(
-    db: Database,
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-) -> Invoke:
-    """Runs ``helpline import|export`` on the test database (in a thread: it has its own
-    loop); every import test runs twice: the file checked in this process, and in the
-    second process a large file gets."""
-    if request.param == "checked apart":
-        monkeypatch.setattr(importer, "CHECK_APART_FROM_BYTES", 0)
-    monkeypatch.chdir(tmp_path)
-    for name in ("TELEGRAM_BOT_TOKEN", "QUEUE_CHATS", "TIME_ZONE", "FLOWS_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path / "data"))
-
-    async def invoke(*args: str) -> Result:
-        return await asyncio.to_thread(CliRunner().invoke, app, list(args))
-
-    return invoke
 
 
 def write(tmp_path: Path, name: str, *lines: str, encoding: str = "utf-8") -> Path:
@@ -63,21 +35,25 @@ async def contact_count(db: Database) -> int:
         return int(await session.scalar(select(func.count()).select_from(Contact)) or 0)
 
 
-async def test_import_then_reimport_adds_nothing(cli: Invoke, db: Database, tmp_path: Path) -> None:
+async def test_import_then_reimport_adds_nothing(
+    import_cli: Invoke, db: Database, tmp_path: Path
+) -> None:
     same = "2025-05-02,walk_in,,,,,wijkwinkel vlijmen,R2,"
     path = write(tmp_path, "contacts.csv", HEADER, GOOD, same, same, "2025-05-03 09:15,email")
-    first = await cli("import", "contacts", str(path))
+    first = await import_cli("import", "contacts", str(path))
     assert first.exit_code == 0, first.output
     assert "imported 4 contacts" in first.output and "2 new residents" in first.output
     assert await contact_count(db) == 4  # the identical rows are two contacts
-    again = await cli("import", "contacts", str(path))
+    again = await import_cli("import", "contacts", str(path))
     assert (
         again.exit_code == 0 and "imported 0 contacts (4 already imported before)" in again.output
     )
     assert await contact_count(db) == 4
     longer = write(tmp_path, "longer.csv", HEADER, GOOD, same, same, same)
-    assert "imported 1 contact " in (await cli("import", "contacts", str(longer))).output
-    exported = await cli("export", "--from", "2025-05-01", "--to", "2025-05-31", "--by", "channel")
+    assert "imported 1 contact " in (await import_cli("import", "contacts", str(longer))).output
+    exported = await import_cli(
+        "export", "--from", "2025-05-01", "--to", "2025-05-31", "--by", "channel"
+    )
     assert '"total": 5' in exported.output and '"residents": 2' in exported.output
 
 
@@ -104,10 +80,10 @@ async def test_import_then_reimport_adds_nothing(cli: Invoke, db: Database, tmp_
     ],
 )
 async def test_a_bad_row_rejects_the_whole_file(
-    cli: Invoke, db: Database, tmp_path: Path, row: str, reason: str
+    import_cli: Invoke, db: Database, tmp_path: Path, row: str, reason: str
 ) -> None:
     path = write(tmp_path, "bad.csv", HEADER, GOOD, row, GOOD)
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 1
     assert "1 of 3 rows are wrong; nothing was imported" in result.output
     assert f"row 3: {reason}" in result.output
@@ -115,9 +91,9 @@ async def test_a_bad_row_rejects_the_whole_file(
     assert await contact_count(db) == 0
 
 
-async def test_every_bad_row_is_listed(cli: Invoke, db: Database, tmp_path: Path) -> None:
+async def test_every_bad_row_is_listed(import_cli: Invoke, db: Database, tmp_path: Path) -> None:
     path = write(tmp_path, "bad.csv", HEADER, "2025-13-01,phone", GOOD, "2025-01-01,fax,,,x")
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 1
     assert "row 2: bad date" in result.output
     assert "row 4: unknown channel 'fax'; unknown category 'x'" in result.output
@@ -139,11 +115,11 @@ async def test_every_bad_row_is_listed(cli: Invoke, db: Database, tmp_path: Path
     ],
 )
 async def test_malformed_file_is_one_clear_line(
-    cli: Invoke, db: Database, tmp_path: Path, content: bytes, name: str, message: str
+    import_cli: Invoke, db: Database, tmp_path: Path, content: bytes, name: str, message: str
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
@@ -152,28 +128,30 @@ async def test_malformed_file_is_one_clear_line(
 
 
 async def test_unclosed_quote_is_a_bad_row_not_a_crash(
-    cli: Invoke, db: Database, tmp_path: Path
+    import_cli: Invoke, db: Database, tmp_path: Path
 ) -> None:
     path = write(tmp_path, "quote.csv", "occurred_at,channel", '"2025-01-01,phone')
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 1 and "row 2: bad date" in result.output
     assert "Traceback" not in result.output
 
 
-async def test_missing_file_is_one_clear_line(cli: Invoke, tmp_path: Path) -> None:
-    result = await cli("import", "contacts", str(tmp_path / "nope.csv"))
+async def test_missing_file_is_one_clear_line(import_cli: Invoke, tmp_path: Path) -> None:
+    result = await import_cli("import", "contacts", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2 and result.output.strip() == "helpline: nope.csv: no such file"
 
 
-async def test_dry_run_imports_nothing(cli: Invoke, db: Database, tmp_path: Path) -> None:
-    result = await cli(
+async def test_dry_run_imports_nothing(import_cli: Invoke, db: Database, tmp_path: Path) -> None:
+    result = await import_cli(
         "import", "contacts", "--dry-run", str(write(tmp_path, "a.csv", HEADER, GOOD))
     )
     assert result.exit_code == 0 and "all 1 rows are correct" in result.output
     assert await contact_count(db) == 0
 
 
-async def test_xlsx_with_date_cells_and_names(cli: Invoke, db: Database, tmp_path: Path) -> None:
+async def test_xlsx_with_date_cells_and_names(
+    import_cli: Invoke, db: Database, tmp_path: Path
+) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -182,7 +160,7 @@ async def test_xlsx_with_date_cells_and_names(cli: Invoke, db: Database, tmp_pat
     sheet.append([datetime(2025, 3, 31).date(), "walk_in", None, None, "Wijkwinkel Drunen", 1234.0])
     sheet.append([None, None, None])  # trailing empty row
     workbook.save(tmp_path / "contacts.xlsx")
-    result = await cli("import", "contacts", str(tmp_path / "contacts.xlsx"))
+    result = await import_cli("import", "contacts", str(tmp_path / "contacts.xlsx"))
     assert result.exit_code == 0, result.output
     assert "imported 2 contacts" in result.output and "1 new resident." in result.output
     async with db.session() as session:
@@ -197,7 +175,9 @@ async def test_xlsx_with_date_cells_and_names(cli: Invoke, db: Database, tmp_pat
     assert rows[0].queue == "wijkteam_heusden" and rows[0].event == "import"
 
 
-async def test_dutch_excel_csv_semicolons_cp1252(cli: Invoke, db: Database, tmp_path: Path) -> None:
+async def test_dutch_excel_csv_semicolons_cp1252(
+    import_cli: Invoke, db: Database, tmp_path: Path
+) -> None:
     path = write(
         tmp_path,
         "excel.csv",
@@ -205,7 +185,7 @@ async def test_dutch_excel_csv_semicolons_cp1252(cli: Invoke, db: Database, tmp_
         "2025-06-01 14:00;phone;overig;José Müller",
         encoding="cp1252",
     )
-    result = await cli("import", "contacts", str(path))
+    result = await import_cli("import", "contacts", str(path))
     assert result.exit_code == 0, result.output
     async with db.session() as session:
         assert await session.scalar(select(Resident.external_ref)) == "José Müller"
