@@ -39,7 +39,7 @@ def write(tmp_path: Path, *lines: str) -> Path:
 
 
 def job(path: Path, max_errors: int = 100) -> FileToCheck:
-    return FileToCheck(path, None, load_config(), ZONE, NOW, SECRET, max_errors)
+    return FileToCheck(path, None, load_config(), ZONE, NOW, max_errors)
 
 
 def here(path: Path, mode: importworker.TimeMode, max_errors: int = 100) -> list[Any]:
@@ -60,7 +60,7 @@ def test_the_second_process_makes_the_batches_made_here(
     tmp_path: Path, mode: importworker.TimeMode
 ) -> None:
     path = write(tmp_path, *many_rows(60), "2024-06-01 10:00,phone,,,,,,R3,")
-    with CheckingProcess(job(path)) as checking:
+    with CheckingProcess(job(path), SECRET) as checking:
         found = list(checking.batches(mode))
 
     def joined(batches: list[Any]) -> tuple[list[Any], ...]:
@@ -87,7 +87,7 @@ def test_wrong_rows_are_listed_up_to_the_limit_and_nothing_is_staged_after_the_f
     assert len(staged) == 1  # the good row before the first wrong one only
     assert sum(b.wrong for b in batches) == 3  # type: ignore[attr-defined]
     assert [e.row for e in errors] == [3, 5] and all(isinstance(e, RowError) for e in errors)
-    with CheckingProcess(job(path, max_errors=2)) as checking:
+    with CheckingProcess(job(path, max_errors=2), SECRET) as checking:
         apart = list(checking.batches("micros"))
     assert [e.row for b in apart for e in b.errors] == [3, 5]
 
@@ -96,7 +96,7 @@ def test_an_unreadable_file_is_the_same_error_from_the_second_process(tmp_path: 
     path = tmp_path / "contacts.csv"
     path.write_text("when,channel\n2025-01-01,phone\n", encoding="utf-8")
     with (
-        CheckingProcess(job(path)) as checking,
+        CheckingProcess(job(path), SECRET) as checking,
         pytest.raises(importworker.ImportFileError, match="unknown column 'when'"),
     ):
         list(checking.batches("micros"))
@@ -104,7 +104,7 @@ def test_an_unreadable_file_is_the_same_error_from_the_second_process(tmp_path: 
 
 def test_a_vanished_second_process_is_one_clear_error(tmp_path: Path) -> None:
     path = write(tmp_path, *many_rows(10))
-    with CheckingProcess(job(path)) as checking:
+    with CheckingProcess(job(path), SECRET) as checking:
         checking.child.kill()
         with pytest.raises(ImportWorkerError, match="stopped"):
             list(checking.batches("micros"))
@@ -113,7 +113,7 @@ def test_a_vanished_second_process_is_one_clear_error(tmp_path: Path) -> None:
 def test_stopping_early_stops_the_second_process(tmp_path: Path) -> None:
     # A failure on the database side leaves the process waiting on a full pipe.
     path = write(tmp_path, *many_rows(30_000))
-    with CheckingProcess(job(path)) as checking:
+    with CheckingProcess(job(path), SECRET) as checking:
         next(iter(checking.batches("micros")))
     assert checking.child.returncode is not None
 

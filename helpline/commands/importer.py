@@ -151,26 +151,24 @@ def _report_errors(name: str, checked: _Checked) -> None:
 
 
 def _store(
-    settings: Settings, table: RawTable, checked: _Checked, job: FileToCheck
+    settings: Settings, table: RawTable, checked: _Checked, job: FileToCheck, secret: bytes
 ) -> ImportResult:
     """Re-keys stored keys if needed, then stores the checked rows, in one transaction;
     a large file is read and checked in a second process meanwhile."""
     apart = job.path.stat().st_size >= CHECK_APART_FROM_BYTES
-    with CheckingProcess(job) if apart else contextlib.nullcontext() as checking:
+    with CheckingProcess(job, secret) if apart else contextlib.nullcontext() as checking:
 
         def batches(mode: TimeMode) -> Iterable[CheckedBatch]:
             if checking is not None:
                 return checking.batches(mode)
-            rows = check_stream(
-                table, config=job.config, zone=job.zone, now=job.now, secret=job.secret
-            )
+            rows = check_stream(table, config=job.config, zone=job.zone, now=job.now, secret=secret)
             return checked_batches(rows, mode, max_errors=MAX_LISTED_ERRORS)
 
         async def work(db: Database) -> ImportResult:
             with _progress(table.estimated_rows, "Importing") as advance:
                 try:
                     async with db.session() as session:
-                        await prepare_import_keys(session=session, secret=job.secret, now=job.now)
+                        await prepare_import_keys(session=session, secret=secret, now=job.now)
                         result = await import_staged(
                             session=session,
                             batches=lambda mode: checked.staged(batches(mode), advance),
@@ -214,10 +212,8 @@ def contacts(
                 batches = checked_batches(rows, "datetime", max_errors=MAX_LISTED_ERRORS)
                 good = sum(len(batch.rows) for batch in checked.staged(batches, advance))
         else:
-            job = FileToCheck(
-                file, max_bytes, config, settings.zone, now, secret, MAX_LISTED_ERRORS
-            )
-            result = _store(settings, table, checked, job)
+            job = FileToCheck(file, max_bytes, config, settings.zone, now, MAX_LISTED_ERRORS)
+            result = _store(settings, table, checked, job, secret)
     except (ImportFileError, ImportWorkerError) as exc:
         fail(f"{file.name}: {exc}")
     except ImportKeyMismatch:

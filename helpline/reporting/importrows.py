@@ -212,12 +212,15 @@ def check_stream(
     zone: ZoneInfo,
     now: datetime,
     secret: bytes | None = None,
+    hash_later: bool = False,
 ) -> Iterator[ImportedContact | RowError]:
     """Checks the rows as they are read: each becomes a contact to import or an error.
 
     Args:
         secret: the installation's import secret, which keys ``import_key``. None gives
             the bare row digest, for checks that store nothing.
+        hash_later: ``import_key`` is the key material itself (``row_digest``'s input),
+            for the storing process to hash (``ImportKeyer.keyed_rows``).
 
     Raises:
         ImportFileError: when the header is wrong, when the file holds no data rows, or
@@ -250,10 +253,15 @@ def check_stream(
             iso, channel, direction, kind, category or "", village or "",
             location or "", resident or "", outcome or "",
         ))  # fmt: skip
-        digest = sha256(f"{row}\x1e{occurrence(row)}".encode()).hexdigest()
+        material = f"{row}\x1e{occurrence(row)}"
+        if hash_later:
+            key = material
+        else:
+            digest = sha256(material.encode()).hexdigest()
+            key = keyed(digest) if keyed else digest
         yield ImportedContact(
             when, channel, direction, kind, category, village, location, queue, outcome,
-            resident, keyed(digest) if keyed else digest,
+            resident, key,
         )  # fmt: skip
     if rows == 0:
         raise ImportFileError("the file holds a header row but no data rows")

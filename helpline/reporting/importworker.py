@@ -16,7 +16,7 @@ import select
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
 from pathlib import Path
@@ -30,6 +30,7 @@ from helpline.reporting.importrows import RowError, check_stream
 from storage.import_batches import (
     BATCH,
     ImportedContact,
+    ImportKeyer,
     StagedBatch,
     Stager,
     TimeMode,
@@ -79,14 +80,14 @@ def checked_batches(
 
 @dataclass(frozen=True)
 class FileToCheck:
-    """What the second process needs to read and check a file (all of it picklable)."""
+    """What the second process needs to read and check a file (all of it picklable; not
+    the import secret, which never leaves the storing process)."""
 
     path: Path
     max_bytes: int | None
     config: FlowConfig
     zone: ZoneInfo
     now: datetime
-    secret: bytes
     max_errors: int
 
 
@@ -98,9 +99,8 @@ def _check_here(job: FileToCheck, modes: BinaryIO, out: BinaryIO) -> None:
     """
     try:
         table = read_table(job.path, max_bytes=job.max_bytes)
-        items = check_stream(
-            table, config=job.config, zone=job.zone, now=job.now, secret=job.secret
-        )
+        # Hashing the keys is left to the storing process, which waits on this one.
+        items = check_stream(table, config=job.config, zone=job.zone, now=job.now, hash_later=True)
         ahead: list[ImportedContact | RowError] = []
         while len(ahead) < AHEAD_ROWS and not select.select([modes], [], [], 0)[0]:
             chunk = list(islice(items, BATCH))
@@ -140,7 +140,7 @@ class CheckingProcess:
     manager: leaving stops it if it is still at work.
     """
 
-    def __init__(self, job: FileToCheck) -> None:
+    def __init__(self, job: FileToCheck, secret: bytes) -> None:
         self.child = subprocess.Popen(
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
@@ -148,6 +148,7 @@ class CheckingProcess:
             stderr=subprocess.DEVNULL,
         )
         self.finished = False
+        self.keyer = ImportKeyer(secret)  # the secret stays here: keys are hashed here
         assert self.child.stdin is not None
         try:
             pickle.dump(job, self.child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -187,7 +188,10 @@ class CheckingProcess:
                 raise item
             if isinstance(item, _Failed):
                 raise ImportWorkerError(f"checking the file failed ({item.name})")
-            yield item
+            staged = item.staged
+            if staged.rows:
+                staged = staged._replace(rows=self.keyer.keyed_rows(staged.rows))
+            yield replace(item, staged=staged)
 
     def close(self) -> None:
         """Waits for the process; stops it first when it did not finish (the import
