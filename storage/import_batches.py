@@ -91,17 +91,11 @@ class ImportKeyer:
         return outer.hexdigest()
 
     def keyed_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Staging rows whose last field is a row's key material (``row_digest``'s
-        input) with that field turned into the stored key: the hashing of a file
-        checked elsewhere, done where the rows are stored."""
+        """Staging rows whose last field is a row's key material (the normalised row and
+        how often it occurred before) with that field turned into the stored key: the
+        hashing of a file checked elsewhere, done where the rows are stored."""
         sha256, key = hashlib.sha256, self.key
         return [(*row[:-1], key(sha256(row[-1].encode()).hexdigest())) for row in rows]
-
-
-def row_digest(material: str) -> str:
-    """The bare digest of a row's key material (the normalised row and how often it
-    occurred before): what ``import_key`` was before there was a secret."""
-    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def micros(value: datetime) -> int:

@@ -219,8 +219,8 @@ def check_stream(
     Args:
         secret: the installation's import secret, which keys ``import_key``. None gives
             the bare row digest, for checks that store nothing.
-        hash_later: ``import_key`` is the key material itself (``row_digest``'s input),
-            for the storing process to hash (``ImportKeyer.keyed_rows``).
+        hash_later: ``import_key`` is the key material itself (what is hashed), for the
+            storing process to hash (``ImportKeyer.keyed_rows``).
 
     Raises:
         ImportFileError: when the header is wrong, when the file holds no data rows, or
