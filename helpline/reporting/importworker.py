@@ -11,6 +11,7 @@ error) reaches the storing process as the same exception, which rolls the import
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import select
 import subprocess
@@ -208,8 +209,12 @@ class CheckingProcess:
 def main() -> None:
     """The second process: the job, then the way to stage times, from stdin; the
     batches to stdout."""
+    # The batches get the pipe to themselves: anything printed goes nowhere.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     job = pickle.load(sys.stdin.buffer)
-    _check_here(job, sys.stdin.buffer, sys.stdout.buffer)
+    with out:
+        _check_here(job, sys.stdin.buffer, out)
 
 
 if __name__ == "__main__":
