@@ -1,8 +1,10 @@
 """Staging an import on the database side: temporary tables, times as SQLite stores them,
 and the one ``INSERT ... SELECT`` that moves the staged rows into ``contact``.
 
-A large file is staged in batches into a temporary table, then stored with a single
-statement in time order, so the contact table and its indexes are written once.
+A large file is staged in batches into temporary tables (the rows; the value
+combinations they share; their residents, by the number the rows carry), then stored
+with a single statement in time order, so the contact table and its indexes are written
+once.
 """
 
 from __future__ import annotations
