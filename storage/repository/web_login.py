@@ -79,8 +79,9 @@ class LiveSession(NamedTuple):
 
 _STAFF = Staff.__table__  # type: ignore[attr-defined]
 _SESSIONS = WebSession.__table__  # type: ignore[attr-defined]
-# Columns, not entities: a live page asks every second, and the ORM's loading of two
-# entities cost most of the poll. The staff member is built detached, read only.
+# Columns, not entities: a live page asks every second, and loading two ORM entities
+# (identity map, change tracking) costs more than the query. The staff member is built
+# detached: read only, nothing written through it.
 _LIVE_SESSION = (
     select(_SESSIONS.c.id, _SESSIONS.c.csrf_token, *_STAFF.c)
     .join(_STAFF, _STAFF.c.id == _SESSIONS.c.staff_id)
