@@ -91,8 +91,8 @@ class Dispatcher:
         """Schedules a run now (after a commit that wrote outbox rows).
 
         A kick only delivers: the hooks (escalations, reminders) depend on the clock,
-        not on the update, and run on the regular tick. Running them on every kick
-        cost two transactions per update (bench/bench_throughput.py).
+        not on the update, and run on the regular tick; running them on every kick
+        would cost two more transactions per update.
         """
         if application.running and not self._pending_kick:
             self._pending_kick = True
