@@ -1,8 +1,8 @@
 """Measuring a classifier on a labelled corpus: how often its category is right, how many
 crises it catches and how many normal messages it alarms.
 
-Offline only (``helpline triage retrain``, ``bench/bench_classify.py``, the corpus tests);
-only counts are kept, never a message.
+Offline only (``helpline triage retrain`` and the classifier benchmark); only counts are
+kept, never a message.
 """
 
 from __future__ import annotations

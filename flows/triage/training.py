@@ -1,7 +1,7 @@
 """Training the triage model (measuring a classifier: ``flows.triage.measure``).
 
-Offline only (``helpline triage retrain``, ``bench/bench_classify.py``); the bot loads the
-fitted arrays and never imports scikit-learn.
+Offline only (``helpline triage retrain`` and the classifier benchmark); the bot loads
+the fitted arrays and never imports scikit-learn.
 
 The blend weight of rules against model and the two crisis thresholds are chosen by
 cross-validation on the training corpus: every message is scored by a model that did
