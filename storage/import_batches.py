@@ -90,13 +90,6 @@ class ImportKeyer:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def keyed_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Staging rows whose last field is a row's key material (the normalised row and
-        how often it occurred before) with that field turned into the stored key: the
-        hashing of a file checked elsewhere, done where the rows are stored."""
-        sha256, key = hashlib.sha256, self.key
-        return [(*row[:-1], key(sha256(row[-1].encode()).hexdigest())) for row in rows]
-
 
 def micros(value: datetime) -> int:
     """Microseconds since the year 1, UTC."""

@@ -4,6 +4,7 @@ and whatever happens to it ends as one clear error, never a hung or orphaned pro
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,15 @@ async def test_the_command_says_so_in_one_line_when_the_process_cannot_start(
     assert result.output.strip() == (
         "helpline: contacts.csv: the process checking the file stopped"
     )
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are a Linux feature")
+def test_the_pipe_from_the_second_process_holds_several_batches(tmp_path: Path) -> None:
+    # With the default 64 kB the process checking the file waits for every batch
+    # (about 190 kB pickled) to be taken before it can check the next one.
+    path = write(tmp_path, *many_rows(10))
+    with CheckingProcess(job(path), SECRET) as checking:
+        assert checking.child.stdout is not None
+        size = fcntl.fcntl(checking.child.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+        list(checking.batches("micros"))
+    assert size >= min(importworker.PIPE_BYTES, int(Path("/proc/sys/fs/pipe-max-size").read_text()))

@@ -13,7 +13,6 @@ read (``check_stream``); nothing keeps the whole file.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +24,9 @@ from flows.config import KINDS, FlowConfig
 from flows.routing import route
 from helpline.reporting.importfile import ImportFileError, RawTable
 from helpline.reporting.importtimes import FIRST, FIRST_YEAR, LocalHours, cell_text, parse_when
-from helpline.reporting.seenrows import SeenRows
+from helpline.reporting.seenrows import RowKeys
 from storage.contact_values import Channel, Direction
-from storage.import_batches import ImportedContact, ImportKeyer
+from storage.import_batches import ImportedContact
 
 COLUMNS = (
     "occurred_at",
@@ -212,29 +211,28 @@ def check_stream(
     zone: ZoneInfo,
     now: datetime,
     secret: bytes | None = None,
-    hash_later: bool = False,
+    keys_later: bool = False,
 ) -> Iterator[ImportedContact | RowError]:
     """Checks the rows as they are read: each becomes a contact to import or an error.
 
     Args:
         secret: the installation's import secret, which keys ``import_key``. None gives
             the bare row digest, for checks that store nothing.
-        hash_later: ``import_key`` is the key material itself (what is hashed), for the
-            storing process to hash (``ImportKeyer.keyed_rows``).
+        keys_later: ``import_key`` is the normalised row itself, for the storing process
+            to key (``RowKeys.keyed_rows``, given the good rows in file order).
 
     Raises:
         ImportFileError: when the header is wrong, when the file holds no data rows, or
             when the file turns out unreadable further on.
     """
     positions = column_positions(table.header)
-    checker = RowChecker(config, zone, now)
-    check, occurrence = checker.check, SeenRows().occurrence
+    check = RowChecker(config, zone, now).check
     width = len(table.header)
     # A column the file lacks reads the None appended after the row's own cells.
     cells_of = itemgetter(*(positions.get(name, width) for name in COLUMNS))
     padding = [None] * (width + 1)
-    sha256, join = hashlib.sha256, "\x1f".join
-    keyed = ImportKeyer(secret).key if secret else None
+    join = "\x1f".join
+    key = None if keys_later else RowKeys(secret).key
     rows = 0
     for number, values in table.rows:
         rows += 1
@@ -247,21 +245,15 @@ def check_stream(
             continue
         keys, when, resident, queue, iso = checked
         channel, direction, kind, category, village, location, outcome = keys
-        # The key covers the normalised row and how often it occurred before; the
-        # order of the parts must never change, or re-imports would store rows twice.
+        # The normalised row; its parts and their order must never change, or
+        # re-imports would store rows twice.
         row = join((
             iso, channel, direction, kind, category or "", village or "",
             location or "", resident or "", outcome or "",
         ))  # fmt: skip
-        material = f"{row}\x1e{occurrence(row)}"
-        if hash_later:
-            key = material
-        else:
-            digest = sha256(material.encode()).hexdigest()
-            key = keyed(digest) if keyed else digest
         yield ImportedContact(
             when, channel, direction, kind, category, village, location, queue, outcome,
-            resident, key,
+            resident, key(row) if key else row,
         )  # fmt: skip
     if rows == 0:
         raise ImportFileError("the file holds a header row but no data rows")

@@ -11,6 +11,7 @@ error) reaches the storing process as the same exception, which rolls the import
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pickle
 import select
@@ -21,17 +22,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from flows.config import FlowConfig
 from flows.errors import ImportFileError
 from helpline.reporting.importfile import read_table
 from helpline.reporting.importrows import RowError, check_stream
+from helpline.reporting.seenrows import RowKeys
 from storage.import_batches import (
     BATCH,
     ImportedContact,
-    ImportKeyer,
     StagedBatch,
     Stager,
     TimeMode,
@@ -40,6 +41,10 @@ from storage.import_batches import (
 _NO_ROWS = StagedBatch([], [], [])
 # Rows checked ahead while the storing process opens its database (about half a second).
 AHEAD_ROWS = 50_000
+# The pipe holds a few pickled batches (about 190 kB each), so that neither process
+# waits for the other to take or give the very next one; Linux lets a process ask for
+# up to 1 MiB (elsewhere, or when refused, the pipe keeps its size).
+PIPE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,8 @@ def _check_here(job: FileToCheck, modes: BinaryIO, out: BinaryIO) -> None:
     """
     try:
         table = read_table(job.path, max_bytes=job.max_bytes)
-        # Hashing the keys is left to the storing process, which waits on this one.
-        items = check_stream(table, config=job.config, zone=job.zone, now=job.now, hash_later=True)
+        # Keying is left to the storing process, which waits on this one.
+        items = check_stream(table, config=job.config, zone=job.zone, now=job.now, keys_later=True)
         ahead: list[ImportedContact | RowError] = []
         while len(ahead) < AHEAD_ROWS and not select.select([modes], [], [], 0)[0]:
             chunk = list(islice(items, BATCH))
@@ -118,6 +123,14 @@ def _check_here(job: FileToCheck, modes: BinaryIO, out: BinaryIO) -> None:
     except BaseException as exc:
         pickle.dump(_Failed(type(exc).__name__), out)
     out.flush()
+
+
+def _widen(pipe: IO[bytes] | None) -> None:
+    """Asks for a pipe of ``PIPE_BYTES``; a refusal leaves it as it was."""
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if pipe is not None and setting is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), setting, PIPE_BYTES)
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,8 @@ class CheckingProcess:
             stderr=subprocess.DEVNULL,
         )
         self.finished = False
-        self.keyer = ImportKeyer(secret)  # the secret stays here: keys are hashed here
+        _widen(self.child.stdout)
+        self.secret = secret  # it stays here: rows are keyed here
         assert self.child.stdin is not None
         try:
             pickle.dump(job, self.child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -177,6 +191,7 @@ class CheckingProcess:
             stdin.close()
         except OSError:
             pass  # it stopped already: reading says why
+        keys = RowKeys(self.secret)  # dropped with this generator, before the final insert
         while True:
             try:
                 item: Any = pickle.load(stdout)
@@ -191,7 +206,7 @@ class CheckingProcess:
                 raise ImportWorkerError(f"checking the file failed ({item.name})")
             staged = item.staged
             if staged.rows:
-                staged = staged._replace(rows=self.keyer.keyed_rows(staged.rows))
+                staged = staged._replace(rows=keys.keyed_rows(staged.rows))
             yield replace(item, staged=staged)
 
     def close(self) -> None:

@@ -1,8 +1,12 @@
-"""How often each row occurred earlier in an import file, in little memory."""
+"""The import keys of a file's rows: how often each row occurred earlier, in little memory."""
 
 from __future__ import annotations
 
+import hashlib
 from array import array
+from typing import Any
+
+from storage.import_batches import ImportKeyer
 
 
 class SeenRows:
@@ -64,3 +68,30 @@ class SeenRows:
                 while slots[slot]:
                     slot = (slot + 1) & mask
                 slots[slot] = fingerprint
+
+
+class RowKeys:
+    """The ``import_key`` of each normalised row of one file, the rows given in file order.
+
+    A row's key is the SHA-256 of the row and how often that same row occurred earlier
+    in the file, keyed with the installation's import secret (HMAC); without a secret,
+    the bare digest (for checks that store nothing). Counting needs the rows in order,
+    so one object serves one file.
+    """
+
+    def __init__(self, secret: bytes | None) -> None:
+        self._occurrence = SeenRows().occurrence
+        self._keyed = ImportKeyer(secret).key if secret else None
+
+    def key(self, row: str) -> str:
+        """The key of the next row of the file."""
+        # The parts and their order must never change, or re-imports would store rows twice.
+        digest = hashlib.sha256(f"{row}\x1e{self._occurrence(row)}".encode()).hexdigest()
+        return self._keyed(digest) if self._keyed else digest
+
+    def keyed_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Staging rows whose last field is the normalised row, with that field turned
+        into the row's key: the keying of rows checked in another process, done in the
+        one that stores them (which alone holds the secret)."""
+        key = self.key
+        return [(*row[:-1], key(row[-1])) for row in rows]
