@@ -1,9 +1,11 @@
-"""Report and survey labels from ``labels.toml``: channel, kind, period names and texts.
+"""Report labels from ``labels.toml``: channel, kind, period, dimension and column names.
 
 Categories, villages, locations, queues and outcomes are labelled by the flows
 configuration (``FlowConfig``); this table covers the values that live in code as
-keys only. A flows directory without ``labels.toml`` uses the default (Heusden) one,
-so an organisation only has to copy the file when it wants other words.
+keys only. Messages (those of ``/rapport`` and the satisfaction survey too) are in
+``texts.toml``, the one text system (``flows.texts``). A flows directory without
+``labels.toml`` uses the default (Heusden) one, so an organisation only has to copy
+the file when it wants other words.
 """
 
 from __future__ import annotations
@@ -14,26 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flows.config import DEFAULT_FLOWS_DIR, LANGUAGES, ConfigError
+from flows.config import DEFAULT_FLOWS_DIR, ConfigError
 
 LABELS_FILE = "labels.toml"
 VALUE_TABLES = ("channel", "kind", "direction", "new_or_known")
 PERIOD_TEMPLATES = ("month", "quarter", "week", "year", "range")
-REQUIRED_TEXTS = (
-    "report.not_allowed",
-    "report.private_only",
-    "report.bad_period",
-    "report.caption",
-    "survey.question",
-    "survey.opt_out_button",
-    "survey.thanks",
-    "survey.opted_out",
-    "survey.already_answered",
-    "survey.remark_prompt",
-    "survey.remark_placeholder",
-    "survey.remark_thanks",
-    "survey.not_available",
-)
+# Tables of messages that belong in texts.toml, each with one of its keys: a
+# labels.toml that holds them is refused with a pointer there, rather than have its
+# wording silently ignored.
+MESSAGE_TABLES = {"report": "caption", "survey": "question"}
 REQUIRED_COLUMNS = (
     "count", "residents", "percent", "answers", "average", "summary", "period", "from", "to",
     "total", "total_residents", "total_answers", "average_grade", "opted_out", "breakdown",
@@ -51,7 +42,6 @@ class Labels:
     period: dict[str, str]
     dimensions: dict[str, str]
     columns: dict[str, str]
-    texts: dict[str, dict[str, str]]
 
     def value(self, table: str, key: str) -> str:
         """The label of ``key`` in ``table`` (e.g. channel ``walk_in``), else the key."""
@@ -60,11 +50,6 @@ class Labels:
     def column(self, key: str, **values: Any) -> str:
         """A column header or summary label, with placeholders filled in."""
         return self.columns[key].format(**values)
-
-    def text(self, key: str, lang: str = "nl", **values: Any) -> str:
-        """A message (``report.caption``, ``survey.thanks``...) in ``lang``, else Dutch."""
-        entry = self.texts[key]
-        return (entry.get(lang) or entry["nl"]).format(**values)
 
     def month(self, year: int, month: int) -> str:
         """``april 2026``."""
@@ -91,20 +76,6 @@ def _strings(where: str, table: Any, required: tuple[str, ...] = ()) -> dict[str
     return dict(table)
 
 
-def _texts(where: str, table: Any) -> dict[str, dict[str, str]]:
-    """Flattens nested ``[report.caption]`` tables into ``report.caption`` entries."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{LABELS_FILE}: [{where}] must be a table")
-    texts: dict[str, dict[str, str]] = {}
-    for key, entry in table.items():
-        name = f"{where}.{key}"
-        texts[name] = _strings(name, entry)
-        if "nl" not in texts[name]:
-            raise ConfigError(f"{LABELS_FILE}: [{name}] is missing nl")
-        texts[name] = {k: v for k, v in texts[name].items() if k in LANGUAGES}
-    return texts
-
-
 def parse_labels(raw: dict[str, Any]) -> Labels:
     """Validates the parsed TOML of a labels file.
 
@@ -127,10 +98,13 @@ def parse_labels(raw: dict[str, Any]) -> Labels:
     for key in PERIOD_TEMPLATES:
         if key not in period:
             raise ConfigError(f"{LABELS_FILE}: [period] is missing {key}")
-    texts = {**_texts("report", raw.get("report", {})), **_texts("survey", raw.get("survey", {}))}
-    for name in REQUIRED_TEXTS:
-        if name not in texts:
-            raise ConfigError(f"{LABELS_FILE}: missing [{name}]")
+    for table in MESSAGE_TABLES:
+        if table in raw:
+            raise ConfigError(
+                f"{LABELS_FILE}: [{table}.*] messages belong in texts.toml, as"
+                f" [{table}_...] (e.g. [{table}.{MESSAGE_TABLES[table]}] is"
+                f" [{table}_{MESSAGE_TABLES[table]}])"
+            )
     return Labels(
         unknown=unknown,
         values=values,
@@ -138,7 +112,6 @@ def parse_labels(raw: dict[str, Any]) -> Labels:
         period=period,
         dimensions=_strings("dimension", raw.get("dimension", {})),
         columns=_strings("column", raw.get("column", {}), REQUIRED_COLUMNS),
-        texts=texts,
     )
 
 

@@ -1,7 +1,7 @@
 """The satisfaction survey after a request is resolved: question, buttons, answers.
 
 Pure: builds the question (grades 1-10 and "Liever niet") as a flow ``Reply`` and
-reads the buttons' callback data. The texts live in ``labels.toml`` ([survey.*]).
+reads the buttons' callback data. The texts live in ``texts.toml`` ([survey_*]).
 
 Callback data, parsed here only:
 - ``sat:grade:<request_id>:<grade>`` — what the buttons send; the request id says
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from flows.conversation import Button, Reply, rows
-from flows.labels import Labels
+from flows.texts import Texts
 
 GRADES = tuple(range(1, 11))
 GRADE_PATTERN = r"^sat:grade:(?:\d{1,12}:)?(?:[1-9]|10)$"
@@ -63,18 +63,18 @@ def parse_survey_callback(data: str) -> SurveyAnswer | None:
     return SurveyAnswer(int(request) if request else None, int(grade))
 
 
-def survey_question(labels: Labels, *, request_id: int, reference: str, lang: str) -> Reply:
+def survey_question(texts: Texts, *, request_id: int, reference: str, lang: str) -> Reply:
     """The question with grade buttons 1-5 and 6-10 in two rows, then "Liever niet"."""
     grades = [Button(str(g), grade_data(request_id, g)) for g in GRADES]
-    opt_out = Button(labels.text("survey.opt_out_button", lang), opt_out_data(request_id))
+    opt_out = Button(texts("survey_opt_out_button", lang), opt_out_data(request_id))
     return Reply(
-        text=labels.text("survey.question", lang, reference=reference),
+        text=texts("survey_question", lang, reference=reference),
         buttons=(*rows(grades, 5), (opt_out,)),
     )
 
 
-def survey_answer_text(labels: Labels, *, answer: SurveyAnswer, stored: bool, lang: str) -> str:
+def survey_answer_text(texts: Texts, *, answer: SurveyAnswer, stored: bool, lang: str) -> str:
     """What the resident reads after pressing: thanks, opted out, or already answered."""
     if not stored:
-        return labels.text("survey.already_answered", lang)
-    return labels.text("survey.opted_out" if answer.opted_out else "survey.thanks", lang)
+        return texts("survey_already_answered", lang)
+    return texts("survey_opted_out" if answer.opted_out else "survey_thanks", lang)

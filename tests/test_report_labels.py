@@ -49,10 +49,19 @@ def test_a_flows_directory_without_labels_uses_the_default(tmp_path: Path) -> No
 
 def test_a_broken_labels_file_names_what_is_missing() -> None:
     raw = tomllib.loads((DEFAULT_FLOWS_DIR / LABELS_FILE).read_text(encoding="utf-8"))
-    del raw["report"]["caption"]
-    with pytest.raises(ConfigError, match=r"missing \[report.caption\]"):
+    del raw["column"]["total"]
+    with pytest.raises(ConfigError, match=r"\[column\] is missing total"):
         parse_labels(raw)
     raw = tomllib.loads((DEFAULT_FLOWS_DIR / LABELS_FILE).read_text(encoding="utf-8"))
     raw["period"]["months"] = ["januari"]
     with pytest.raises(ConfigError, match="12 month names"):
+        parse_labels(raw)
+
+
+def test_messages_left_in_labels_are_refused_with_a_pointer_to_texts() -> None:
+    # /rapport's and the survey's messages are texts.toml's, as every other message;
+    # wording left behind in labels.toml would otherwise be silently ignored.
+    raw = tomllib.loads((DEFAULT_FLOWS_DIR / LABELS_FILE).read_text(encoding="utf-8"))
+    raw["survey"] = {"question": {"nl": "Hoe was het?", "en": "How was it?"}}
+    with pytest.raises(ConfigError, match=r"texts.toml.*\[survey_question\]"):
         parse_labels(raw)

@@ -22,6 +22,7 @@ from flows.satisfaction import (
     survey_answer_text,
     survey_question,
 )
+from flows.texts import Texts
 from helpline.reporting.build import DimensionError, build_report, parse_breakdowns
 from helpline.reporting.model import Metric
 from helpline.reporting.periods import Period
@@ -32,18 +33,19 @@ from storage.models import Request, Resident
 from storage.repository import satisfaction
 
 LABELS = load_labels()
+TEXTS = Texts(load_config())
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 
 def test_question_has_grades_1_to_10_and_rather_not() -> None:
-    reply = survey_question(LABELS, request_id=42, reference="HH-2026-00042", lang="nl")
+    reply = survey_question(TEXTS, request_id=42, reference="HH-2026-00042", lang="nl")
     assert "HH-2026-00042" in reply.text and "1" in reply.text
     labels = [[b.label for b in row] for row in reply.buttons]
     assert labels == [["1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"], ["Liever niet"]]
     data = [b.data for row in reply.buttons for b in row]
     assert data[0] == "sat:grade:42:1" and data[-1] == "sat:optout:42"
     assert all(re.match(CALLBACK_PATTERN, d) for d in data)
-    english = survey_question(LABELS, request_id=42, reference="HH-2026-00042", lang="en")
+    english = survey_question(TEXTS, request_id=42, reference="HH-2026-00042", lang="en")
     assert english.buttons[-1][0].label == "Rather not"
 
 
@@ -76,9 +78,9 @@ def test_parse_survey_callback(data: str, answer: SurveyAnswer | None) -> None:
 
 def test_answer_texts() -> None:
     grade, no = SurveyAnswer(1, 8), SurveyAnswer(1, None)
-    assert "Dank u wel" in survey_answer_text(LABELS, answer=grade, stored=True, lang="nl")
-    assert "niet meer" in survey_answer_text(LABELS, answer=no, stored=True, lang="nl")
-    assert "al antwoord" in survey_answer_text(LABELS, answer=grade, stored=False, lang="nl")
+    assert "Dank u wel" in survey_answer_text(TEXTS, answer=grade, stored=True, lang="nl")
+    assert "niet meer" in survey_answer_text(TEXTS, answer=no, stored=True, lang="nl")
+    assert "al antwoord" in survey_answer_text(TEXTS, answer=grade, stored=False, lang="nl")
 
 
 async def make_request(

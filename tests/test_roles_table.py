@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from flows.labels import load_labels
 from helpline.testing import FakeUser
 from storage.db import Database
 from storage.models import Role
@@ -32,9 +31,8 @@ WHO = [*Role, None]  # None: a resident, not registered as staff
 
 
 def refusals(texts) -> set[str]:  # type: ignore[no-untyped-def]
-    keys = ("not_staff_command", "leads_only", "not_for_volunteers")
-    labels = load_labels()
-    return {texts(k, "nl") for k in keys} | {labels.text("report.not_allowed", "nl")}
+    keys = ("not_staff_command", "leads_only", "not_for_volunteers", "report_not_allowed")
+    return {texts(k, "nl") for k in keys}
 
 
 @pytest.mark.parametrize("who", WHO, ids=[str(w) if w else "resident" for w in WHO])

@@ -64,17 +64,17 @@ async def report_command(update: Update, context: HelplineContext) -> None:
     async with services.db.session() as session:
         staff = await repo.get_staff(session=session, telegram_user_id=user.id)
     if staff is None or not allowed(str(staff.role), "report", Relation.none):
-        await message.reply_text(labels.text("report.not_allowed", lang))
+        await message.reply_text(services.texts("report_not_allowed", lang))
         return
     if chat.type != ChatType.PRIVATE:
-        await message.reply_text(labels.text("report.private_only", lang))
+        await message.reply_text(services.texts("report_private_only", lang))
         return
     zone = services.settings.zone
     asked = " ".join(context.args or [])
     try:
         period = parse_period(asked, today=services.clock().astimezone(zone).date())
     except PeriodError:
-        await message.reply_text(labels.text("report.bad_period", lang))
+        await message.reply_text(services.texts("report_bad_period", lang))
         return
     report = await build_report(
         db=services.db,
@@ -95,8 +95,8 @@ async def report_command(update: Update, context: HelplineContext) -> None:
     # Drawing and zipping take a moment: keep the event loop free for residents.
     workbook, chart = await asyncio.to_thread(_render, report, labels)
     stem = file_stem(asked, period)
-    caption = labels.text(
-        "report.caption",
+    caption = services.texts(
+        "report_caption",
         lang,
         period=report.period_label,
         total=report.total,

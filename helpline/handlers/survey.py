@@ -19,7 +19,6 @@ from telegram.error import TelegramError
 
 from flows.calls.schedule import after_quiet_hours
 from flows.conversation import markup_json
-from flows.labels import Labels, load_labels
 from flows.satisfaction import parse_survey_callback, survey_answer_text, survey_question
 from helpline.cases.calls import call_config
 from helpline.cases.core import Services
@@ -36,10 +35,6 @@ logger = logging.getLogger(__name__)
 NOT_ASKED_AFTER = frozenset({"niet_bereikbaar"})
 
 
-def _labels(services: Services) -> Labels:
-    return load_labels(services.config.directory)
-
-
 async def ask_satisfaction(session: AsyncSession, services: Services, request: Request) -> bool:
     """Queues the survey question for the resident of a just-resolved request.
 
@@ -54,7 +49,7 @@ async def ask_satisfaction(session: AsyncSession, services: Services, request: R
     if resident is None or resident.chat_id is None or resident.blocked_at is not None:
         return False
     question = survey_question(
-        _labels(services),
+        services.texts,
         request_id=request.id,
         reference=request.reference,
         lang=resident.language,
@@ -82,7 +77,7 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    labels = _labels(services)
+    texts = services.texts
     answer = parse_survey_callback(query.data or "")
     async with services.db.session() as session:
         resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
@@ -100,7 +95,7 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
             or request.status != RequestStatus.resolved
         ):
             # Forged, stale or someone else's button: nothing stored, nothing shown.
-            await answer_query(query, labels.text("survey.not_available", lang), alert=True)
+            await answer_query(query, texts("survey_not_available", lang), alert=True)
             return
         now = services.clock()
         if answer.grade is None:
@@ -111,7 +106,7 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
             stored = await satisfaction.record_grade(
                 session=session, request_id=request.id or 0, grade=answer.grade, now=now
             )
-    text = survey_answer_text(labels, answer=answer, stored=stored, lang=lang)
+    text = survey_answer_text(texts, answer=answer, stored=stored, lang=lang)
     await answer_query(query)
     try:
         await query.edit_message_reply_markup(None)  # the buttons cannot be pressed twice
@@ -119,8 +114,8 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
         logger.debug("survey buttons not removed", exc_info=True)
     await _send(context, user.id, text)
     if stored and answer.grade is not None:
-        invitation = labels.text("survey.remark_prompt", lang, reference=request.reference)
-        placeholder = labels.text("survey.remark_placeholder", lang)
+        invitation = texts("survey_remark_prompt", lang, reference=request.reference)
+        placeholder = texts("survey_remark_placeholder", lang)
         await _send(context, user.id, invitation, ForceReply(input_field_placeholder=placeholder))
     logger.info("survey answer for request %s (stored: %s)", request.id, stored)
 
@@ -134,7 +129,6 @@ async def remark_reply(update: Update, context: HelplineContext) -> bool:
     reference = _invited_reference(services, message)
     if reference is None:
         return False
-    labels = _labels(services)
     async with services.db.session() as session:
         resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
         request = await get_request_by_reference(session=session, reference=reference)
@@ -143,8 +137,8 @@ async def remark_reply(update: Update, context: HelplineContext) -> bool:
         stored = await satisfaction.add_remark(
             session=session, request_id=request.id or 0, remark=message.text
         )
-    key = "survey.remark_thanks" if stored else "survey.already_answered"
-    await _send(context, user.id, labels.text(key, resident.language))
+    key = "survey_remark_thanks" if stored else "survey_already_answered"
+    await _send(context, user.id, services.texts(key, resident.language))
     logger.info("survey remark for request %s (stored: %s)", request.id, stored)
     return True
 
@@ -158,9 +152,9 @@ def _invited_reference(services: Services, message: Message) -> str | None:
     found = re.search(rf"\b{prefix}-\d{{4}}-\d{{5}}\b", original.text or "")
     if found is None:
         return None
-    labels = _labels(services)
+    texts = services.texts
     invitations = {
-        labels.text("survey.remark_prompt", lang, reference=found.group()) for lang in ("nl", "en")
+        texts("survey_remark_prompt", lang, reference=found.group()) for lang in ("nl", "en")
     }
     return found.group() if original.text in invitations else None
 
