@@ -22,6 +22,7 @@ from flows.conversation import (
     OtherIn,
     Reply,
     TextIn,
+    callback,
     has_words,
     parse_callback,
 )
@@ -184,7 +185,7 @@ def _typed_button(ctx: IntakeContext, draft: Draft, text: str) -> str | None:
     if draft.step in (Step.PICK_ALTERNATIVE, Step.PICK_CATEGORY):
         for category in ctx.config.categories.values():
             if typed in {_fold(category.label(lang)) for lang in ("nl", "en")}:
-                return f"in:pick:{category.key}"
+                return callback("in", "pick", category.key)
     if typed in YES_WORDS:
         return next((b.data for b in buttons if b.data in YES_BUTTONS), None)
     return None

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from telegram import Update
 from telegram.constants import ChatType
 
-from helpline.cases.access import actor_for
 from helpline.cases.audit import audit_table, to_text
 from helpline.commands.audit import DEFAULT_DAYS, audit_csv
 from helpline.handlers.turn import command_turn
@@ -47,11 +46,8 @@ async def audit_command(update: Update, context: HelplineContext) -> None:
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     zone = services.settings.zone
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        if actor is None or not actor.may("view_audit"):
-            await message.reply_text(
-                t("not_staff_command" if actor is None else "leads_only", lang)
-            )
+        actor = await turn.actor(session, "view_audit")
+        if actor is None:
             return
         if chat.type != ChatType.PRIVATE:
             await message.reply_text(t("audit_private_only", lang))

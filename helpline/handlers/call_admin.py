@@ -50,9 +50,8 @@ async def availability_command(update: Update, context: HelplineContext) -> None
     typed = (message.text or "").partition(" ")[2].strip()
     days = t("weekday_names", lang).split(",")
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        if actor is None or not actor.may("set_availability"):
-            await message.reply_text(t("not_staff_command", lang))
+        actor = await turn.actor(session, "set_availability", refusal="not_staff_command")
+        if actor is None:
             return
         if typed.casefold() in CLEAR_WORDS:
             await repo.set_availability(session=session, staff_id=actor.id, windows=[])
@@ -95,9 +94,8 @@ async def agenda_command(update: Update, context: HelplineContext) -> None:
     tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
     end = datetime.combine(today + timedelta(days=AGENDA_DAYS + 1), time(0), tzinfo=zone)
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        if actor is None or not actor.may("view_agenda"):
-            await message.reply_text(t("not_staff_command", lang))
+        actor = await turn.actor(session, "view_agenda", refusal="not_staff_command")
+        if actor is None:
             return
         # Calls still open from earlier days belong on today's list too.
         calls = await repo.calls_for_assignee(
@@ -130,9 +128,8 @@ async def contact_command(update: Update, context: HelplineContext) -> None:
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     words = (message.text or "").split()[1:]
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await message.reply_text(t("not_staff_command", lang))
             return
         reference = parse_reference(words[0]) if words else None
         if reference is None or len(words) < 2:

@@ -18,7 +18,7 @@ from flows.permissions import Relation, allowed
 from flows.phone import display_phone
 from helpline.cases import audit
 from helpline.cases import calls as callwork
-from helpline.cases.access import Actor, actor_for
+from helpline.cases.access import Actor
 from helpline.cases.circle import OUTCOMES, record_outcome
 from helpline.cases.core import Services
 from helpline.handlers.call_drafts import Answer, pick_buttons, picked_moment
@@ -42,11 +42,10 @@ async def outcome_press(turn: ButtonTurn, context: HelplineContext, press: cb.Ca
     """Gebeld / Niet bereikt / Verzetten / Nummer tonen on a reminder."""
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        call = await repo.get_call(session=session, call_id=press.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
+        call = await repo.get_call(session=session, call_id=press.id)
         if call is None or not may_work(actor, call):
             await answer_query(query, t("call_not_yours", lang), alert=True)
             return

@@ -18,7 +18,7 @@ from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
 from flows.calls.when import WhenError, parse_reference, parse_when
 from flows.conversation import Button, rows
 from helpline.cases import calls as callwork
-from helpline.cases.access import Actor, actor_for
+from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from helpline.handlers.call_drafts import (
     Answer,
@@ -72,9 +72,8 @@ async def plan_command(update: Update, context: HelplineContext) -> None:
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     words = (message.text or "").split(maxsplit=2)[1:]
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await message.reply_text(t("not_staff_command", lang))
             return
         if not words:
             held = await repo.held_requests(session=session, staff_id=actor.id)
@@ -125,9 +124,8 @@ async def call_button(update: Update, context: HelplineContext) -> None:
         await outcome_press(turn, context, press)
         return
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         if press.step in ("new", "pick"):
             request = await repo.get_request(session=session, request_id=press.id)

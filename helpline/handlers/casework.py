@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from flows.conversation import Button, callback, rows
 from flows.phone import display_phone
 from helpline.cases import audit, cards
-from helpline.cases.access import Actor, actor_for
+from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from helpline.cases.dial import DialStart, dial_failed, start_dial
 from helpline.handlers import referral
@@ -67,11 +67,10 @@ async def case_button(update: Update, context: HelplineContext) -> None:
     kind, _, value = step.partition("_")
     action = _STEP_ACTION.get(kind)
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        request = await repo.get_request(session=session, request_id=int(raw_id))
+        actor = await turn.actor(session)
         if actor is None:
-            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
+        request = await repo.get_request(session=session, request_id=int(raw_id))
         if request is None or action is None:
             await answer_query(query, t("claim_gone", lang), alert=True)
             return

@@ -31,9 +31,8 @@ async def log_command(update: Update, context: HelplineContext) -> None:
         return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await message.reply_text(t("not_staff_command", lang))
             return
         held = await repo.held_requests(session=session, staff_id=actor.id)
     if not held:

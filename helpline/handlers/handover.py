@@ -161,9 +161,8 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     accept, handover_id = press.action == "accept", int(press.value)
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await answer_query(query, t("claim_not_staff", lang), alert=True)
             return
         handover = await session.get(Handover, handover_id)
         request = (

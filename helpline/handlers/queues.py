@@ -7,7 +7,6 @@ from telegram import Update
 from flows.cards import URGENCY_ICONS, age_text, case_buttons
 from flows.conversation import Button, callback, rows
 from helpline.cases import audit, cards
-from helpline.cases.access import actor_for
 from helpline.handlers.turn import command_turn
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
@@ -24,9 +23,8 @@ async def queue_command(update: Update, context: HelplineContext) -> None:
         return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        if actor is None or not actor.may("view_queue"):
-            await message.reply_text(t("not_staff_command", lang))
+        actor = await turn.actor(session, "view_queue", refusal="not_staff_command")
+        if actor is None:
             return
         sees_all = actor.may("view_all_queues")
         requests = await repo.open_requests(
@@ -63,9 +61,8 @@ async def mine_command(update: Update, context: HelplineContext) -> None:
         return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
+        actor = await turn.actor(session)
         if actor is None:
-            await message.reply_text(t("not_staff_command", lang))
             return
         held = await repo.held_requests(session=session, staff_id=actor.id)
         views = [await cards.case_view(session, r) for r in held[:MAX_LISTED]]

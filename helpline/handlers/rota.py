@@ -16,7 +16,6 @@ import logging
 from telegram import Update
 
 from flows.rota import RotaAction, RotaInputError, parse_command
-from helpline.cases.access import actor_for
 from helpline.cases.rota import change, run_week_report, show
 from helpline.handlers.turn import command_turn
 from helpline.services import HelplineContext
@@ -35,11 +34,8 @@ async def rota_command(update: Update, context: HelplineContext) -> None:
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     now = services.clock()
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        if actor is None or not actor.may("manage_rota"):
-            await message.reply_text(
-                t("not_staff_command" if actor is None else "leads_only", lang)
-            )
+        actor = await turn.actor(session, "manage_rota")
+        if actor is None:
             return
         try:
             command = parse_command(

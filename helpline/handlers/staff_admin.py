@@ -7,7 +7,6 @@ from telegram import Update
 from flows.permissions import Role
 from flows.staff_admin import StaffCommandError, parse_staff_command
 from helpline.cases import audit
-from helpline.cases.access import actor_for
 from helpline.cases.audit import role_detail
 from helpline.handlers.turn import command_turn
 from helpline.services import HelplineContext
@@ -23,11 +22,8 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
         return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        if actor is None or not actor.may("manage_staff"):
-            await message.reply_text(
-                t("not_staff_command" if actor is None else "leads_only", lang)
-            )
+        actor = await turn.actor(session, "manage_staff")
+        if actor is None:
             return
         # The text as typed, so that a line break in a name is refused, not folded away.
         typed = (message.text or "").split(None, 1)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Message, Update, User
 
 from flows.conversation import Callback, parse_callback
 from flows.texts import Texts
+from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
@@ -34,12 +36,35 @@ class CommandTurn(StaffTurn):
 
     message: Message
 
+    async def actor(
+        self, session: AsyncSession, may: str | None = None, *, refusal: str = "leads_only"
+    ) -> Actor | None:
+        """The staff member who typed, read in this transaction and allowed ``may``
+        (when given); None after telling the sender why not (``not_staff_command`` for
+        everyone who is not staff, ``refusal`` for staff without the permission)."""
+        actor = await actor_for(session, self.user.id)
+        if actor is None:
+            await self.message.reply_text(self.t("not_staff_command", self.lang))
+        elif may is not None and not actor.may(may):
+            await self.message.reply_text(self.t(refusal, self.lang))
+        else:
+            return actor
+        return None
+
 
 @dataclass(frozen=True)
 class ButtonTurn(StaffTurn):
     """A button press, with the query to answer."""
 
     query: CallbackQuery
+
+    async def actor(self, session: AsyncSession) -> Actor | None:
+        """The staff member who pressed, read in this transaction; None after a popup
+        telling anyone else that the button is for staff."""
+        actor = await actor_for(session, self.user.id)
+        if actor is None:
+            await answer_query(self.query, self.t("claim_not_staff", self.lang), alert=True)
+        return actor
 
 
 def _staff(context: HelplineContext) -> tuple[Services, Texts, str]:
