@@ -105,7 +105,7 @@ def _check_here(job: FileToCheck, modes: BinaryIO, out: BinaryIO) -> None:
     """
     try:
         table = read_table(job.path, max_bytes=job.max_bytes)
-        # Keying is left to the storing process, which waits on this one.
+        # Keying is left to the storing process, which has time to spare meanwhile.
         items = check_stream(table, config=job.config, zone=job.zone, now=job.now, keys_later=True)
         ahead: list[ImportedContact | RowError] = []
         while len(ahead) < AHEAD_ROWS and not select.select([modes], [], [], 0)[0]:
