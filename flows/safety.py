@@ -49,3 +49,12 @@ def safety_text(t: Texts, result: Classification, lang: str) -> str:
         if line in ALSO_TEXT:
             text += "\n\n" + t(ALSO_TEXT[line], lang)
     return text
+
+
+def needs_safety_reply(result: Classification) -> bool:
+    """Whether a resident's message gets a safety reply before anything else: a possible
+    danger (the resident is asked), a crisis, or an urgent message with a safety line of
+    its own (domestic violence: Veilig Thuis)."""
+    if result.risk != "none" or result.urgency == "crisis":
+        return True
+    return result.urgency == "urgent" and has_urgent_text(result)

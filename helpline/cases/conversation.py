@@ -8,17 +8,21 @@ calls one of these inside the update's transaction, and sends the replies return
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import intake
 from flows.conversation import ButtonIn, CommandIn, Input, Reply, TextIn
+from flows.safety import needs_safety_reply
 from flows.texts import moment_text
+from flows.triage import Classification
 from flows.urgency import most_urgent
+from helpline.cases import chatlog
 from helpline.cases.cards import schedule_escalations
 from helpline.cases.core import Services
 from helpline.cases.drafts import AnyDraftRow, resident_draft, store_resident_draft
-from helpline.cases.intake import log_resident_message, submit_intake
+from helpline.cases.intake import log_resident_message, raise_crisis, submit_intake
 from storage import repository as repo
 from storage.models import Request, RequestStatus, Resident
 from storage.repository.drafts import DraftRow
@@ -35,6 +39,97 @@ class Sender:
     user_id: int
     first_name: str | None
     language: str
+
+
+async def on_message(
+    session: AsyncSession,
+    services: Services,
+    sender: Sender,
+    event: Input,
+    *,
+    safety: Classification | None,
+    incoming: list[int],
+    outgoing: list[int],
+) -> tuple[Reply, ...]:
+    """One update of a resident in its transaction: what the safety check found
+    (``safety``, its reply already sent), then the intake's next step, a new intake, or
+    the message added to the open request. Returns the replies to send after the commit.
+
+    ``incoming`` and ``outgoing`` are the ids of the resident's message and of the
+    safety reply, recorded for /wis in this transaction.
+    """
+    now = services.clock()
+    await remember_update(session, sender.chat_id, incoming, outgoing, now)
+    crisis = safety if safety is not None and safety.urgency == "crisis" else None
+    row = await repo.load_draft_row(session=session, chat_id=sender.chat_id)
+    # A running intake step needs no resident row (most updates): one query less.
+    resident = (
+        await repo.get_resident_by_telegram_id(session=session, telegram_user_id=sender.user_id)
+        if row is None or crisis is not None
+        else None
+    )
+    if crisis is not None and isinstance(event, TextIn):
+        if resident is None:
+            resident = await repo.upsert_telegram_resident(
+                session=session,
+                telegram_user_id=sender.user_id,
+                chat_id=sender.chat_id,
+                first_name=sender.first_name,
+                language=sender.language,
+            )
+        await raise_crisis(
+            session, services, resident=resident, text=event.text, result=crisis, draft_row=row
+        )
+    elif safety is not None:  # urgent: shown first in the queues
+        await mark_urgent(session, services, row, resident)
+        if safety.risk == "possible" and isinstance(event, TextIn):
+            await ask_safety_check(session, sender, safety, event.text, now)
+    if row is not None and row.flow != "resident":
+        # A staff member's own /nieuw draft: an old or forged button in their private
+        # chat is not a resident's intake step.
+        replies: tuple[Reply, ...] = (Reply(services.texts("claim_gone", services.staff_language)),)
+    elif row is None:
+        replies = await outside_intake(session, services, sender, event, resident)
+    else:
+        replies = await intake_step(session, services, row, event)
+    if row is not None:  # what the crisis, urgency or step changed (if not deleted)
+        await repo.update_draft_row(session=session, row=row)
+    return replies
+
+
+def safety_check(services: Services, event: Input) -> Classification | None:
+    """The triage of a text the resident sent, at any step, when it needs a safety reply
+    (``flows.safety.needs_safety_reply``); None for everything else."""
+    if not isinstance(event, TextIn):
+        return None
+    result = services.classifier.classify(event.text)
+    return result if needs_safety_reply(result) else None
+
+
+async def remember_update(
+    session: AsyncSession, chat_id: int, incoming: list[int], outgoing: list[int], now: datetime
+) -> None:
+    """Records the message ids of this update, for /wis, in the update's transaction."""
+    await chatlog.remember_in(
+        session, chat_id=chat_id, message_ids=incoming, outgoing=False, now=now
+    )
+    await chatlog.remember_in(
+        session, chat_id=chat_id, message_ids=outgoing, outgoing=True, now=now
+    )
+
+
+async def ask_safety_check(
+    session: AsyncSession, sender: Sender, result: Classification, text: str, now: datetime
+) -> None:
+    """Keeps the message behind a check question: "Ja" escalates it as a crisis."""
+    await repo.ask_safety_check(
+        session=session,
+        chat_id=sender.chat_id,
+        user_id=sender.user_id,
+        line=result.crisis or "suicide",
+        text=text,
+        now=now,
+    )
 
 
 async def mark_urgent(

@@ -7,17 +7,14 @@ commit, then send. A crisis reply goes out first, before anything else happens.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from flows.conversation import CommandIn, Input, Reply, TextIn
-from flows.safety import check_buttons, has_urgent_text, safety_text
+from flows.conversation import CommandIn, Reply, TextIn
+from flows.safety import check_buttons, safety_text
 from flows.triage import Classification
 from helpline.cases import chatlog, conversation
-from helpline.cases import intake as intake_case
 from helpline.cases.core import Services
 from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
@@ -52,95 +49,29 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
         await _remember_incoming(services, chat.id, seen)
         await quick_exit.quick_exit(update, context)  # before anything else: the screen
         return
-    safety = _safety_check(services, event)
-    crisis = safety if safety is not None and safety.urgency == "crisis" else None
+    safety = conversation.safety_check(services, event)
     safety_sent: list[int] = []
     if safety is not None:
         sent = await _send_safety(context, chat.id, safety, language_of(update, services))
         safety_sent = [sent] if sent is not None else []
+    sender = conversation.Sender(chat.id, user.id, user.first_name, language_of(update, services))
     asking = safety is not None and safety.risk == "possible"
     # A remark for the satisfaction survey is kept, also when the line asks about it.
     if (safety is None or asking) and await remark_reply(update, context):
         async with services.db.session() as session:
             now = services.clock()
-            await _remember_both(session, chat.id, seen, safety_sent, now)
+            await conversation.remember_update(session, chat.id, seen, safety_sent, now)
             if asking and safety is not None and isinstance(event, TextIn):
-                await _ask(session, chat.id, user.id, safety, event.text, now)
+                await conversation.ask_safety_check(session, sender, safety, event.text, now)
         return
-
-    replies: tuple[Reply, ...]
     async with services.db.session() as session:
-        now = services.clock()
-        await _remember_both(session, chat.id, seen, safety_sent, now)
-        row = await repo.load_draft_row(session=session, chat_id=chat.id)
-        # A running intake step needs no resident row (most updates): one query less.
-        resident = (
-            await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
-            if row is None or crisis is not None
-            else None
+        replies = await conversation.on_message(
+            session, services, sender, event, safety=safety, incoming=seen, outgoing=safety_sent
         )
-        if crisis is not None and isinstance(event, TextIn):
-            if resident is None:
-                resident = await repo.upsert_telegram_resident(
-                    session=session,
-                    telegram_user_id=user.id,
-                    chat_id=chat.id,
-                    first_name=user.first_name,
-                    language=language_of(update, services),
-                )
-            await intake_case.raise_crisis(
-                session, services, resident=resident, text=event.text, result=crisis, draft_row=row
-            )
-        elif safety is not None:  # urgent: shown first in the queues
-            await conversation.mark_urgent(session, services, row, resident)
-            if asking and isinstance(event, TextIn):
-                await _ask(session, chat.id, user.id, safety, event.text, now)
-        if row is not None and row.flow != "resident":
-            # A staff member's own /nieuw draft: an old or forged button in their private
-            # chat is not a resident's intake step.
-            replies = (Reply(services.texts("claim_gone", services.staff_language)),)
-        elif row is None:
-            sender = conversation.Sender(
-                chat.id, user.id, user.first_name, language_of(update, services)
-            )
-            replies = await conversation.outside_intake(session, services, sender, event, resident)
-        else:
-            replies = await conversation.intake_step(session, services, row, event)
-        if row is not None:  # what the crisis, urgency or step changed (if not deleted)
-            await repo.update_draft_row(session=session, row=row)
     await _send(context, chat.id, replies)
     # Only a card, alert or relay needs delivering now (most steps queue nothing).
     if repo.queued_messages(session=session):
         services.dispatcher.kick(context.application)
-
-
-def _safety_check(services: Services, event: Input) -> Classification | None:
-    """Safety detection on every text the resident sends, at any step: a crisis, a
-    possible danger (the resident is asked), or an urgent message with a safety line of
-    its own (domestic violence: Veilig Thuis)."""
-    if not isinstance(event, TextIn):
-        return None
-    result = services.classifier.classify(event.text)
-    if result.risk != "none":
-        return result
-    if result.urgency == "crisis" or (result.urgency == "urgent" and has_urgent_text(result)):
-        return result
-    return None
-
-
-async def _ask(
-    session: AsyncSession,
-    chat_id: int,
-    user_id: int,
-    result: Classification,
-    text: str,
-    now: datetime,
-) -> None:
-    """Keeps the message behind a check question: "Ja" escalates it as a crisis."""
-    line = result.crisis or "suicide"
-    await repo.ask_safety_check(
-        session=session, chat_id=chat_id, user_id=user_id, line=line, text=text, now=now
-    )
 
 
 async def _send_safety(
@@ -157,18 +88,6 @@ async def _send_safety(
         logger.warning("safety reply to chat %s failed", chat_id, exc_info=True)
         return None
     return sent.message_id
-
-
-async def _remember_both(
-    session: AsyncSession, chat_id: int, incoming: list[int], outgoing: list[int], now: datetime
-) -> None:
-    """Records the message ids of this update, for /wis, in the update's transaction."""
-    await chatlog.remember_in(
-        session, chat_id=chat_id, message_ids=incoming, outgoing=False, now=now
-    )
-    await chatlog.remember_in(
-        session, chat_id=chat_id, message_ids=outgoing, outgoing=True, now=now
-    )
 
 
 async def _remember_incoming(services: Services, chat_id: int, message_ids: list[int]) -> None:
