@@ -19,11 +19,11 @@ from flows.intake import Draft, Step, prompt
 from flows.phone_intake import StaffDraft, StaffStep, ask
 from flows.safety import check_buttons
 from helpline.cases.handover_consent import ask_note, ask_reason
+from helpline.cases.referral import ask_shared
 from helpline.handlers.casework import CASE_PATTERN, _apply
 from helpline.handlers.contact_log import LOG_PATTERN
 from helpline.handlers.handover import HANDOVER_PATTERN, TARGET_PATTERN
 from helpline.handlers.privacy import APPROVAL_PATTERN
-from helpline.handlers.referral import ask_shared
 from helpline.handlers.staff import CLAIM_PATTERN
 from storage.models import Handover, Request
 from tests.flow_helpers import context, fixed_classifier

@@ -72,3 +72,15 @@ def test_importing_every_use_case_loads_no_telegram_module() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("package", ["web", "mail"])
+def test_the_other_edges_share_use_cases_not_telegram_handlers(package: str) -> None:
+    # The web page and the mail channel do what the Telegram buttons do by calling the
+    # same use cases in helpline/cases/, never a Telegram handler.
+    offenders = {
+        str(path.relative_to(ROOT)): bad
+        for path in sorted((ROOT / "helpline" / package).rglob("*.py"))
+        if (bad := reaches(runtime_imports(path), ("helpline.handlers",)))
+    }
+    assert offenders == {}

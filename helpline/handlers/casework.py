@@ -15,13 +15,12 @@ from telegram.error import TelegramError
 
 from flows.conversation import Button, callback, rows
 from flows.phone import display_phone
-from helpline.cases import audit, cards
+from helpline.cases import audit, cards, referral
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from helpline.cases.dial import DialStart, dial_failed, start_dial
-from helpline.handlers import referral
-from helpline.handlers.handover import ask_handover_target
-from helpline.handlers.resolve import resolve_case
+from helpline.cases.handover_draft import ask_handover_target
+from helpline.cases.resolve import resolve_case
 from helpline.handlers.triage_correction import correct_triage
 from helpline.handlers.turn import button_turn
 from helpline.phone_dial import DialError, request_call

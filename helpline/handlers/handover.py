@@ -21,65 +21,32 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from flows.conversation import Button, callback, rows
 from helpline.cases import audit
-from helpline.cases.access import Actor, actor_for
-from helpline.cases.core import Services
-from helpline.cases.handover import MAX_NOTE, send_handover, tell_about_handover
+from helpline.cases.access import actor_for
+from helpline.cases.handover import send_handover, tell_about_handover
 from helpline.cases.handover_consent import (
     Answer,
     ask_consent,
     ask_note,
     consent_step,
-    draft_text,
     has_basis,
     may_go_on,
     stop_stale_draft,
 )
-from helpline.handlers.referral import finish_referral
 from helpline.handlers.turn import button_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
 from storage import repository as repo
-from storage.models import AuditAction, Handover, Request, RequestStatus
+from storage.models import AuditAction, Handover
 from storage.repository.casework import change_draft_handover
 
 logger = logging.getLogger(__name__)
 
 HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
 TARGET_PATTERN = r"^hd:(to_any|to_\d{1,12}|nonote|consent|safety|stop):\d{1,12}$"
-
-
-async def ask_handover_target(
-    session: AsyncSession, services: Services, actor: Actor, request: Request, queue: str
-) -> Answer:
-    """Starts a draft handover to ``queue`` and asks: anyone there, or a named person?"""
-    t, lang = services.texts, services.staff_language
-    # Only the holder hands over: the handover is decided on their claim.
-    if request.status != RequestStatus.claimed or request.claimed_by != actor.id:
-        return t("not_holder", lang), ()
-    handover = await repo.create_handover(
-        session=session,
-        request_id=request.id or 0,
-        from_staff_id=actor.id,
-        to_queue=queue,
-        status="draft",
-    )
-    members = await repo.queue_members(session=session, queue=queue)
-    label = services.config.queue_label(queue, lang)
-    choices = [
-        Button(t("handover_anyone", lang, queue=label), callback("hd", "to_any", handover.id))
-    ]
-    choices += [
-        Button(m.name, callback("hd", f"to_{m.id}", handover.id))
-        for m in members
-        if m.id != actor.id
-    ]
-    return t("handover_ask_person", lang, reference=request.reference), rows(choices, 1)
 
 
 async def target_button(update: Update, context: HelplineContext) -> None:
@@ -129,27 +96,6 @@ async def target_button(update: Update, context: HelplineContext) -> None:
     text, buttons = answer
     await edit_pressed(query, text, inline_markup(buttons) if buttons else None)
     services.dispatcher.kick(context.application)
-
-
-async def note_for_draft(
-    session: AsyncSession, services: Services, actor: Actor, text: str
-) -> Answer | None:
-    """Uses a staff member's typed text for their draft handover, if they have one.
-
-    The text is the safety reason while one is awaited, else the note (which sends it).
-    """
-    handover = await repo.draft_handover(session=session, from_staff_id=actor.id)
-    if handover is None:
-        return None
-    request = await repo.get_request(session=session, request_id=handover.request_id)
-    if not may_go_on(actor, request, handover):  # the text is not relayed: it was a note
-        return await stop_stale_draft(session, services, handover)
-    if not has_basis(handover):
-        answer = await draft_text(session, services, handover, text)
-        if handover.to_partner is not None and has_basis(handover):  # a referral's reason
-            return await finish_referral(session, services, actor, handover)
-        return answer
-    return await send_handover(session, services, actor, handover, text[:MAX_NOTE])
 
 
 async def handover_button(update: Update, context: HelplineContext) -> None:

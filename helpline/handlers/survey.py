@@ -1,7 +1,7 @@
-"""The satisfaction survey in Telegram: asked once after a request is resolved.
+"""The satisfaction survey in Telegram: the answers to the question asked once after a
+request is resolved (``helpline.cases.survey.ask_satisfaction`` puts it in the outbox).
 
-``ask_satisfaction`` puts the question (grades 1-10 and "Liever niet") in the outbox
-when a request is resolved. ``survey_button`` stores the resident's answer — only for
+``survey_button`` stores the resident's answer — only for
 their own resolved request, only once — and, after a grade, invites an optional remark
 as a reply to that invitation (``ForceReply``). ``remark_reply`` recognises such a reply
 by the reference in the invitation, so no conversation state is needed: a message that
@@ -13,62 +13,19 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 
-from flows.calls.schedule import after_quiet_hours
-from flows.conversation import markup_json
-from flows.satisfaction import parse_survey_callback, survey_answer_text, survey_question
-from helpline.cases.calls import call_config
+from flows.satisfaction import parse_survey_callback, survey_answer_text
 from helpline.cases.core import Services
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
 from storage import repository as repo
-from storage.models import Request, RequestStatus, Resident
+from storage.models import RequestStatus
 from storage.repository import satisfaction
 from storage.repository.requests import get_request_by_reference
 
 logger = logging.getLogger(__name__)
-
-# Nobody can tell how satisfied they are with help that never reached them.
-NOT_ASKED_AFTER = frozenset({"niet_bereikbaar"})
-
-
-async def ask_satisfaction(session: AsyncSession, services: Services, request: Request) -> bool:
-    """Queues the survey question for the resident of a just-resolved request.
-
-    Returns False when the resident is not asked: no Telegram chat, blocked the bot, the
-    outcome was that they could not be reached, or the request was a crisis.
-    """
-    if request.outcome in NOT_ASKED_AFTER or request.id is None:
-        return False
-    if request.urgency == "crisis":  # after a crisis a satisfaction mark is not the question
-        return False
-    resident = await session.get(Resident, request.resident_id) if request.resident_id else None
-    if resident is None or resident.chat_id is None or resident.blocked_at is not None:
-        return False
-    question = survey_question(
-        services.texts,
-        request_id=request.id,
-        reference=request.reference,
-        lang=resident.language,
-    )
-    now = services.clock()
-    await repo.enqueue(
-        now=now,
-        session=session,
-        chat_id=resident.chat_id,
-        text=question.text,
-        reply_markup=markup_json(question.buttons),
-        purpose="survey",
-        request_id=request.id,
-        # Staff may close a case late in the evening; the resident is asked in the morning.
-        not_before=after_quiet_hours(
-            now, zone=services.settings.zone, config=call_config(services)
-        ),
-    )
-    return True
 
 
 async def survey_button(update: Update, context: HelplineContext) -> None:

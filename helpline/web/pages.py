@@ -3,7 +3,7 @@
 Every route runs inside ``sessions.page``: the session, the staff member's role and
 queues are read from the database at the moment of the request, and a POST needs the
 session's form token. Claim and resolve call the same use cases as the Telegram
-buttons (``helpline.cases.claim``, ``helpline.handlers.resolve.resolve_case``), so the
+buttons (``helpline.cases.claim``, ``helpline.cases.resolve.resolve_case``), so the
 same conditional updates decide; the card in the queue group is edited after the
 transaction commits, as the button edits it.
 """
@@ -23,7 +23,7 @@ from flows.conversation import markup_json
 from helpline.cases.claim import ClaimResult, claim
 from helpline.cases.handover import handover_from_page
 from helpline.cases.relay import MAX_RELAY_CHARS, relay_text
-from helpline.handlers.resolve import resolve_case
+from helpline.cases.resolve import resolve_case
 from helpline.mail.service import wake_mail_sender
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.case_page import NOTICES, WEB_OUTCOMES_EXCLUDED, case_page

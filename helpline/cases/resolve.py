@@ -8,7 +8,7 @@ from flows.conversation import Button
 from helpline.cases import cards
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
-from helpline.handlers.survey import ask_satisfaction
+from helpline.cases.survey import ask_satisfaction
 from storage import repository as repo
 from storage.models import Channel, Direction, Request
 

@@ -22,7 +22,7 @@ from helpline.cases import audit
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from helpline.cases.handover_consent import CONSENT, SAFETY, Answer, ask_reason
-from helpline.handlers.resolve import resolve_case
+from helpline.cases.resolve import resolve_case
 from storage import repository as repo
 from storage.models import AuditAction, Handover, Request, RequestStatus
 
@@ -65,7 +65,7 @@ async def referral_step(
     if step == "rfc":
         handover.consent_basis, handover.consent_at = CONSENT, services.clock()
         return await finish_referral(session, services, actor, handover)
-    handover.consent_basis = SAFETY  # the reason is typed next (handover.note_for_draft)
+    handover.consent_basis = SAFETY  # the reason is typed next (handover_draft.note_for_draft)
     return ask_reason(services, handover)
 
 
