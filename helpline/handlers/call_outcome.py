@@ -19,9 +19,9 @@ from flows.phone import display_phone
 from helpline.cases import audit
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
+from helpline.cases.call_drafts import Answer, pick_buttons, picked_moment
 from helpline.cases.circle import OUTCOMES, record_outcome
 from helpline.cases.core import Services
-from helpline.handlers.call_drafts import Answer, pick_buttons, picked_moment
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn
 from helpline.safe_send import answer_query

@@ -19,8 +19,7 @@ from flows.calls.when import WhenError, parse_reference, parse_when
 from flows.conversation import Button, rows
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
-from helpline.cases.core import Services
-from helpline.handlers.call_drafts import (
+from helpline.cases.call_drafts import (
     Answer,
     assignee_candidates,
     create_draft,
@@ -32,6 +31,7 @@ from helpline.handlers.call_drafts import (
     set_repeat,
     suggested_slot,
 )
+from helpline.cases.core import Services
 from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import command_turn, query_turn

@@ -21,7 +21,7 @@ from helpline.cases.core import Services
 from helpline.cases.dial import DialStart, dial_failed, start_dial
 from helpline.cases.handover_draft import ask_handover_target
 from helpline.cases.resolve import resolve_case
-from helpline.handlers.triage_correction import correct_triage
+from helpline.cases.triage_correction import correct_triage
 from helpline.handlers.turn import button_turn
 from helpline.phone_dial import DialError, request_call
 from helpline.render import inline_markup
