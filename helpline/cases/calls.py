@@ -19,6 +19,8 @@ from flows.calls.notices import CallView, resident_notice, when_words
 from flows.calls.recurrence import next_occurrence
 from flows.calls.schedule import assignee_reminders, resident_reminder
 from flows.conversation import Button
+from flows.permissions import Relation, allowed
+from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import CallStatus, Channel, Request, Resident, Role, ScheduledCall, Staff
@@ -258,3 +260,9 @@ async def plan_next_occurrence(
     resident = await session.get(Resident, request.resident_id) if request else None
     await plan_reminders(session, services, following, resident)
     return following
+
+
+def may_work(actor: Actor, call: ScheduledCall) -> bool:
+    """The call's assignee (and coordinators) may record its outcome or move it."""
+    relation = Relation.holder if call.assignee_id == actor.id else Relation.outsider
+    return allowed(str(actor.staff.role), "call_outcome", relation)

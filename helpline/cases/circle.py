@@ -19,6 +19,7 @@ from flows.calls.notices import HistoryLine, alert_text
 from flows.calls.recurrence import next_occurrence
 from flows.calls.schedule import after_miss
 from flows.conversation import Button, markup_json, rows
+from helpline.cases.access import Actor
 from helpline.cases.calls import call_config, plan_next_occurrence, plan_reminders, when, zone
 from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat
@@ -39,6 +40,7 @@ OUTCOMES = {"done": CallStatus.reached, "miss": CallStatus.no_answer}
 CONTACT_OUTCOME = {CallStatus.reached: "reached", CallStatus.no_answer: "no_answer"}
 # A Bel nu this long before the planned time (or before the press) was this call.
 DIALLED_BEFORE = timedelta(hours=2)
+MAX_NOTE = 1000  # characters of a closing note kept on the request
 
 
 async def record_outcome(
@@ -208,3 +210,47 @@ async def raise_alert(
             zone=zone(services),
         ),
     )
+
+
+async def close_alert(
+    session: AsyncSession, services: Services, actor: Actor, alert_id: int, note: str | None
+) -> str:
+    """Closes the alert once, keeps the note on the request, tells the coordinators."""
+    t, lang = services.texts, services.staff_language
+    alert = await repo.get_alert(session=session, alert_id=alert_id)
+    if alert is None or alert.action is None:
+        return t("circle_already_closed", lang)
+    action = alert.action
+    if not await repo.close_alert(
+        session=session, alert_id=alert_id, action=action, staff_id=actor.id, now=services.clock()
+    ):
+        return t("circle_already_closed", lang)
+    await repo.clear_prompt(session=session, staff_id=actor.id)
+    request = await repo.get_request(session=session, request_id=alert.request_id)
+    label = t(f"circle_action_{action}", lang)
+    if note:
+        await repo.add_note(
+            session=session,
+            request_id=alert.request_id,
+            author="staff",
+            text=f"{label}: {note[:MAX_NOTE]}",
+            staff_id=actor.id,
+        )
+    text = t(
+        "circle_closed",
+        lang,
+        reference=request.reference if request else "?",
+        staff=actor.staff.name,
+        action=label,
+    )
+    chat = queue_chat(services, services.config.crisis_queue)
+    if chat is not None:
+        await repo.enqueue(
+            session=session,
+            now=services.clock(),
+            chat_id=chat,
+            purpose="circle_closed",
+            request_id=alert.request_id,
+            text=text,
+        )
+    return text

@@ -4,9 +4,9 @@ Button data: ``case:cat:<id>`` (the menu), ``case:setcat_<from>_<to>:<id>`` and
 ``case:miss_crisis:<id>``. A category travels as one letter, its place in
 categories.toml (``a`` is the first), so the button names both the category the menu was
 drawn with and the new one within Telegram's 64 bytes. The caller
-(``casework.case_button``) has checked who may press; each change is one conditional
-update on the category the menu showed and keeps the pair as training data for
-``helpline triage retrain``.
+(``helpline.handlers.casework.case_button``) has checked who may press; each change is
+one conditional update on the category the menu showed and keeps the pair as training
+data for ``helpline triage retrain``.
 """
 
 from __future__ import annotations

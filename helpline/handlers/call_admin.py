@@ -21,9 +21,9 @@ from flows.conversation import Button
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor, actor_for
 from helpline.cases.call_drafts import create_draft, draft_answer
+from helpline.cases.calls import may_work
+from helpline.cases.circle import close_alert
 from helpline.cases.core import Services
-from helpline.handlers.call_alerts import close_alert
-from helpline.handlers.call_outcome import may_work
 from helpline.handlers.calls import read_typed, typed_error
 from helpline.handlers.turn import command_turn
 from helpline.render import inline_markup

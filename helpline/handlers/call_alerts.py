@@ -7,22 +7,18 @@ closes it, once. Only coordinators and admins may.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from flows.calls import callbacks as cb
 from flows.conversation import Button, markup_json
 from helpline.cases import calls as callwork
-from helpline.cases.access import Actor, actor_for
-from helpline.cases.core import Services
-from helpline.cases.queue_groups import queue_chat
+from helpline.cases.access import actor_for
+from helpline.cases.circle import close_alert
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import query_turn
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
 from storage import repository as repo
-
-MAX_NOTE = 1000
 
 
 async def alert_button(update: Update, context: HelplineContext) -> None:
@@ -71,47 +67,3 @@ async def alert_button(update: Update, context: HelplineContext) -> None:
     if answer is not None:
         await reply_to_press(query, answer, (), edit=True)
     services.dispatcher.kick(context.application)
-
-
-async def close_alert(
-    session: AsyncSession, services: Services, actor: Actor, alert_id: int, note: str | None
-) -> str:
-    """Closes the alert once, keeps the note on the request, tells the coordinators."""
-    t, lang = services.texts, services.staff_language
-    alert = await repo.get_alert(session=session, alert_id=alert_id)
-    if alert is None or alert.action is None:
-        return t("circle_already_closed", lang)
-    action = alert.action
-    if not await repo.close_alert(
-        session=session, alert_id=alert_id, action=action, staff_id=actor.id, now=services.clock()
-    ):
-        return t("circle_already_closed", lang)
-    await repo.clear_prompt(session=session, staff_id=actor.id)
-    request = await repo.get_request(session=session, request_id=alert.request_id)
-    label = t(f"circle_action_{action}", lang)
-    if note:
-        await repo.add_note(
-            session=session,
-            request_id=alert.request_id,
-            author="staff",
-            text=f"{label}: {note[:MAX_NOTE]}",
-            staff_id=actor.id,
-        )
-    text = t(
-        "circle_closed",
-        lang,
-        reference=request.reference if request else "?",
-        staff=actor.staff.name,
-        action=label,
-    )
-    chat = queue_chat(services, services.config.crisis_queue)
-    if chat is not None:
-        await repo.enqueue(
-            session=session,
-            now=services.clock(),
-            chat_id=chat,
-            purpose="circle_closed",
-            request_id=alert.request_id,
-            text=text,
-        )
-    return text

@@ -14,12 +14,12 @@ from telegram import Update
 
 from flows.calls import callbacks as cb
 from flows.conversation import Button, markup_json
-from flows.permissions import Relation, allowed
 from flows.phone import display_phone
 from helpline.cases import audit
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
 from helpline.cases.call_drafts import Answer, pick_buttons, picked_moment
+from helpline.cases.calls import may_work
 from helpline.cases.circle import OUTCOMES, record_outcome
 from helpline.cases.core import Services
 from helpline.handlers.casework import reply_to_press
@@ -30,12 +30,6 @@ from storage import repository as repo
 from storage.models import AuditAction, CallStatus, Resident, ScheduledCall
 
 OUTCOME_STEPS = ("done", "miss", "mv", "mvp", "tel")
-
-
-def may_work(actor: Actor, call: ScheduledCall) -> bool:
-    """The call's assignee (and coordinators) may record its outcome or move it."""
-    relation = Relation.holder if call.assignee_id == actor.id else Relation.outsider
-    return allowed(str(actor.staff.role), "call_outcome", relation)
 
 
 async def outcome_press(turn: ButtonTurn, context: HelplineContext, press: cb.CallData) -> None:
