@@ -49,12 +49,12 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
         await _remember_incoming(services, chat.id, seen)
         await quick_exit.quick_exit(update, context)  # before anything else: the screen
         return
+    sender = conversation.Sender(chat.id, user.id, user.first_name, language_of(update, services))
     safety = conversation.safety_check(services, event)
     safety_sent: list[int] = []
     if safety is not None:
-        sent = await _send_safety(context, chat.id, safety, language_of(update, services))
+        sent = await _send_safety(context, chat.id, safety, sender.language)
         safety_sent = [sent] if sent is not None else []
-    sender = conversation.Sender(chat.id, user.id, user.first_name, language_of(update, services))
     asking = safety is not None and safety.risk == "possible"
     # A remark for the satisfaction survey is kept, also when the line asks about it.
     if (safety is None or asking) and await remark_reply(update, context):
