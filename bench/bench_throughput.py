@@ -55,7 +55,6 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as ptb_filters
@@ -63,6 +62,7 @@ from telegram.ext import filters as ptb_filters
 from helpline.app import build_application, build_services, freeze_startup_objects
 from helpline.settings import Settings
 from helpline.testing import FakeRequest, FakeTelegram, FakeUser
+from helpline.testing.sql_trace import trace_statements
 from storage import repository as repo
 from storage.migrate import upgrade
 from storage.models import Role
@@ -205,24 +205,24 @@ async def replay(
     await asyncio.gather(*(one(stream) for stream in streams if stream))
 
 
-def count_statements(engine: Any, meter: Meter) -> None:
+async def count_statements(db: Any, meter: Meter) -> None:
     """Counts SQL statements and commits, apart for handlers and the dispatcher."""
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _statement(*args: Any) -> None:
-        if str(args[2]).startswith("BEGIN"):
+    def _statement(statement: str) -> None:
+        if statement.startswith(("BEGIN", "ROLLBACK")):
             return
-        if IN_DISPATCHER.get():
+        dispatcher = IN_DISPATCHER.get()
+        if statement == "COMMIT":
+            if dispatcher:
+                meter.dispatcher_commits += 1
+            else:
+                meter.commits += 1
+        elif dispatcher:
             meter.dispatcher_statements += 1
         else:
             meter.statements += 1
 
-    @event.listens_for(engine, "commit")
-    def _commit(*args: Any) -> None:
-        if IN_DISPATCHER.get():
-            meter.dispatcher_commits += 1
-        else:
-            meter.commits += 1
+    await trace_statements(db, _statement)
 
 
 def card_sink(
@@ -320,7 +320,7 @@ async def helpline_run(
         settings, request=FakeRequest(telegram), services=services, rate_limit=False
     )
     meter = Meter()
-    count_statements(services.db.engine.sync_engine, meter)
+    await count_statements(services.db, meter)
     dispatcher = services.dispatcher
     run_once = dispatcher.run_once
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from helpline.testing import FakeUser
+from helpline.testing.sql_trace import trace_statements
 from storage import repository as repo
 from storage.db import Database
 from storage.migrate import upgrade
@@ -25,21 +26,19 @@ NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 QUESTION = "Ik krijg brieven van de belasting en snap het formulier niet"
 
 
-def record_transactions(db: Database) -> list[list[str]]:
+async def record_transactions(db: Database) -> list[list[str]]:
     """The statements of each transaction committed on ``db`` from now on."""
     done: list[list[str]] = []
     current: list[str] = []
 
-    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
-    def _statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.startswith("BEGIN"):
+    def _statement(statement: str) -> None:
+        if statement == "COMMIT":
+            done.append(current.copy())
+            current.clear()
+        elif not statement.startswith(("BEGIN", "ROLLBACK")):
             current.append(statement.split("(")[0].strip())
 
-    @event.listens_for(db.engine.sync_engine, "commit")
-    def _commit(*_: Any) -> None:
-        done.append(current.copy())
-        current.clear()
-
+    await trace_statements(db, _statement)
     return done
 
 
@@ -55,7 +54,7 @@ async def test_an_intake_step_is_one_transaction_and_its_reply_ids_are_kept(
         mia = h.chat(MIA)
         await mia.say("/start")
         await mia.press("akkoord")
-        transactions = record_transactions(db)
+        transactions = await record_transactions(db)
         await mia.say(QUESTION)  # the question step: no card, no dispatcher kick
         await mia.press("Ja")
         # (The app's own jobs, such as the outbox tick, may commit meanwhile: not counted.)

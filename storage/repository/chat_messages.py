@@ -7,13 +7,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.db import Database
+from storage.direct import Prepared
 from storage.models import ChatMessage, Resident
 
 
@@ -62,14 +63,14 @@ def defer_messages(
 async def _write_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:  # executed with no rows, the insert would add one row of defaults
         return
-    await session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
+    await _insert_ignoring_known(session.get_bind().dialect.name).many(session, rows)
 
 
 @cache
-def _insert_ignoring_known(dialect: str) -> Insert:
+def _insert_ignoring_known(dialect: str) -> Prepared:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = ChatMessage.__table__  # type: ignore[attr-defined]
-    return insert(table).on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+    return Prepared(insert(table).on_conflict_do_nothing(index_elements=["chat_id", "message_id"]))
 
 
 async def chat_message_ids(*, session: AsyncSession, chat_id: int, since: datetime) -> list[int]:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from flows.errors import DraftChanged
+from storage.direct import Prepared
 from storage.models import IntakeDraft
 
 # Built once: the draft is read on almost every update, and building the statement (and
@@ -40,7 +41,7 @@ async def save_draft(*, session: AsyncSession, draft: IntakeDraft) -> IntakeDraf
 
 async def delete_draft(*, session: AsyncSession, chat_id: int) -> None:
     """Forgets the intake in this chat (on submit or cancel)."""
-    await session.execute(delete(IntakeDraft).where(col(IntakeDraft.chat_id) == chat_id))
+    await _DELETE.rows(session, {"chat_id": chat_id})
 
 
 @dataclass(slots=True)
@@ -88,13 +89,13 @@ _INSERTED = (*_WRITTEN, "chat_id")
 # The dataclass must hold exactly the table's columns (a new column fails at import).
 assert {f.name for f in fields(DraftRow)} - {"read"} == set(COLUMNS), "DraftRow != intake_draft"
 
-_LOAD = select(*_TABLE.columns).where(_TABLE.c.chat_id == bindparam("chat_id"))
-_INSERT = (
+_LOAD = Prepared(select(*_TABLE.columns).where(_TABLE.c.chat_id == bindparam("chat_id")))
+_INSERT = Prepared(
     insert(_TABLE).values({name: bindparam(name) for name in _INSERTED}).returning(_TABLE.c.id)
 )
 # Conditional on the state the step was decided from: the same step, stamped at the same
 # moment. Every column is set, so there is one statement (one compiled form) for all steps.
-_UPDATE = (
+_UPDATE = Prepared(
     update(_TABLE)
     .where(
         _TABLE.c.id == bindparam("w_id"),
@@ -104,15 +105,20 @@ _UPDATE = (
     .values({name: bindparam(name) for name in _WRITTEN})
     .returning(_TABLE.c.id)
 )
-_EXISTS = select(_TABLE.c.id).where(_TABLE.c.id == bindparam("id"))
+_DELETE = Prepared(
+    delete(IntakeDraft)
+    .where(col(IntakeDraft.chat_id) == bindparam("chat_id"))
+    .execution_options(synchronize_session=False)
+)
+_EXISTS = Prepared(select(_TABLE.c.id).where(_TABLE.c.id == bindparam("id")))
 
 
 async def load_draft_row(*, session: AsyncSession, chat_id: int) -> DraftRow | None:
     """The intake in progress in this chat as plain values, or None."""
-    found = (await session.execute(_LOAD, {"chat_id": chat_id})).first()
+    found = await _LOAD.first(session, {"chat_id": chat_id})
     if found is None:
         return None
-    row = DraftRow(**found._mapping)
+    row = DraftRow(**dict(zip(COLUMNS, found, strict=True)))
     row.read = row.values()
     return row
 
@@ -122,7 +128,7 @@ async def insert_draft_row(*, session: AsyncSession, row: DraftRow, now: datetim
     row.created_at = row.created_at or now
     row.updated_at = row.updated_at or now
     params = {name: getattr(row, name) for name in _INSERTED}
-    row.id = (await session.execute(_INSERT, params)).scalar_one()
+    (row.id,) = (await _INSERT.rows(session, params))[0]
     row.read = row.values()
     return row
 
@@ -138,8 +144,8 @@ async def update_draft_row(*, session: AsyncSession, row: DraftRow) -> None:
     read = dict(zip(COLUMNS, row.read, strict=True))
     params = {name: getattr(row, name) for name in _WRITTEN}
     params.update(w_id=row.id, w_step=read["step"], w_updated_at=read["updated_at"])
-    if (await session.execute(_UPDATE, params)).first() is not None:
+    if await _UPDATE.first(session, params) is not None:
         row.read = row.values()
         return
-    if (await session.execute(_EXISTS, {"id": row.id})).first() is not None:
+    if await _EXISTS.first(session, {"id": row.id}) is not None:
         raise DraftChanged(f"intake draft {row.id} changed since it was read")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.direct import Prepared
 from storage.models import Escalation
 
 
@@ -39,10 +40,16 @@ async def take_due_escalations(
     return rows
 
 
+_CANCEL = Prepared(
+    update(Escalation)
+    .where(
+        col(Escalation.request_id) == bindparam("w_request_id"), col(Escalation.status) == "pending"
+    )
+    .values(status="cancelled", done_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def cancel_escalations(*, session: AsyncSession, request_id: int, now: datetime) -> None:
     """Drops the pending escalations of a request (it was claimed or closed)."""
-    await session.execute(
-        update(Escalation)
-        .where(col(Escalation.request_id) == request_id, col(Escalation.status) == "pending")
-        .values(status="cancelled", done_at=now)
-    )
+    await _CANCEL.rows(session, {"w_request_id": request_id, "now": now})

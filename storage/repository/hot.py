@@ -16,10 +16,11 @@ from functools import cache
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from storage.direct import Prepared
 from storage.models import Contact, Escalation, Outbox, Request
 from storage.repository.outbox import QUEUED_KEY
 from storage.repository.requests import next_reference
@@ -47,9 +48,9 @@ def _defaults(model: type[SQLModel]) -> tuple[Default, ...]:
 
 
 @cache
-def _insert(model: type[SQLModel], returning: bool) -> Insert:
+def _insert(model: type[SQLModel], returning: bool) -> Prepared:
     statement = insert(_table(model))
-    return statement.returning(_table(model).c.id) if returning else statement
+    return Prepared(statement.returning(_table(model).c.id) if returning else statement)
 
 
 def row_values(model: type[SQLModel], fields: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def row_values(model: type[SQLModel], fields: dict[str, Any]) -> dict[str, Any]:
 
 async def append(session: AsyncSession, model: type[SQLModel], **fields: Any) -> None:
     """Inserts one append-only row (a contact, an escalation stage) at once."""
-    await session.execute(_insert(model, False), row_values(model, fields))
+    await _insert(model, False).many(session, [row_values(model, fields)])
 
 
 async def append_contact(session: AsyncSession, **fields: Any) -> None:
@@ -86,7 +87,7 @@ async def append_escalations(
             )
             for stage, due_at in stages
         ]
-        await session.execute(_insert(Escalation, False), rows)
+        await _insert(Escalation, False).many(session, rows)
 
 
 async def append_outbox(
@@ -126,5 +127,5 @@ async def insert_request(session: AsyncSession, *, prefix: str, **fields: Any) -
     values["reference"] = await next_reference(
         session=session, prefix=prefix, year=values["created_at"].year
     )
-    new_id = (await session.execute(_insert(Request, True), values)).scalar_one()
+    (new_id,) = (await _insert(Request, True).rows(session, values))[0]
     return Request(id=new_id, **values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
+from storage.direct import Prepared
 from storage.models import ReferenceCounter, Request, RequestStatus
 
 OPEN_STATUSES = (RequestStatus.open, RequestStatus.claimed)
@@ -18,18 +20,22 @@ OPEN_STATUSES = (RequestStatus.open, RequestStatus.claimed)
 
 async def next_reference(*, session: AsyncSession, prefix: str, year: int) -> str:
     """Hands out the next reference of the year, e.g. ``HH-2026-00042``; safe under concurrency."""
-    dialect = session.get_bind().dialect.name
+    statement = _next_number(session.get_bind().dialect.name)
+    ((number,),) = await statement.rows(session, {"year": year})
+    return f"{prefix}-{year}-{number:05d}"
+
+
+@cache
+def _next_number(dialect: str) -> Prepared:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
+    return Prepared(
         insert(ReferenceCounter)
-        .values(year=year, last=1)
+        .values(year=bindparam("year"), last=1)
         .on_conflict_do_update(
             index_elements=["year"], set_={"last": col(ReferenceCounter.last) + 1}
         )
         .returning(col(ReferenceCounter.last))
     )
-    number = (await session.execute(statement)).scalar_one()
-    return f"{prefix}-{year}-{number:05d}"
 
 
 async def create_request(*, session: AsyncSession, prefix: str, **fields: Any) -> Request:
@@ -57,7 +63,7 @@ async def get_request_by_reference(*, session: AsyncSession, reference: str) -> 
 
 
 # Built once (every won claim): the conditional UPDATE that decides who gets a request.
-_CLAIM = (
+_CLAIM = Prepared(
     update(Request)
     .where(
         col(Request.id) == bindparam("request_id"),
@@ -83,7 +89,7 @@ async def claim_request(
         True when this call claimed it, False when it was already taken or is closed.
     """
     params = {"request_id": request_id, "staff_id": staff_id, "now": now}
-    won = (await session.execute(_CLAIM, params)).scalar_one_or_none() is not None
+    won = await _CLAIM.first(session, params) is not None
     if won:
         # The loaded request learns what the UPDATE wrote, without reading it back.
         request = await session.get(Request, request_id)  # from the identity map, usually

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Integer, String, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.direct import Prepared
 from storage.models import Request, RequestStatus, Resident
 
 _BY_TELEGRAM_ID = select(Resident).where(
@@ -105,15 +106,20 @@ _RESIDENT_IDS = (
     )
     .scalar_subquery()
 )
-_EARLIER = select(func.count(col(Request.id))).where(
-    col(Request.resident_id).in_(_RESIDENT_IDS),
-    or_(_REQUEST_ID.is_(None), col(Request.id) < _REQUEST_ID),
+_EARLIER = Prepared(
+    select(func.count(col(Request.id))).where(
+        col(Request.resident_id).in_(_RESIDENT_IDS),
+        or_(_REQUEST_ID.is_(None), col(Request.id) < _REQUEST_ID),
+    )
 )
-_OPEN_QUEUE = (
+_OPEN_QUEUE = Prepared(
     select(col(Request.queue))
     .where(
         col(Request.resident_id).in_(_RESIDENT_IDS),
-        col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
+        or_(
+            col(Request.status) == RequestStatus.open,
+            col(Request.status) == RequestStatus.claimed,
+        ),
         or_(_REQUEST_ID.is_(None), col(Request.id) != _REQUEST_ID),
     )
     .order_by(col(Request.id).desc())
@@ -141,7 +147,8 @@ async def familiarity(
         "phone": phone or None,
         "request_id": request_id,
     }
-    earlier = await session.scalar(_EARLIER, params)
-    open_queue = await session.scalar(_OPEN_QUEUE, params)
+    ((earlier,),) = await _EARLIER.rows(session, params)
+    found = await _OPEN_QUEUE.first(session, params)
+    open_queue = found[0] if found is not None else None
     count = int(earlier or 0)
     return Familiarity(count > 0, count, open_queue)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from flows.errors import StaffExistsError
+from storage.direct import Prepared
 from storage.models import QueueMembership, Role, Staff
 
 
@@ -42,7 +43,7 @@ async def set_queues(*, session: AsyncSession, staff_id: int, queues: list[str])
 _ACTIVE_STAFF = select(Staff).where(
     col(Staff.telegram_user_id) == bindparam("telegram_user_id"), col(Staff.active).is_(True)
 )
-_QUEUES_OF = (
+_QUEUES_OF = Prepared(
     select(col(QueueMembership.queue))
     .where(col(QueueMembership.staff_id) == bindparam("staff_id"))
     .order_by(col(QueueMembership.queue))
@@ -70,7 +71,7 @@ async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | No
 
 async def staff_queues(*, session: AsyncSession, staff_id: int) -> list[str]:
     """The queues a staff member works, sorted."""
-    return list(await session.scalars(_QUEUES_OF, {"staff_id": staff_id}))
+    return [queue for (queue,) in await _QUEUES_OF.rows(session, {"staff_id": staff_id})]
 
 
 async def list_staff(*, session: AsyncSession) -> list[tuple[Staff, list[str]]]:

@@ -1,0 +1,172 @@
+"""The hot path's statements run on the ``sqlite3`` connection itself, in the session's
+transaction.
+
+SQLAlchemy Core costs about ten times what ``sqlite3`` does for the bot's small
+statements (``bench/bench_sql_floor.py``): a result object, an execution context and,
+through ``AsyncSession``, a greenlet switch per call. A ``Prepared`` statement is an
+ordinary Core statement, compiled once per dialect; on SQLite it then runs on the
+driver connection of the session's transaction (on the event loop, as all our SQLite
+statements do: ``storage.sqlite_inline``), with the column types' own conversions on
+the way in and out, so it reads and writes exactly what ``session.execute`` would.
+
+On PostgreSQL, where the network round trip dominates, it runs through
+``session.execute`` like any other statement.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ClauseElement
+
+Row = tuple[Any, ...]
+Convert = Callable[[Any], Any] | None
+
+_DRIVER_KEY = "direct.sqlite3"  # the transaction's sqlite3 connection, in session.info
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement's SQL for one dialect and set of parameter names, with conversions.
+
+    ``slots`` follow the placeholders: a parameter's name and its type's conversion,
+    or (None, the value already converted) for a value written into the statement.
+    """
+
+    sql: str
+    slots: tuple[tuple[str | None, Any], ...]
+    results: tuple[Convert, ...]
+
+
+class Prepared:
+    """A Core statement compiled once, run on the driver connection (SQLite).
+
+    Parameters are given by name, as to ``session.execute``; rows come back as tuples
+    of the statement's columns (a select's, or those of its ``RETURNING``).
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
+
+    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Row]:
+        """Runs the statement once; its rows (empty for a statement without any)."""
+        driver, dialect = await _sqlite_driver(session)
+        if driver is None:
+            result = await session.execute(self.statement, dict(params))
+            return [tuple(row) for row in result] if result.returns_rows else []
+        compiled = self._form(dialect, params.keys())
+        arguments = _arguments(compiled, params)
+        try:
+            cursor = driver.execute(compiled.sql, arguments)
+        except sqlite3.Error as error:
+            raise _wrapped(compiled, arguments, error) from error
+        if not compiled.results:
+            return []
+        return [_converted(compiled.results, row) for row in cursor.fetchall()]
+
+    async def first(self, session: AsyncSession, params: Mapping[str, Any]) -> Row | None:
+        """The first row, or None."""
+        found = await self.rows(session, params)
+        return found[0] if found else None
+
+    async def many(self, session: AsyncSession, params: Sequence[Mapping[str, Any]]) -> None:
+        """Runs a statement without rows once for each parameter set (one ``executemany``)."""
+        if not params:
+            return
+        driver, dialect = await _sqlite_driver(session)
+        if driver is None:
+            await session.execute(self.statement, [dict(p) for p in params])
+            return
+        compiled = self._form(dialect, params[0].keys())
+        arguments = [_arguments(compiled, p) for p in params]
+        try:
+            driver.executemany(compiled.sql, arguments)
+        except sqlite3.Error as error:
+            raise _wrapped(compiled, arguments, error) from error
+
+    def _form(self, dialect: Dialect, keys: Any) -> _Compiled:
+        key = (dialect.name, frozenset(keys))
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = _compile(self.statement, dialect, sorted(keys))
+        return found
+
+
+def _compile(statement: Executable, dialect: Dialect, keys: list[str]) -> _Compiled:
+    assert isinstance(statement, ClauseElement)
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    if "POSTCOMPILE" in compiled.string:
+        raise TypeError("a prepared statement cannot hold an IN list; use OR")
+    slots: list[tuple[str | None, Any]] = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds[name]
+        convert = bind.type.bind_processor(dialect)
+        if name in keys:
+            slots.append((name, convert))
+        elif bind.required:
+            raise TypeError(f"no value for the parameter {name!r}")
+        else:
+            value = bind.effective_value
+            slots.append((None, convert(value) if convert is not None else value))
+    columns = getattr(statement, "exported_columns", ())
+    results = tuple(column.type.result_processor(dialect, None) for column in columns)
+    return _Compiled(compiled.string, tuple(slots), results)
+
+
+def _wrapped(compiled: _Compiled, arguments: Any, error: sqlite3.Error) -> Exception:
+    """SQLAlchemy's exception for a driver error (``IntegrityError`` and so on), as
+    ``session.execute`` raises it, so callers catch one kind whichever way ran."""
+    return exc.DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error)
+
+
+def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    values = []
+    for name, convert in compiled.slots:
+        if name is None:
+            values.append(convert)  # a fixed value, converted once
+        else:
+            value = params[name]
+            values.append(convert(value) if convert is not None else value)
+    return tuple(values)
+
+
+def _converted(results: tuple[Convert, ...], row: Row) -> Row:
+    return tuple(
+        convert(value) if convert is not None else value
+        for convert, value in zip(results, row, strict=True)
+    )
+
+
+async def _sqlite_driver(session: AsyncSession) -> tuple[Any, Dialect]:
+    """The ``sqlite3`` connection of the session's transaction (begun if need be) and its
+    dialect; (None, dialect) on another database. Objects the session has yet to write
+    are flushed first, as ``session.execute`` would before a statement."""
+    info = session.info
+    found = info.get(_DRIVER_KEY)
+    if found is None:
+        dialect = session.get_bind().dialect
+        if dialect.name != "sqlite":
+            found = (None, dialect)
+        else:
+            connection = await session.connection()
+            raw = await connection.get_raw_connection()
+            found = (raw.driver_connection, dialect)
+        info[_DRIVER_KEY] = found
+    if found[0] is not None and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    return found
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver(session: Session, _transaction: Any) -> None:
+    # The next transaction may get another connection from the pool.
+    session.info.pop(_DRIVER_KEY, None)
