@@ -9,8 +9,8 @@ driver connection of the session's transaction (on the event loop, as all our SQ
 statements do: ``storage.sqlite_inline``), with the column types' own conversions on
 the way in and out, so it reads and writes exactly what ``session.execute`` would.
 
-On PostgreSQL, where the network round trip dominates, it runs through
-``session.execute`` like any other statement.
+On PostgreSQL, where the network round trip dominates, it runs as Core on the
+session's connection (``AsyncConnection.execute``): the same semantics, the same rows.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 Row = tuple[Any, ...]
@@ -55,14 +56,16 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
+        self._returns_rows = bool(getattr(statement, "exported_columns", ()))
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Row]:
         """Runs the statement once; its rows (empty for a statement without any)."""
         driver, dialect = await _sqlite_driver(session)
         if driver is None:
-            result = await session.execute(self.statement, dict(params))
-            return [tuple(row) for row in result] if result.returns_rows else []
+            connection = await session.connection()
+            result = await connection.execute(self.statement, dict(params))
+            return [tuple(row) for row in result] if self._returns_rows else []
         compiled = self._form(dialect, params.keys())
         arguments = _arguments(compiled, params)
         try:
@@ -84,7 +87,8 @@ class Prepared:
             return
         driver, dialect = await _sqlite_driver(session)
         if driver is None:
-            await session.execute(self.statement, [dict(p) for p in params])
+            connection = await session.connection()
+            await connection.execute(self.statement, [dict(p) for p in params])
             return
         compiled = self._form(dialect, params[0].keys())
         arguments = [_arguments(compiled, p) for p in params]
@@ -103,22 +107,26 @@ class Prepared:
 
 def _compile(statement: Executable, dialect: Dialect, keys: list[str]) -> _Compiled:
     assert isinstance(statement, ClauseElement)
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
     if "POSTCOMPILE" in compiled.string:
         raise TypeError("a prepared statement cannot hold an IN list; use OR")
+    # Python-side column defaults are filled in by SQLAlchemy's execution, not here.
+    defaulted = {c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)}
     slots: list[tuple[str | None, Any]] = []
     for name in compiled.positiontup or ():
         bind = compiled.binds[name]
-        convert = bind.type.bind_processor(dialect)
+        convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if name in keys:
             slots.append((name, convert))
-        elif bind.required:
+        elif bind.required or name in defaulted:
             raise TypeError(f"no value for the parameter {name!r}")
         else:
             value = bind.effective_value
             slots.append((None, convert(value) if convert is not None else value))
     columns = getattr(statement, "exported_columns", ())
-    results = tuple(column.type.result_processor(dialect, None) for column in columns)
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
     return _Compiled(compiled.string, tuple(slots), results)
 
 
@@ -161,7 +169,7 @@ async def _sqlite_driver(session: AsyncSession) -> tuple[Any, Dialect]:
             raw = await connection.get_raw_connection()
             found = (raw.driver_connection, dialect)
         info[_DRIVER_KEY] = found
-    if found[0] is not None and (session.new or session.dirty or session.deleted):
+    if session.new or session.dirty or session.deleted:
         await session.flush()
     return found
 

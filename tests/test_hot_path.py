@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from helpline.testing import FakeUser
 from helpline.testing.sql_trace import trace_statements
@@ -160,6 +160,17 @@ async def test_core_inserts_store_what_the_orm_stored(db: Database) -> None:
     for model in (Contact, Outbox, Escalation):
         a, b = await all_rows(db, model)
         assert columns(a, "id") == columns(b, "id"), model.__name__
+    # As stored, not only as read back: on SQLite a time is text, compared as text.
+    for table, skipped in (("request", {"id", "reference"}), ("contact", {"id"})):
+        a, b = await stored_rows(db, table, skipped)
+        assert a == b, table
+
+
+async def stored_rows(db: Database, table: str, skipped: set[str]) -> list[dict[str, Any]]:
+    """The table's rows as the database holds them (no column types applied)."""
+    async with db.session() as session:
+        result = await session.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+        return [{k: v for k, v in row.items() if k not in skipped} for row in result.mappings()]
 
 
 async def test_warm_up_leaves_nothing_behind(db: Database) -> None:

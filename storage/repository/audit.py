@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import AuditEntry, Request, Staff
+from storage.repository import hot
 
 MAX_DETAIL = 400
 
@@ -26,8 +27,8 @@ async def record_audit(
     resident_id: int | None = None,
     detail: str | None = None,
     now: datetime,
-) -> AuditEntry:
-    """Appends one audit row in the caller's transaction.
+) -> None:
+    """Appends one audit row in the caller's transaction (a Core insert, written at once).
 
     Args:
         actor_staff_id: the staff member who acted; None for the command line.
@@ -35,7 +36,9 @@ async def record_audit(
         detail: ids, keys and counts only (``"handover=12 basis=consent"``) — never a
             resident's text, name or phone number.
     """
-    entry = AuditEntry(
+    await hot.append(
+        session,
+        AuditEntry,
         occurred_at=now,
         actor_staff_id=actor_staff_id,
         action=str(action),
@@ -43,8 +46,6 @@ async def record_audit(
         resident_id=resident_id,
         detail=detail[:MAX_DETAIL] if detail else None,
     )
-    session.add(entry)  # written with the next flush or the commit (see ``log_contact``)
-    return entry
 
 
 async def audit_entries(
