@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from telegram import (
@@ -39,8 +40,12 @@ _MEDIA_KINDS = (
 )
 
 
+@lru_cache(maxsize=512)
 def inline_markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
-    """Inline keyboard from rows of flow buttons."""
+    """Inline keyboard from rows of flow buttons.
+
+    Kept for reuse (PTB's objects are immutable): an intake shows the same few keyboards
+    to every resident, and building one costs more than the rest of sending it."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
     )
@@ -51,15 +56,22 @@ def reply_markup(reply: Reply) -> Markup:
     if reply.buttons:
         return inline_markup(reply.buttons)
     if reply.contact_keyboard is not None:
-        share, chat_only = reply.contact_keyboard
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(share, request_contact=True)], [KeyboardButton(chat_only)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
+        return _contact_keyboard(*reply.contact_keyboard)
     if reply.remove_keyboard:
-        return ReplyKeyboardRemove()
+        return _REMOVE_KEYBOARD
     return None
+
+
+_REMOVE_KEYBOARD = ReplyKeyboardRemove()
+
+
+@lru_cache(maxsize=16)
+def _contact_keyboard(share: str, chat_only: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(share, request_contact=True)], [KeyboardButton(chat_only)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
 
 
 def markup_from_json(raw: str | None) -> InlineKeyboardMarkup | None:

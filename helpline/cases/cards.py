@@ -10,7 +10,7 @@ from flows.escalation import escalation_times
 from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
-from storage.models import Request, Resident
+from storage.models import Request
 from storage.repository import email as mails
 from storage.repository import hot
 
@@ -28,7 +28,9 @@ async def case_view(
     (by the resident's Telegram id and phone). Its earlier requests and other open one
     are this card's, so the two lookups are not made again.
     """
-    resident = await session.get(Resident, request.resident_id) if request.resident_id else None
+    resident = (
+        await hot.read_resident(session, request.resident_id) if request.resident_id else None
+    )
     assert request.id is not None
     # Earlier: the resident's requests before this one; open: another one still open.
     if known is None:
@@ -130,7 +132,9 @@ async def tell_resident(
     session: AsyncSession, services: Services, request: Request, key: str, **values: str
 ) -> bool:
     """Queues a message to the resident's chat in their language; False when there is none."""
-    resident = await session.get(Resident, request.resident_id) if request.resident_id else None
+    resident = (
+        await hot.read_resident(session, request.resident_id) if request.resident_id else None
+    )
     if resident is None or resident.chat_id is None or resident.blocked_at is not None:
         return False
     await repo.enqueue(

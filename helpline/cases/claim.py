@@ -8,6 +8,7 @@ claim contact, the audit row of the details shown) and says what the edge should
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,7 +62,8 @@ async def claim(
     ``via`` names the edge in the audit row of the details shown (``claim``, ``web``).
     """
     assert staff.id is not None
-    request = await repo.get_request(session=session, request_id=request_id)
+    # Read, not loaded: the claim changes the request by its conditional UPDATE only.
+    request = await hot.read_request(session, request_id)
     if request is None:
         return Claim(ClaimResult.gone)
     queues = await repo.staff_queues(session=session, staff_id=staff.id)
@@ -73,24 +75,25 @@ async def claim(
     # Already taken as read: lost without asking (the conditional UPDATE is what
     # decides a race; a request seen taken cannot be won in this transaction).
     taken = request.claimed_by is not None or request.status != RequestStatus.open
+    now = services.clock()
     won = again or (
         not taken
         and await repo.claim_request(
-            session=session, request_id=request_id, staff_id=staff.id, now=services.clock()
+            session=session, request_id=request_id, staff_id=staff.id, now=now
         )
     )
     if not won:
         holder = (
-            await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
-            if request.claimed_by
-            else None
+            await hot.read_staff_by_id(session, request.claimed_by) if request.claimed_by else None
         )
         return Claim(ClaimResult.taken, request, holder=holder.name if holder else None)
     if not again:
-        await repo.cancel_escalations(session=session, request_id=request_id, now=services.clock())
+        request.claimed_by, request.claimed_at = staff.id, now.astimezone(UTC)
+        request.status = RequestStatus.claimed
+        await repo.cancel_escalations(session=session, request_id=request_id, now=now)
         await hot.append_contact(  # a Core insert: nothing reads the row back
             session,
-            occurred_at=services.clock(),
+            occurred_at=now,
             channel=Channel.telegram,
             direction=Direction.internal,
             event="claim",

@@ -25,6 +25,7 @@ from helpline.cases.drafts import AnyDraftRow, resident_draft, store_resident_dr
 from helpline.cases.intake import log_resident_message, raise_crisis, submit_intake
 from storage import repository as repo
 from storage.models import Request, RequestStatus, Resident
+from storage.repository import hot
 from storage.repository.drafts import DraftRow
 
 MAX_FORWARD = 3500  # characters of a resident's message forwarded to the holder
@@ -62,9 +63,10 @@ async def on_message(
     await remember_update(session, sender.chat_id, incoming, outgoing, now)
     crisis = safety if safety is not None and safety.urgency == "crisis" else None
     row = await repo.load_draft_row(session=session, chat_id=sender.chat_id)
-    # A running intake step needs no resident row (most updates): one query less.
+    # A running intake step needs no resident row (most updates): one query less. It is
+    # only read here (changed by ``upsert_telegram_resident`` alone).
     resident = (
-        await repo.get_resident_by_telegram_id(session=session, telegram_user_id=sender.user_id)
+        await hot.read_resident_by_telegram_id(session, sender.user_id)
         if row is None or crisis is not None
         else None
     )

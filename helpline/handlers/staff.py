@@ -20,8 +20,8 @@ from helpline.handlers.turn import query_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
-from storage import repository as repo
 from storage.models import Role
+from storage.repository import hot
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
     parsed = parse_callback(query.data or "")
     request_id = int(parsed.value) if parsed else 0
     async with services.db.session() as session:
-        staff = await repo.get_staff(session=session, telegram_user_id=turn.user.id)
+        staff = await hot.read_staff(session, turn.user.id)
         if staff is None or staff.id is None:
             await answer_query(query, t("claim_not_staff", lang), alert=True)
             return

@@ -1,11 +1,13 @@
-"""The rows a resident's submit and a claim add, written as SQLAlchemy Core inserts.
+"""The rows a resident's submit and a claim add and read, as prepared statements.
 
-Contacts, queue cards in the outbox, escalation stages and new requests: each is one
-``INSERT`` on the model's table, built once per table (its compiled form is then cached
-by the engine), with the model's own defaults filled in here. No ORM object enters the
-session, so the commit has no unit of work to flush. The ORM functions beside these
-(``log_contact``, ``enqueue``, ``create_request``) stay for everything else; these are
-for the hot path, whose callers need no mapped object back.
+Contacts, queue cards in the outbox, escalation stages, audit rows and new requests:
+each is one ``INSERT`` on the model's table (``storage.direct.Prepared``), with the
+model's own defaults filled in here. No ORM object enters the session, so the commit
+has no unit of work to flush. The reads (``read_request``, ``read_staff``…) give a
+model instance that is not in the session either: for reading; a change to it is not
+stored. The ORM functions beside these (``log_contact``, ``enqueue``, ``get_request``)
+stay for everything else; these are for the hot path, whose callers need no mapped
+object back.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from storage.direct import Prepared
-from storage.models import Contact, Escalation, Outbox, Request
+from storage.models import Contact, Escalation, Outbox, Request, Resident, Staff
 from storage.repository.outbox import QUEUED_KEY
 from storage.repository.requests import next_reference
 
@@ -29,7 +31,8 @@ Default = tuple[str, Any, Callable[[], Any] | None]
 
 
 @cache
-def _table(model: type[SQLModel]) -> Table:
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's table."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
 
@@ -38,7 +41,7 @@ def _table(model: type[SQLModel]) -> Table:
 def _defaults(model: type[SQLModel]) -> tuple[Default, ...]:
     """(column, default, factory) of every column but the id, from the model's fields:
     the values a Core insert must spell out that the model would have filled in."""
-    names = {c.name for c in _table(model).columns} - {"id"}
+    names = {c.name for c in table_of(model).columns} - {"id"}
     found: list[Default] = []
     for name, info in model.model_fields.items():
         if name in names:
@@ -49,8 +52,8 @@ def _defaults(model: type[SQLModel]) -> tuple[Default, ...]:
 
 @cache
 def _insert(model: type[SQLModel], returning: bool) -> Prepared:
-    statement = insert(_table(model))
-    return Prepared(statement.returning(_table(model).c.id) if returning else statement)
+    statement = insert(table_of(model))
+    return Prepared(statement.returning(table_of(model).c.id) if returning else statement)
 
 
 def row_values(model: type[SQLModel], fields: dict[str, Any]) -> dict[str, Any]:
@@ -129,3 +132,52 @@ async def insert_request(session: AsyncSession, *, prefix: str, **fields: Any) -
     )
     (new_id,) = (await _insert(Request, True).rows(session, values))[0]
     return Request(id=new_id, **values)
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+@cache
+def _select_by(model: type[SQLModel], column: str, active_only: bool) -> Prepared:
+    table = table_of(model)
+    statement = select(*table.columns).where(table.c[column] == bindparam("value"))
+    return Prepared(statement.where(table.c.active == true()) if active_only else statement)
+
+
+async def _read(
+    session: AsyncSession, model: type[M], column: str, value: Any, *, active_only: bool = False
+) -> M | None:
+    found = await _select_by(model, column, active_only).first(session, {"value": value})
+    return None if found is None else as_model(model, found)
+
+
+def as_model(model: type[M], row: tuple[Any, ...]) -> M:
+    """A row of all the table's columns, in order, as a model instance not in the session."""
+    return model(**dict(zip(table_of(model).columns.keys(), row, strict=True)))
+
+
+async def read_request(session: AsyncSession, request_id: int) -> Request | None:
+    """``get_request``, for reading only (see the module's docstring)."""
+    return await _read(session, Request, "id", request_id)
+
+
+async def read_resident(session: AsyncSession, resident_id: int) -> Resident | None:
+    """The resident with this id, for reading only."""
+    return await _read(session, Resident, "id", resident_id)
+
+
+async def read_resident_by_telegram_id(
+    session: AsyncSession, telegram_user_id: int
+) -> Resident | None:
+    """``get_resident_by_telegram_id``, for reading only."""
+    return await _read(session, Resident, "telegram_user_id", telegram_user_id)
+
+
+async def read_staff(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    """``get_staff`` (the active staff member with this Telegram id), for reading only."""
+    return await _read(session, Staff, "telegram_user_id", telegram_user_id, active_only=True)
+
+
+async def read_staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
+    """``get_staff_by_id`` (active or not), for reading only."""
+    return await _read(session, Staff, "id", staff_id)

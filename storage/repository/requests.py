@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from storage.direct import Prepared
@@ -90,14 +91,13 @@ async def claim_request(
     """
     params = {"request_id": request_id, "staff_id": staff_id, "now": now}
     won = await _CLAIM.first(session, params) is not None
-    if won:
-        # The loaded request learns what the UPDATE wrote, without reading it back.
-        request = await session.get(Request, request_id)  # from the identity map, usually
-        if request is not None:
-            at = now.astimezone(UTC)  # as the column gives it back
-            changed = {"claimed_by": staff_id, "claimed_at": at, "status": RequestStatus.claimed}
-            for name, value in changed.items():
-                set_committed_value(request, name, value)
+    # A request this session loaded learns what the UPDATE wrote, without reading it back.
+    request = session.identity_map.get(identity_key(Request, request_id)) if won else None
+    if isinstance(request, Request):
+        at = now.astimezone(UTC)  # as the column gives it back
+        changed = {"claimed_by": staff_id, "claimed_at": at, "status": RequestStatus.claimed}
+        for name, value in changed.items():
+            set_committed_value(request, name, value)
     return won
 
 

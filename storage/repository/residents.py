@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.direct import Prepared
 from storage.models import Request, RequestStatus, Resident
+from storage.repository import hot
 
 _BY_TELEGRAM_ID = select(Resident).where(
     col(Resident.telegram_user_id) == bindparam("telegram_user_id")
@@ -38,21 +42,29 @@ async def upsert_telegram_resident(
     phone: str | None = None,
     village: str | None = None,
 ) -> Resident:
-    """Finds or creates the resident for a Telegram user and refreshes what they told us."""
-    resident = await get_resident_by_telegram_id(session=session, telegram_user_id=telegram_user_id)
-    if resident is None:
-        resident = Resident(telegram_user_id=telegram_user_id)
-        session.add(resident)
-    resident.chat_id = chat_id
-    resident.first_name = first_name
-    resident.language = language
-    resident.blocked_at = None
-    if phone:
-        resident.phone = phone
-    if village:
-        resident.village = village
-    await session.flush()
-    return resident
+    """Finds or creates the resident for a Telegram user and refreshes what they told us
+    (a phone or village only when given). One statement; the resident returned is for
+    reading (not in the session, see ``storage.repository.hot``)."""
+    fields: dict[str, Any] = {"telegram_user_id": telegram_user_id, "chat_id": chat_id}
+    fields |= {"first_name": first_name, "language": language}
+    fields |= {"phone": phone or None, "village": village or None}
+    upsert = _upsert_by_telegram_id(session.get_bind().dialect.name)
+    (row,) = await upsert.rows(session, hot.row_values(Resident, fields))
+    return hot.as_model(Resident, row)
+
+
+@cache
+def _upsert_by_telegram_id(dialect: str) -> Prepared:
+    table = hot.table_of(Resident)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    new = insert.excluded
+    refreshed: dict[str, Any] = {name: new[name] for name in ("chat_id", "first_name", "language")}
+    refreshed |= {name: func.coalesce(new[name], table.c[name]) for name in ("phone", "village")}
+    return Prepared(
+        insert.on_conflict_do_update(
+            index_elements=["telegram_user_id"], set_={**refreshed, "blocked_at": None}
+        ).returning(*table.columns)
+    )
 
 
 async def find_or_add_resident(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Request
 from storage.repository import hot
+from storage.repository.audit import record_audit
 from storage.repository.chat_messages import remember_messages
 from storage.repository.contacts import add_note, log_contact
 from storage.repository.drafts import (
@@ -48,6 +49,11 @@ async def warm_up(session: AsyncSession) -> None:
     await get_request(session=session, request_id=NO_ROW)
     await get_staff(session=session, telegram_user_id=NOBODY)
     await get_staff_by_id(session=session, staff_id=NO_ROW)
+    await hot.read_request(session, NO_ROW)
+    await hot.read_resident(session, NO_ROW)
+    await hot.read_resident_by_telegram_id(session, NOBODY)
+    await hot.read_staff(session, NOBODY)
+    await hot.read_staff_by_id(session, NO_ROW)
     await staff_queues(session=session, staff_id=NO_ROW)
     await familiarity(session=session, telegram_user_id=NOBODY, phone=None)
     await familiarity(session=session, telegram_user_id=NOBODY, phone="+0", request_id=NO_ROW)
@@ -61,7 +67,7 @@ async def warm_up(session: AsyncSession) -> None:
     await insert_draft_row(session=session, row=row, now=now)
     row.step = "question"
     await update_draft_row(session=session, row=row)
-    resident = await upsert_telegram_resident(  # the ORM's INSERT, then its UPDATE
+    resident = await upsert_telegram_resident(  # the INSERT, then the conflict's UPDATE
         session=session, telegram_user_id=NOBODY, chat_id=NOBODY, first_name="-", language="nl"
     )
     await upsert_telegram_resident(
@@ -77,4 +83,5 @@ async def warm_up(session: AsyncSession) -> None:
     await hot.append_contact(session, occurred_at=now, **fields)
     await log_contact(session=session, occurred_at=now, **fields)  # the claim's, by the ORM
     await add_note(session=session, request_id=request.id, author="resident", text="-")
+    await record_audit(session=session, actor_staff_id=None, action="-", now=now)
     await session.flush()
