@@ -198,8 +198,9 @@ class Database:
         Rows kept by ``defer`` are written first, in the same transaction.
         """
         rows: list[dict[str, Any]] = []
+        session = self._sessions()
         try:
-            async with self._sessions() as session, session.begin():
+            async with session.begin():
                 if self._deferred and self._deferred_writer is not None:
                     # The connection first, then the rows: taken while waiting for it, they
                     # would be in no transaction a reader could see meanwhile. Another
@@ -212,6 +213,17 @@ class Database:
         except BaseException:
             self._deferred[:0] = rows  # not committed: the next transaction writes them
             raise
+        finally:
+            await self._close(session)
+
+    async def _close(self, session: AsyncSession) -> None:
+        if self.engine.dialect.driver == sqlite_inline.DRIVER:
+            # Nothing in closing waits on the event loop (``storage.sqlite_inline``), so no
+            # cancellation can stop it half-way: no task of its own is needed to shield it.
+            await session.close()
+        else:
+            async with session:  # closes it in a task of its own, which cancellation spares
+                pass
 
     async def warm_up(self) -> bool:
         """Compiles the hot path's statements into the engine's cache by running them once

@@ -9,8 +9,9 @@ driver connection of the session's transaction (on the event loop, as all our SQ
 statements do: ``storage.sqlite_inline``), with the column types' own conversions on
 the way in and out, so it reads and writes exactly what ``session.execute`` would.
 
-On PostgreSQL, where the network round trip dominates, it runs as Core on the
-session's connection (``AsyncConnection.execute``): the same semantics, the same rows.
+On PostgreSQL, where the network round trip dominates, and on SQLite read through
+another driver (``storage.readonly``), it runs as Core on the session's connection
+(``AsyncConnection.execute``): the same semantics, the same rows.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
+from storage import sqlite_inline
+
 Row = tuple[Any, ...]
 Convert = Callable[[Any], Any] | None
 
-_DRIVER_KEY = "direct.sqlite3"  # the transaction's sqlite3 connection, in session.info
+_CURSOR_KEY = "direct.cursor"  # the transaction's sqlite3 cursor, in session.info
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +64,15 @@ class Prepared:
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Row]:
         """Runs the statement once; its rows (empty for a statement without any)."""
-        driver, dialect = await _sqlite_driver(session)
-        if driver is None:
+        cursor, dialect = await _sqlite_cursor(session)
+        if cursor is None:
             connection = await session.connection()
             result = await connection.execute(self.statement, dict(params))
             return [tuple(row) for row in result] if self._returns_rows else []
         compiled = self._form(dialect, params.keys())
         arguments = _arguments(compiled, params)
         try:
-            cursor = driver.execute(compiled.sql, arguments)
+            cursor.execute(compiled.sql, arguments)
         except sqlite3.Error as error:
             raise _wrapped(compiled, arguments, error) from error
         if not compiled.results:
@@ -85,15 +88,15 @@ class Prepared:
         """Runs a statement without rows once for each parameter set (one ``executemany``)."""
         if not params:
             return
-        driver, dialect = await _sqlite_driver(session)
-        if driver is None:
+        cursor, dialect = await _sqlite_cursor(session)
+        if cursor is None:
             connection = await session.connection()
             await connection.execute(self.statement, [dict(p) for p in params])
             return
         compiled = self._form(dialect, params[0].keys())
         arguments = [_arguments(compiled, p) for p in params]
         try:
-            driver.executemany(compiled.sql, arguments)
+            cursor.executemany(compiled.sql, arguments)
         except sqlite3.Error as error:
             raise _wrapped(compiled, arguments, error) from error
 
@@ -154,27 +157,34 @@ def _converted(results: tuple[Convert, ...], row: Row) -> Row:
     )
 
 
-async def _sqlite_driver(session: AsyncSession) -> tuple[Any, Dialect]:
-    """The ``sqlite3`` connection of the session's transaction (begun if need be) and its
-    dialect; (None, dialect) on another database. Objects the session has yet to write
-    are flushed first, as ``session.execute`` would before a statement."""
+async def _sqlite_cursor(session: AsyncSession) -> tuple[sqlite3.Cursor | None, Dialect]:
+    """A cursor on the ``sqlite3`` connection of the session's transaction (begun if need
+    be) and the dialect; (None, dialect) on another database. Objects the session has
+    yet to write are flushed first, as ``session.execute`` would before a statement.
+
+    A plain cursor, not the connection's own (``sqlite_inline.InlineCursor``, which
+    waits for another process's lock on a thread): the transaction began with ``BEGIN
+    IMMEDIATE`` and holds the write lock, so none of its statements can find the
+    database locked."""
     info = session.info
-    found = info.get(_DRIVER_KEY)
+    found = info.get(_CURSOR_KEY)
     if found is None:
         dialect = session.get_bind().dialect
-        if dialect.name != "sqlite":
+        if dialect.driver != sqlite_inline.DRIVER:  # PostgreSQL, or SQLite read elsewhere
             found = (None, dialect)
-        else:
-            connection = await session.connection()
-            raw = await connection.get_raw_connection()
-            found = (raw.driver_connection, dialect)
-        info[_DRIVER_KEY] = found
+        else:  # one trip into SQLAlchemy's greenlet for the connection and its driver
+            found = (sqlite3.Cursor(await session.run_sync(_driver_connection)), dialect)
+        info[_CURSOR_KEY] = found
     if session.new or session.dirty or session.deleted:
         await session.flush()
     return found
 
 
+def _driver_connection(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_driver(session: Session, _transaction: Any) -> None:
     # The next transaction may get another connection from the pool.
-    session.info.pop(_DRIVER_KEY, None)
+    session.info.pop(_CURSOR_KEY, None)

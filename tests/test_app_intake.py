@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from helpline.scripted import find_button
 from helpline.testing import FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import Contact, IntakeDraft, Outbox, Request, RequestNote, Resident
@@ -90,7 +91,11 @@ async def test_twenty_staff_press_claim_at_once(db: Database, tmp_path: Path) ->
             await h.add_staff(FakeUser(id=7000 + n, first_name=f"Staf{n}"), "wijkteam_drunen")
             for n in range(20)
         ]
-        await asyncio.gather(*(s.press("Oppakken", chat_id=group) for s in staff))
+        # All twenty press the card as they saw it, before anyone's press was handled.
+        card, data = find_button(h.telegram, group, "Oppakken")
+        await asyncio.gather(
+            *(s.feed(h.telegram.press(s.user, card, data, queue=False)) for s in staff)
+        )
         [request] = await rows(db, Request)
         winners = [s for s in staff if h.telegram.sent(s.user.id)]
         assert len(winners) == 1 and request.claimed_by is not None

@@ -14,6 +14,7 @@ from sqlmodel import col
 from storage.db import Database
 from storage.direct import Prepared
 from storage.models import Request, RequestStatus, Staff
+from storage.readonly import read_sessions
 from storage.repository import hot
 
 NOW = datetime(2026, 5, 4, 9, 30, 0, 250, tzinfo=UTC)
@@ -105,3 +106,11 @@ async def test_a_missing_parameter_or_an_in_list_is_refused(db: Database) -> Non
             defaulted = {k: v for k, v in new("HH-1").items() if k != "channel"}
             with pytest.raises(TypeError, match="channel"):
                 await _ADD.rows(session, defaulted)
+
+
+async def test_a_read_only_report_session_reads_through_its_own_driver(db: Database) -> None:
+    async with db.session() as session:
+        await _ADD.rows(session, new("HH-1"))
+    async with read_sessions(db) as sessions:
+        for session in sessions:
+            assert await _OF_STATUS.rows(session, {"status": RequestStatus.open}) == [("HH-1",)]
