@@ -46,7 +46,7 @@ from helpline.settings import Settings
 from helpline.web import start_http_server, stop_http_server
 from storage.db import Database
 from storage.leader import LeaderLock
-from storage.migrate import upgrade
+from storage.migrate import upgrade_if_behind
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,10 @@ async def _post_init(application: HelplineApp) -> None:
         on_wait=lambda: logger.info("another instance is active: waiting as standby")
     )
     logger.info("this instance is active")
-    await upgrade(services.db)  # `helpline run` applies pending migrations itself
+    await upgrade_if_behind(services.db)  # `helpline run` applies pending migrations itself
+    # The hot path's statements compiled now: the first update of each kind after a start
+    # costs what the second does.
+    await services.db.warm_up()
     await services.dispatcher.recover()  # what a crashed run left half-sent
     # The HTTP server (telephony webhooks) only on the active instance, like polling.
     await start_http_server(application)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+from storage import migrate
 from storage import repository as repo
 from storage.db import Database
 from storage.migrate import pending
@@ -15,6 +19,35 @@ from storage.models import Channel, Contact, Direction, Role
 
 async def test_migrations_leave_nothing_pending(db: Database) -> None:
     assert await pending(db) == []
+
+
+async def test_the_start_up_check_knows_the_newest_migration(
+    db: Database, database_url: str
+) -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    revisions = list(script.walk_revisions())
+    assert script.get_current_head() == migrate.HEAD
+    # HEAD is the file name that sorts last: the files are numbered in the chain's order.
+    files = [Path(r.path).stem for r in revisions]
+    assert files == sorted(files, reverse=True) and files[0] == revisions[0].revision
+    assert not await migrate.upgrade_if_behind(db), "migrated already: nothing to do"
+    if db.dialect != "sqlite":
+        return
+    new, behind = (Database(database_url.replace("helpline.db", n)) for n in ("a.db", "b.db"))
+    await migrate.upgrade(behind, revisions[1].revision)
+    assert await migrate.pending(behind) == [migrate.HEAD]
+    for database in (new, behind):
+        assert await migrate.upgrade_if_behind(database)
+        assert await migrate.pending(database) == []
+        await database.dispose()
+
+
+def test_the_bot_loads_alembic_only_to_migrate() -> None:
+    code = "import sys, helpline.app; print('alembic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 async def test_times_come_back_aware_in_utc(db: Database) -> None:

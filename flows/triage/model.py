@@ -79,9 +79,11 @@ class TextModel:
         self.vocabulary = {term: row for row, term in enumerate(vocabulary)}
         self.idf = np.asarray(idf, dtype=np.float64)
         self.categories = tuple(categories)
-        self.category_coef = np.asarray(category_coef, dtype=np.float64)
+        # Kept as given (float32 from a file) for ``save``; scoring reads ``_rows`` below,
+        # computed in float64 all the same, and a float64 copy would cost 5 MB.
+        self.category_coef = np.asarray(category_coef)
         self.category_bias = np.asarray(category_bias, dtype=np.float64)
-        self.risk_coef = np.asarray(risk_coef, dtype=np.float64)
+        self.risk_coef = np.asarray(risk_coef)
         self.risk_bias = np.asarray(risk_bias, dtype=np.float64)
         self.thresholds = dict(thresholds)
         # Per feature, its contribution to both heads' sums and, in the last column, to

@@ -121,6 +121,12 @@ def parse_body(content_type: str, body: bytes) -> tuple[Params, Files]:
     return params, files
 
 
+class _Server(ThreadingHTTPServer):
+    # A real server's backlog, not socketserver's 5: a bot sending fifty replies at once
+    # opens fifty connections, and the ones past the backlog would wait seconds to connect.
+    request_queue_size = 128
+
+
 class FakeTelegramServer:
     """Serves ``POST /bot<token>/<method>`` on 127.0.0.1 from a background thread."""
 
@@ -132,7 +138,7 @@ class FakeTelegramServer:
             port: The TCP port on 127.0.0.1.
         """
         self.telegram = telegram
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(telegram))
+        self._server = _Server(("127.0.0.1", port), _handler_for(telegram))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self._closed = False

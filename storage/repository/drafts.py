@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -79,7 +80,8 @@ class DraftRow:
 
     def values(self) -> tuple[Any, ...]:
         """The column values, in ``COLUMNS`` order."""
-        return tuple(getattr(self, name) for name in COLUMNS)
+        values: tuple[Any, ...] = _VALUES(self)
+        return values
 
 
 _TABLE: Table = IntakeDraft.__table__  # type: ignore[attr-defined]
@@ -88,6 +90,8 @@ _WRITTEN = tuple(name for name in COLUMNS if name not in ("id", "chat_id"))
 _INSERTED = (*_WRITTEN, "chat_id")
 # The dataclass must hold exactly the table's columns (a new column fails at import).
 assert {f.name for f in fields(DraftRow)} - {"read"} == set(COLUMNS), "DraftRow != intake_draft"
+_VALUES = attrgetter(*COLUMNS)
+_STEP, _UPDATED_AT = COLUMNS.index("step"), COLUMNS.index("updated_at")
 
 _LOAD = Prepared(select(*_TABLE.columns).where(_TABLE.c.chat_id == bindparam("chat_id")))
 _INSERT = Prepared(
@@ -119,7 +123,7 @@ async def load_draft_row(*, session: AsyncSession, chat_id: int) -> DraftRow | N
     if found is None:
         return None
     row = DraftRow(**dict(zip(COLUMNS, found, strict=True)))
-    row.read = row.values()
+    row.read = found  # the values in ``COLUMNS`` order, as ``values()`` gives them
     return row
 
 
@@ -141,9 +145,8 @@ async def update_draft_row(*, session: AsyncSession, row: DraftRow) -> None:
     """
     if row.read is None or row.values() == row.read:
         return
-    read = dict(zip(COLUMNS, row.read, strict=True))
     params = {name: getattr(row, name) for name in _WRITTEN}
-    params.update(w_id=row.id, w_step=read["step"], w_updated_at=read["updated_at"])
+    params.update(w_id=row.id, w_step=row.read[_STEP], w_updated_at=row.read[_UPDATED_AT])
     if await _UPDATE.first(session, params) is not None:
         row.read = row.values()
         return
