@@ -130,6 +130,8 @@ async def _post_init(application: HelplineApp) -> None:
     # costs what the second does.
     await services.db.warm_up()
     await services.dispatcher.recover()  # what a crashed run left half-sent
+    # A stop does not wait for the outbox: what is not sent yet goes out after the start.
+    services.dispatcher.keep_sending = lambda: application.running
     # The HTTP server (telephony webhooks) only on the active instance, like polling.
     await start_http_server(application)
     await start_mail(application)  # the mailbox (IMAP_URL), also only on the active instance

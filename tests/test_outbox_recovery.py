@@ -63,3 +63,32 @@ async def test_a_clean_restart_tells_the_coordinators_nothing(db: Database, tmp_
         await h.services.dispatcher.recover()
         await h.services.dispatcher.run_once(h.app.bot)
         assert h.telegram.sent(h.group("coordinatie")) == []
+
+
+async def test_a_stop_leaves_what_is_not_sent_in_line_for_the_next_start(
+    db: Database, tmp_path: Path
+) -> None:
+    async with running_app(db, tmp_path) as h:
+        group = h.group("vrijwilligers")
+        async with db.session() as session:
+            for n in range(3):
+                await repo.enqueue(
+                    session=session, now=h.clock(), chat_id=group, text=f"Kaart {n}", purpose="card"
+                )
+        dispatcher = h.services.dispatcher
+        sent_before = len(h.telegram.sent(group))
+        # The bot starts stopping once the first card is out (as ``application.running``
+        # turns False in the middle of a batch).
+        dispatcher.keep_sending = lambda: len(h.telegram.sent(group)) == sent_before
+        assert await dispatcher.run_once(h.app.bot) == 1
+        async with db.session() as session:
+            rows = sorted(await session.scalars(select(Outbox)), key=lambda r: r.id or 0)
+        assert [(r.status, r.attempts, r.locked_until) for r in rows] == [
+            (OutboxStatus.sent, 1, None),
+            (OutboxStatus.pending, 0, None),
+            (OutboxStatus.pending, 0, None),
+        ]
+        dispatcher.keep_sending = lambda: True  # the next start
+        assert await dispatcher.run_once(h.app.bot) == 2
+        texts = [m["text"] for m in h.telegram.sent(group)[sent_before:]]
+        assert texts == ["Kaart 0", "Kaart 1", "Kaart 2"]

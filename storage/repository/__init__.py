@@ -80,6 +80,7 @@ from storage.repository.outbox import (
     mark_sent,
     queued_messages,
     recover_in_flight,
+    release,
 )
 from storage.repository.requests import (
     claim_request,
@@ -171,6 +172,7 @@ __all__ = [
     "queued_messages",
     "record_audit",
     "recover_in_flight",
+    "release",
     "release_request",
     "remove_staff",
     "request_contact_fields",

@@ -136,6 +136,24 @@ async def mark_failed(*, session: AsyncSession, outbox_id: int, error: str) -> N
     )
 
 
+async def release(*, session: AsyncSession, outbox_ids: list[int]) -> int:
+    """Puts rows taken for sending but not tried back in line, as they were (the bot is
+    stopping); only rows still ``sending`` change. Returns how many."""
+    if not outbox_ids:
+        return 0
+    result = await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id).in_(outbox_ids), col(Outbox.status) == OutboxStatus.sending)
+        .values(
+            status=OutboxStatus.pending,
+            locked_until=None,
+            attempts=col(Outbox.attempts) - 1,
+        )
+        .returning(col(Outbox.id))
+    )
+    return len(result.all())
+
+
 ATTEMPTED = "at most once: sending was attempted"
 
 
