@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from storage import sqlite_inline
@@ -141,6 +142,13 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
 DeferredWriter = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]]
 
 
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
 class Database:
     """The engine and a session factory; ``async with db.session() as s`` is one transaction."""
 
@@ -150,6 +158,7 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._deferred: list[dict[str, Any]] = []
         self._deferred_writer: DeferredWriter | None = None
+        self._inline = self.engine.dialect.driver == sqlite_inline.DRIVER
 
     def defer(self, writer: DeferredWriter, rows: list[dict[str, Any]]) -> None:
         """Keeps rows to be written by the next transaction of this database, whichever.
@@ -199,27 +208,35 @@ class Database:
         """
         rows: list[dict[str, Any]] = []
         session = self._sessions()
+        committed = False
         try:
-            async with session.begin():
-                if self._deferred and self._deferred_writer is not None:
-                    # The connection first, then the rows: taken while waiting for it, they
-                    # would be in no transaction a reader could see meanwhile. Another
-                    # session may have taken them during that wait: then none are left.
-                    await session.connection()
-                    rows, self._deferred = self._deferred, []
-                    if rows:
-                        await self._deferred_writer(session, rows)
-                yield session
+            if self._deferred and self._deferred_writer is not None:
+                # The connection first, then the rows: taken while waiting for it, they
+                # would be in no transaction a reader could see meanwhile. Another
+                # session may have taken them during that wait: then none are left.
+                await session.connection()
+                rows, self._deferred = self._deferred, []
+                if rows:
+                    await self._deferred_writer(session, rows)
+            yield session
+            if self._inline:
+                # On the in-loop driver nothing in committing or closing waits on the
+                # event loop, so no cancellation can stop it half-way: both in one trip
+                # into SQLAlchemy's greenlet, and no task of its own to shield the close.
+                await session.run_sync(_commit_and_close)
+                committed = True
+            else:
+                await session.commit()
         except BaseException:
             self._deferred[:0] = rows  # not committed: the next transaction writes them
             raise
         finally:
-            await self._close(session)
+            if not committed:
+                await self._close(session)
 
     async def _close(self, session: AsyncSession) -> None:
-        if self.engine.dialect.driver == sqlite_inline.DRIVER:
-            # Nothing in closing waits on the event loop (``storage.sqlite_inline``), so no
-            # cancellation can stop it half-way: no task of its own is needed to shield it.
+        """Closes the session; what it did not commit is rolled back."""
+        if self._inline:
             await session.close()
         else:
             async with session:  # closes it in a task of its own, which cancellation spares
