@@ -17,7 +17,6 @@ Run: .venv/bin/python bench/bench_startup.py [--runs 3] [--residents 100]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import signal
@@ -33,20 +32,8 @@ from helpline.testing import FakeTelegram, FakeTelegramServer, FakeUser
 
 BIN = Path(sys.executable).parent
 GROUP = -1005550000001
+QUEUE_CHATS = {"wijkteam_drunen": GROUP, "coordinatie": GROUP - 1}
 QUESTION = "Ik krijg steeds brieven van de belasting en snap het formulier niet"
-
-
-def environment(data: Path, server: FakeTelegramServer, telegram: FakeTelegram) -> dict[str, str]:
-    """The bot's settings: the fake Bot API, a SQLite file in ``data``, one queue group."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        TELEGRAM_API_BASE_URL=server.base_url,
-        DATABASE_URL=f"sqlite:///{data / 'helpline.db'}",
-        HELPLINE_DATA_DIR=str(data),
-        QUEUE_CHATS=json.dumps({"wijkteam_drunen": GROUP, "coordinatie": GROUP - 1}),
-    )
-    return env
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -101,7 +88,12 @@ def one_run(residents: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     telegram = FakeTelegram()
     with tempfile.TemporaryDirectory() as tmp, FakeTelegramServer(telegram) as server:
-        env = environment(Path(tmp), server, telegram)
+        data = Path(tmp)
+        env = server.bot_environment(
+            data,
+            f"sqlite:///{data / 'helpline.db'}",
+            {"wijkteam_drunen": GROUP, "coordinatie": GROUP - 1},
+        )
         for n, label in enumerate(("first start", "restart")):
             first = FakeUser(id=10 + n, first_name="Mia")
             telegram.text(first, "/start")

@@ -20,7 +20,6 @@ marked failed ("outcome unknown") instead — also one claimed but not yet attem
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import signal
@@ -261,15 +260,8 @@ async def test_sigkill_at_random_points_loses_and_doubles_nothing(
     window_kills = 0
     window: Counter[tuple[int, str]] = Counter()  # rows caught in the duplicate window
     with FakeTelegramServer(telegram) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-        env.update(
-            TELEGRAM_BOT_TOKEN=telegram.token,
-            TELEGRAM_API_BASE_URL=server.base_url,
-            DATABASE_URL=db.url,
-            HELPLINE_DATA_DIR=str(tmp_path),
-            QUEUE_CHATS=json.dumps(GROUPS),
-            DISPATCH_INTERVAL="0.3",
-            LOG_LEVEL="INFO",
+        env = server.bot_environment(
+            tmp_path, db.url, GROUPS, DISPATCH_INTERVAL="0.3", LOG_LEVEL="INFO"
         )
         bot = Bot(env, telegram, tmp_path)
 

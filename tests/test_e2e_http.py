@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -24,17 +22,13 @@ GROUP = -1005550000001
 pytestmark = pytest.mark.slow
 
 
-def _env(tmp_path: Path, server: FakeTelegramServer, telegram: FakeTelegram) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        TELEGRAM_API_BASE_URL=server.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
-        HELPLINE_DATA_DIR=str(tmp_path),
-        QUEUE_CHATS=json.dumps({"wijkteam_drunen": GROUP, "coordinatie": GROUP - 1}),
+def _env(tmp_path: Path, server: FakeTelegramServer) -> dict[str, str]:
+    return server.bot_environment(
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        {"wijkteam_drunen": GROUP, "coordinatie": GROUP - 1},
         DISPATCH_INTERVAL="0.5",
     )
-    return env
 
 
 def _press(telegram: FakeTelegram, user: FakeUser, label: str, chat_id: int | None = None) -> None:
@@ -53,7 +47,7 @@ def _wait_text(telegram: FakeTelegram, chat_id: int, needle: str) -> dict[str, A
 def test_run_serves_intake_and_claim_over_http(tmp_path: Path) -> None:
     telegram = FakeTelegram()
     with FakeTelegramServer(telegram) as server:
-        env = _env(tmp_path, server, telegram)
+        env = _env(tmp_path, server)
         add = subprocess.run(
             [
                 str(BIN / "helpline"),

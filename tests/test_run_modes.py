@@ -40,16 +40,9 @@ def free_port() -> int:
 
 
 def base_env(tmp_path: Path, server: FakeTelegramServer, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=server.telegram.token,
-        TELEGRAM_API_BASE_URL=server.base_url,
-        DATABASE_URL=database_url,
-        HELPLINE_DATA_DIR=str(tmp_path),
-        QUEUE_CHATS=json.dumps({"coordinatie": COORDINATORS}),
-        DISPATCH_INTERVAL="0.5",
+    return server.bot_environment(
+        tmp_path, database_url, {"coordinatie": COORDINATORS}, DISPATCH_INTERVAL="0.5"
     )
-    return env
 
 
 def stop(proc: subprocess.Popen[str]) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import socket
 import sqlite3
@@ -39,22 +37,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env(
-    tmp_path: Path, server: FakeTelegramServer, telegram: FakeTelegram, port: int
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        TELEGRAM_API_BASE_URL=server.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
-        HELPLINE_DATA_DIR=str(tmp_path),
-        QUEUE_CHATS=json.dumps({"coordinatie": GROUP}),
+def _env(tmp_path: Path, server: FakeTelegramServer, port: int) -> dict[str, str]:
+    return server.bot_environment(
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        {"coordinatie": GROUP},
         DISPATCH_INTERVAL="0.5",
         HTTP_LISTEN="127.0.0.1",
         HTTP_PORT=str(port),
         TELEPHONY_SECRET=SECRET,
     )
-    return env
 
 
 def _on_duty_all_day(db_path: Path, staff_telegram_id: int) -> None:
@@ -104,7 +96,7 @@ def test_run_serves_cti_webhooks_and_pops_arrive(tmp_path: Path) -> None:
     telegram = FakeTelegram()
     port = _free_port()
     with FakeTelegramServer(telegram) as server:
-        env = _env(tmp_path, server, telegram, port)
+        env = _env(tmp_path, server, port)
         staff = ["--telegram-id", str(SANNE.id), "--name", "Sanne", "--role", "coordinator"]
         staff += ["--queue", "coordinatie", "--phone-extension", "201"]
         add = subprocess.run(

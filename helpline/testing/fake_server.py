@@ -9,11 +9,13 @@ with FakeTelegramServer(telegram) as server:
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -152,6 +154,27 @@ class FakeTelegramServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/bot``: for TELEGRAM_API_BASE_URL / ``ApplicationBuilder``."""
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def bot_environment(
+        self, data_dir: Path, database_url: str, queue_chats: dict[str, int], **settings: str
+    ) -> dict[str, str]:
+        """The environment for ``helpline run`` as a process against this server.
+
+        This machine's environment without its own Telegram, database or webhook
+        settings, plus the token, this server's URL, the database, the data directory
+        and the queue groups; ``settings`` add more (``DISPATCH_INTERVAL="0.5"``).
+        """
+        stripped = ("TELEGRAM_", "DATABASE_", "WEBHOOK_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(stripped)}
+        env.update(
+            TELEGRAM_BOT_TOKEN=self.telegram.token,
+            TELEGRAM_API_BASE_URL=self.base_url,
+            DATABASE_URL=database_url,
+            HELPLINE_DATA_DIR=str(data_dir),
+            QUEUE_CHATS=json.dumps(queue_chats),
+            **settings,
+        )
+        return env
 
     def start(self) -> FakeTelegramServer:
         """Starts serving in a daemon thread; returns the server."""
