@@ -109,11 +109,7 @@ _UPDATE = Prepared(
     .values({name: bindparam(name) for name in _WRITTEN})
     .returning(_TABLE.c.id)
 )
-_DELETE = Prepared(
-    delete(IntakeDraft)
-    .where(col(IntakeDraft.chat_id) == bindparam("chat_id"))
-    .execution_options(synchronize_session=False)
-)
+_DELETE = Prepared(delete(_TABLE).where(_TABLE.c.chat_id == bindparam("chat_id")))
 _EXISTS = Prepared(select(_TABLE.c.id).where(_TABLE.c.id == bindparam("id")))
 
 

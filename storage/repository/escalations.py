@@ -46,7 +46,6 @@ _CANCEL = Prepared(
         col(Escalation.request_id) == bindparam("w_request_id"), col(Escalation.status) == "pending"
     )
     .values(status="cancelled", done_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
 )
 
 

@@ -77,7 +77,6 @@ _CLAIM = Prepared(
         status=RequestStatus.claimed,
     )
     .returning(col(Request.id))
-    .execution_options(synchronize_session=False)
 )
 
 
