@@ -41,7 +41,7 @@ from sqlmodel import func, select
 from helpline.app import build_application, build_services
 from helpline.settings import Settings
 from helpline.testing import FakeRequest, FakeTelegram
-from helpline.web import start_http_server, stop_http_server
+from helpline.web.server import start_http_server, stop_http_server
 from storage import repository as repo
 from storage.migrate import upgrade
 from storage.models import Contact, Request, Role

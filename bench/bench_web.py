@@ -51,7 +51,7 @@ from helpline.app import build_application, build_services
 from helpline.scripted import ScriptedChat
 from helpline.settings import Settings
 from helpline.testing import FakeRequest, FakeTelegram, FakeUser
-from helpline.web import start_http_server, stop_http_server
+from helpline.web.server import start_http_server, stop_http_server
 from storage import repository as repo
 from storage.migrate import upgrade
 from storage.models import Request, Resident, Role

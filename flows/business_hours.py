@@ -11,9 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from flows.errors import HoursError
+from flows.public_holidays import PublicHolidays
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SEARCH_DAYS = 60  # no line is closed for two months; stop looking after that
@@ -26,11 +25,8 @@ class OpeningHours:
     zone: ZoneInfo
     weekly: dict[int, tuple[time, time]]  # weekday → (open, close)
     closing_days: frozenset[date]
-    # Built with the hours, at start-up: the first lookup imports every country the
-    # library knows (about 70 ms), which must not happen on the event loop at the first
-    # submitted intake after a restart.
-    public_holidays: holidays.HolidayBase = field(
-        default_factory=lambda: holidays.country_holidays("NL"), compare=False, repr=False
+    public_holidays: PublicHolidays = field(
+        default_factory=PublicHolidays, compare=False, repr=False
     )
 
     @classmethod

@@ -20,15 +20,16 @@ from panoramisk import Manager
 from flows.ami import AmiTracker
 from flows.telephony import CallEvent
 from helpline.cases.telephony import handle_call_event
+from helpline.channels import AMI_KEY
 from helpline.mail.urls import ami_address
+from helpline.screen_pops import edit_pops
 from helpline.services import SERVICES_KEY, HelplineApp
-from helpline.web.telephony import edit_pops
 
 logger = logging.getLogger(__name__)
 # panoramisk logs every message it reads at DEBUG (caller ids included): never below INFO.
 logging.getLogger("panoramisk").setLevel(logging.INFO)
 
-AMI_KEY = "helpline.ami"
+
 EVENTS = ("Newchannel", "BridgeEnter", "Hangup")
 TRIES = 3  # a call event whose use case failed (the database away) is tried this often
 RETRY_SECONDS = 1.0

@@ -23,13 +23,13 @@ from flows.config import ConfigError, load_config
 from flows.intake import IntakeContext
 from flows.texts import Texts
 from flows.triage import Classifier, installed_model
-from helpline.ami import start_ami, stop_ami
 from helpline.cases.calls import call_config
 from helpline.cases.chatlog import ChatLogPruner
 from helpline.cases.core import Services
 from helpline.cases.escalations import run_escalations
 from helpline.cases.reminders import next_due, run_reminders
 from helpline.cases.undelivered import chat_blocked, reminder_blocked, reminders_uncertain
+from helpline.channels import start_channels, stop_channels
 from helpline.dispatcher import Dispatcher
 from helpline.handlers.phone_calls import (
     UPKEEP_INTERVAL,
@@ -37,13 +37,11 @@ from helpline.handlers.phone_calls import (
 )
 from helpline.handlers.registry import register_handlers
 from helpline.handlers.rota import WEEK_CHECK_INTERVAL, rota_week_job
-from helpline.mail.service import start_mail, stop_mail
 from helpline.ordering import PerChatUpdateProcessor
 from helpline.retention import CHECK_INTERVAL as RETENTION_CHECK_INTERVAL
 from helpline.retention import retention_job
 from helpline.services import SERVICES_KEY, HelplineApp, HelplineContext
 from helpline.settings import Settings
-from helpline.web import start_http_server, stop_http_server
 from storage.db import Database
 from storage.leader import LeaderLock
 from storage.migrate import upgrade_if_behind
@@ -132,10 +130,9 @@ async def _post_init(application: HelplineApp) -> None:
     await services.dispatcher.recover()  # what a crashed run left half-sent
     # A stop does not wait for the outbox: what is not sent yet goes out after the start.
     services.dispatcher.keep_sending = lambda: application.running
-    # The HTTP server (telephony webhooks) only on the active instance, like polling.
-    await start_http_server(application)
-    await start_mail(application)  # the mailbox (IMAP_URL), also only on the active instance
-    await start_ami(application)  # Asterisk's call events (AMI_URL), likewise
+    # The HTTP server, the mailbox and Asterisk's events only on the active instance,
+    # like polling.
+    await start_channels(application)
     commands = [("start", "Hulp vragen"), ("stop", "Stoppen"), ("help", "Uitleg")]
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
@@ -144,15 +141,11 @@ async def _post_init(application: HelplineApp) -> None:
 
 
 async def _post_stop(application: HelplineApp) -> None:
-    await stop_http_server(application)
-    await stop_mail(application)
-    await stop_ami(application)
+    await stop_channels(application)
 
 
 async def _post_shutdown(application: HelplineApp) -> None:
-    await stop_http_server(application)  # a start that failed after the server came up
-    await stop_mail(application)
-    await stop_ami(application)
+    await stop_channels(application)  # a start that failed after a channel came up
     services: Services = application.bot_data[SERVICES_KEY]
     await services.leader.release()
     await services.db.dispose()

@@ -106,9 +106,9 @@ def run(
         return
     from telegram.error import InvalidToken, NetworkError
 
+    from flows.errors import HttpStartError
     from helpline.app import build_application, freeze_startup_objects
     from helpline.services import SERVICES_KEY
-    from helpline.web import HttpStartError
 
     try:
         application = build_application(settings)

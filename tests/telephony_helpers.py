@@ -15,7 +15,7 @@ from sqlmodel import func, select
 
 from helpline.scripted import ScriptedChat
 from helpline.testing import FakeUser
-from helpline.web import start_http_server, stop_http_server
+from helpline.web.server import start_http_server, stop_http_server
 from storage import repository as repo
 from storage.db import Database
 from storage.models import Role

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 
 from flows.business_hours import HoursError, OpeningHours
+from flows.public_holidays import dutch_public_holidays
 
 ROOT = Path(__file__).resolve().parent.parent
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -67,17 +69,29 @@ def test_no_opening_hours_means_no_business_time() -> None:
     assert OpeningHours.from_config({}, AMS).add(local(2026, 5, 4, 9), timedelta(hours=1)) is None
 
 
-def test_the_holiday_calendar_is_loaded_with_the_hours_not_at_the_first_lookup() -> None:
-    # Loading it imports every country of the `holidays` library (about 70 ms): done at
-    # start-up, it does not stall the event loop at the first intake after a restart.
+def test_the_public_holidays_are_those_of_the_holidays_library() -> None:
+    library = holidays.country_holidays("NL", years=range(1950, 2101))
+    for year in range(1950, 2101):
+        expected = {day for day in library if day.year == year}
+        assert dutch_public_holidays(year) == expected, year
+    hours = OpeningHours.from_config({"monday": "09:00-17:00"}, AMS)
+    assert date(2026, 5, 14) in hours.public_holidays  # Hemelvaartsdag
+    assert date(2026, 5, 15) not in hours.public_holidays
+    assert "2026-05-14" not in hours.public_holidays
+
+
+def test_the_bot_does_not_load_the_holidays_library() -> None:
+    # It would import the calendar of every country it knows (300 modules, about 17 MB).
     probe = (
         "import sys\n"
         "from zoneinfo import ZoneInfo\n"
         "from flows.business_hours import OpeningHours\n"
-        "OpeningHours.from_config({'monday': '09:00-17:00'}, ZoneInfo('Europe/Amsterdam'))\n"
-        "print('holidays.countries' in sys.modules)\n"
+        "amsterdam = ZoneInfo('Europe/Amsterdam')\n"
+        "hours = OpeningHours.from_config({'monday': '09:00-17:00'}, amsterdam)\n"
+        "import datetime\n"
+        "print(datetime.date(2026, 12, 25) in hours.public_holidays, 'holidays' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    assert result.stdout.strip() == "True"
+    assert result.stdout.split() == ["True", "False"]

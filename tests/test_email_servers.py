@@ -34,8 +34,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 import helpline.mail.reader as reader_module
+from helpline.channels import MAIL_KEY
 from helpline.mail.reader import MailReader
-from helpline.mail.service import MAIL_KEY
 from helpline.testing import FakeUser
 from storage.email_models import EmailOutbox
 from storage.models import Contact, Request

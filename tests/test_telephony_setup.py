@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpline.settings import Settings, SettingsError, load_settings
-from helpline.web import HttpServer, HttpStartError, build_web_app
+from helpline.web.server import HttpServer, HttpStartError, build_web_app
 from storage.db import Database
 from storage.models import Staff
 from tests.bot_harness import running_app

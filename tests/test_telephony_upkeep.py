@@ -11,9 +11,9 @@ from sqlmodel import select
 from flows.telephony import CallEvent, CallEventKind
 from helpline.cases.phone_upkeep import run_phone_upkeep
 from helpline.cases.telephony import handle_call_event
+from helpline.screen_pops import edit_pops
 from helpline.settings import Settings
 from helpline.testing import FakeUser
-from helpline.web.telephony import edit_pops
 from storage import repository as repo
 from storage.db import Database
 from storage.models import Contact, Request, Role

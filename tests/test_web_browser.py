@@ -18,7 +18,7 @@ import pytest
 from pydantic import SecretStr
 
 from helpline.testing import FakeUser
-from helpline.web import start_http_server, stop_http_server
+from helpline.web.server import start_http_server, stop_http_server
 from storage.db import Database
 from tests.bot_harness import complete_intake, running_app
 from tests.web_helpers import WEB_SECRET

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from helpline.scripted import ScriptedChat
 from helpline.testing import FakeUser
-from helpline.web import build_web_app
+from helpline.web.server import build_web_app
 from storage.db import Database
 from storage.models import Request, Role
 from tests.bot_harness import Harness, complete_intake, running_app

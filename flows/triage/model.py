@@ -79,27 +79,23 @@ class TextModel:
         self.vocabulary = {term: row for row, term in enumerate(vocabulary)}
         self.idf = np.asarray(idf, dtype=np.float64)
         self.categories = tuple(categories)
-        # Kept as given (float32 from a file) for ``save``; scoring reads ``_rows`` below,
-        # computed in float64 all the same, and a float64 copy would cost 5 MB.
-        self.category_coef = np.asarray(category_coef)
         self.category_bias = np.asarray(category_bias, dtype=np.float64)
-        self.risk_coef = np.asarray(risk_coef)
         self.risk_bias = np.asarray(risk_bias, dtype=np.float64)
         self.thresholds = dict(thresholds)
         # Per feature, its contribution to both heads' sums and, in the last column, to
         # the normaliser: idf * coefficients | idf**2. Below the features, one row per
         # word seen (the sum of its features' rows): residents repeat their words, so
-        # each is computed once and a message is scored with a single gather.
+        # each is computed once and a message is scored with a single gather. Stored in
+        # float32, the precision the model is saved in, and summed in float64; the
+        # coefficients are not kept besides: ``coefficients`` divides them out.
         idf_column = self.idf[:, None]
         self._features = len(self.vocabulary)
-        self._rows = np.vstack(
-            [
-                np.hstack(
-                    [idf_column * self.category_coef, idf_column * self.risk_coef, idf_column**2]
-                ),
-                np.zeros((1024, len(self.categories) + len(RISK_CLASSES) + 1)),
-            ]
+        width = len(self.categories) + len(RISK_CLASSES) + 1
+        self._rows = np.empty((self._features + 1024, width), dtype=np.float32)
+        self._rows[: self._features] = np.hstack(
+            [idf_column * category_coef, idf_column * risk_coef, idf_column**2]
         )
+        self._rows[self._features :] = 0
         self._bias = np.concatenate([self.category_bias, self.risk_bias]).tolist()
         self._word_index: dict[str, tuple[str, int]] = {}
 
@@ -112,11 +108,12 @@ class TextModel:
             row = self._features + len(self._word_index)
             if row == len(self._rows):
                 self._rows = np.vstack(
-                    [self._rows, np.zeros((row - self._features, self._rows.shape[1]))]
+                    [self._rows, np.zeros((row - self._features, self._rows.shape[1]), np.float32)]
                 )
             word = single(raw)
             found = (self.vocabulary.get(term) for term in word_features(word))
-            self._rows[row] = self._rows[[i for i in found if i is not None]].sum(axis=0)
+            features = [i for i in found if i is not None]
+            self._rows[row] = self._rows[features].sum(axis=0, dtype=np.float64)
             known = self._word_index[raw] = (word, row)
         return known
 
@@ -163,9 +160,16 @@ class TextModel:
         ]
         rows = [row for _, row in looked_up]
         rows += others
-        total = self._rows.take(rows, axis=0).sum(axis=0).tolist()
+        total = self._rows.take(rows, axis=0).sum(axis=0, dtype=np.float64).tolist()
         norm = math.sqrt(total[-1]) if total[-1] > 0 else 1.0
         return [value / norm + bias for value, bias in zip(total, self._bias, strict=False)]
+
+    def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both heads' coefficients per feature row: categories, risk classes (to float32
+        precision, as they are saved; idf is at least 1, never zero)."""
+        split = len(self.categories)
+        weighted = self._rows[: self._features, :-1] / self.idf[:, None]
+        return weighted[:, :split], weighted[:, split:]
 
     def save(self, path: Path) -> None:
         """Writes the model to ``path`` (see ``dumps``)."""
@@ -175,6 +179,7 @@ class TextModel:
         """The model as a compressed archive of plain arrays (no pickle: ``load`` reads it
         with ``allow_pickle=False``)."""
         vocabulary = list(self.vocabulary)
+        category_coef, risk_coef = self.coefficients()
         keys = sorted(self.thresholds)
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -183,9 +188,9 @@ class TextModel:
             vocabulary=np.array(vocabulary, dtype=np.str_),
             idf=self.idf.astype(np.float32),
             categories=np.array(self.categories, dtype=np.str_),
-            category_coef=self.category_coef.astype(np.float32),
+            category_coef=category_coef.astype(np.float32),
             category_bias=self.category_bias.astype(np.float32),
-            risk_coef=self.risk_coef.astype(np.float32),
+            risk_coef=risk_coef.astype(np.float32),
             risk_bias=self.risk_bias.astype(np.float32),
             threshold_names=np.array(keys, dtype=np.str_),
             threshold_values=np.array([self.thresholds[k] for k in keys]),

@@ -20,8 +20,8 @@ from helpline.cases.phone_upkeep import run_phone_upkeep
 from helpline.handlers.turn import button_turn
 from helpline.render import reply_markup
 from helpline.safe_send import answer_query, edit_pressed
+from helpline.screen_pops import edit_pops
 from helpline.services import HelplineContext
-from helpline.web.telephony import edit_pops
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from helpline.cases.access import actor_for
 from helpline.cases.email_relay import relay_by_email
 from helpline.cases.handover_draft import note_for_draft
 from helpline.cases.relay import MAX_RELAY_CHARS, record_relay
+from helpline.channels import wake_mail_sender
 from helpline.handlers.staff import staff_welcome
 from helpline.handlers.staff_intake import staff_intake_input
-from helpline.mail.service import wake_mail_sender
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo

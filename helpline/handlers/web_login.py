@@ -9,13 +9,18 @@ the link). In a group the command gets the usual pointer to the private chat
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import LinkPreviewOptions, Update
 
 from helpline.cases.web_login import LINK_MINUTES, WebNotSetUp, issue_login_link
+from helpline.channels import HTTP_KEY
 from helpline.handlers.turn import command_turn
 from helpline.services import HelplineContext
-from helpline.web.server import HTTP_KEY, HttpServer
 from helpline.web.texts import load_web_texts
+
+if TYPE_CHECKING:
+    from helpline.web.server import HttpServer
 
 LOGIN_COMMANDS = ["inloggen", "login"]
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-from telegram.ext import Application
 
 from helpline.cases.email_intake import MailOutcome
+from helpline.channels import MAIL_KEY
 from helpline.mail.reader import MailReader
 from helpline.mail.sender import MailSender
 from helpline.mail.urls import imap_address, smtp_address
@@ -23,7 +21,7 @@ from helpline.services import SERVICES_KEY, HelplineApp
 
 logger = logging.getLogger(__name__)
 
-MAIL_KEY = "helpline.mail"
+
 STOP_GRACE_SECONDS = 15.0
 
 
@@ -94,10 +92,3 @@ async def stop_mail(application: HelplineApp) -> None:
     await asyncio.gather(*channel.tasks, return_exceptions=True)
     await channel.reader.close()
     logger.info("mail channel stopped")
-
-
-def wake_mail_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Sends queued mail now (after a commit that queued some), when mail is running."""
-    channel: MailChannel | None = application.bot_data.get(MAIL_KEY)
-    if channel is not None and channel.sender is not None:
-        channel.sender.wake()

@@ -24,7 +24,7 @@ from helpline.cases.claim import ClaimResult, claim
 from helpline.cases.handover import handover_from_page
 from helpline.cases.relay import MAX_RELAY_CHARS, relay_text
 from helpline.cases.resolve import resolve_case
-from helpline.mail.service import wake_mail_sender
+from helpline.channels import wake_mail_sender
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.case_page import NOTICES, WEB_OUTCOMES_EXCLUDED, case_page
 from helpline.web.live import live_fragment, row_renderer

@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from flows.errors import HttpStartError
+from helpline.channels import HTTP_KEY
 from helpline.services import SERVICES_KEY, HelplineApp
 from helpline.web.agenda import agenda_routes
 from helpline.web.login import login_routes
@@ -40,7 +41,7 @@ from helpline.web.telephony import telephony_routes
 
 logger = logging.getLogger(__name__)
 
-HTTP_KEY = "helpline.http"
+
 STATIC_DIR = Path(__file__).parent / "static"
 
 

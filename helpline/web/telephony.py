@@ -8,28 +8,23 @@ leave at once. A refusal stores nothing and is logged with its reason, never a n
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram.error import TelegramError
-from telegram.ext import Application
 
 from flows.telephony import CallEvent, PayloadError, cti_fields, parse_cti, parse_voipgrid
-from helpline.cases.call_outcome import CallOutcome, PopEdit
+from helpline.cases.call_outcome import CallOutcome
 from helpline.cases.telephony import handle_call_event
+from helpline.screen_pops import edit_pops
 from helpline.services import SERVICES_KEY, HelplineApp
-from storage.repository.telephony import sent_message_id
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # a call event is a few hundred bytes
-IN_FLIGHT_WAIT, IN_FLIGHT_POLL = 10.0, 0.05  # seconds
 
 
 def telephony_routes() -> list[Route]:
@@ -113,31 +108,3 @@ def _log(event: CallEvent, outcome: CallOutcome) -> None:
         outcome.pops,
         len(outcome.edits),
     )
-
-
-async def edit_pops(
-    application: Application[Any, Any, Any, Any, Any, Any], edits: list[PopEdit]
-) -> None:
-    """Edits pops Telegram shows; best effort (a failed edit leaves the pop as it was).
-
-    A pop still in flight (Telegram has it, the outbox has not yet noted its message id)
-    is edited once the id is there, waiting at most ``IN_FLIGHT_WAIT`` seconds.
-    """
-    services = application.bot_data[SERVICES_KEY]
-    for edit in edits:
-        message_id = edit.message_id
-        for _ in range(int(IN_FLIGHT_WAIT / IN_FLIGHT_POLL)):
-            if message_id is not None:
-                break
-            await asyncio.sleep(IN_FLIGHT_POLL)
-            async with services.db.session() as session:
-                message_id = await sent_message_id(session=session, outbox_id=edit.outbox_id)
-        if message_id is None:
-            logger.info("screen pop not edited: not sent within %s s", IN_FLIGHT_WAIT)
-            continue
-        try:
-            await application.bot.edit_message_text(
-                edit.text, chat_id=edit.chat_id, message_id=message_id
-            )
-        except TelegramError as exc:
-            logger.info("screen pop not edited: %s", type(exc).__name__)
