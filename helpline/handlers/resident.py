@@ -102,14 +102,14 @@ async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ..
     sent: list[int] = []
     for reply in replies:
         try:
-            message = await send_retrying(context.bot, chat_id, reply.text, reply_markup(reply))
+            message_id = await send_retrying(context.bot, chat_id, reply.text, reply_markup(reply))
         except Forbidden:
             logger.info("chat %s has blocked the bot", chat_id)
             break
         except TelegramError:  # kept failing: the step is stored, the next message re-asks
             logger.warning("reply to chat %s failed", chat_id, exc_info=True)
             break
-        sent.append(message.message_id)
+        sent.append(message_id)
     services = context.services
     # Written by the next transaction (any update's, or the dispatcher's within seconds),
     # not one of their own: the ids exist only now, after this update's commit.
