@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from helpline.render import Markup
@@ -43,8 +43,15 @@ async def edit_pressed(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """Edits the message whose button was pressed; unchanged or vanished is fine."""
+    message = query.message
+    if not isinstance(message, Message):  # Telegram no longer gives bots messages this old
+        logger.info("pressed message not edited: no longer accessible")
+        return
+    data = {"chat_id": message.chat_id, "message_id": message.message_id, "text": text}
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        # As ``query.edit_message_text`` asks it; the edited message Telegram answers with
+        # is not needed, so not built (see ``send_text``).
+        await query.get_bot()._post("editMessageText", data | {"reply_markup": markup})
     except BadRequest as exc:  # "message is not modified" (a double press), or it is gone
         logger.info("pressed message not edited: %s", exc.message)
     except TelegramError:
@@ -65,7 +72,7 @@ async def send_retrying(bot: Bot, chat_id: int, text: str, markup: Markup = None
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return await _send_message_id(bot, chat_id, text, markup)
+            return await send_text(bot, chat_id, text, markup)
         except (Forbidden, BadRequest, RetryAfter):
             raise
         except NetworkError:  # also TimedOut; PTB maps 5xx answers to NetworkError
@@ -76,12 +83,15 @@ async def send_retrying(bot: Bot, chat_id: int, text: str, markup: Markup = None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _send_message_id(bot: Bot, chat_id: int, text: str, markup: Markup) -> int:
-    """``bot.send_message`` reading only the new message's id from Telegram's answer.
+async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> int:
+    """``bot.send_message``, reading only the new message's id from Telegram's answer.
 
     The request is the one ``send_message`` makes, through the same path (the rate
     limiter, the error mapping); what is skipped is building a whole ``Message`` from the
     answer, which cost a fifth of a resident's update and of which only the id is used.
+
+    Raises:
+        telegram.error.TelegramError: As ``send_message`` raises it.
     """
     data = {"chat_id": chat_id, "text": text, "reply_markup": markup}
     result = await bot._post("sendMessage", data)  # PTB's own request path, without the parse

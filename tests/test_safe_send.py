@@ -1,15 +1,24 @@
-"""The resident's replies: sent as ``send_message`` sends them, reading only the new id."""
+"""Replies and edits as PTB's own methods make them, without building the answer's Message."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    User,
+)
 from telegram.error import BadRequest, Forbidden
 
 from helpline import safe_send
-from helpline.safe_send import send_retrying
+from helpline.safe_send import edit_pressed, send_retrying
 from helpline.testing import FakeRequest, FakeTelegram, FakeTelegramServer, FakeUser
 
 ANNA = FakeUser(id=123, first_name="Anna")
@@ -62,3 +71,33 @@ async def test_a_bad_gateway_is_tried_again_a_refusal_is_raised(
     with pytest.raises(Forbidden):
         await send_retrying(bot, ANNA.id, "Hallo")
     assert [c.method for c in core.calls].count("sendMessage") == 1 + 1 + 3 + 1 + 1
+
+
+async def test_an_edit_of_the_pressed_message_is_the_one_ptb_makes(
+    front: tuple[FakeTelegram, Bot], caplog: pytest.LogCaptureFixture
+) -> None:
+    core, bot = front
+    markup = MARKUPS[1]
+    sent = await bot.send_message(ANNA.id, "Kaart", reply_markup=markup)
+    query = CallbackQuery("1", User(ANNA.id, "Anna", False), "instance", message=sent)
+    query.set_bot(bot)
+    await query.edit_message_text("Kaart (gezien)", reply_markup=markup)
+    await edit_pressed(query, "Kaart (genomen)", markup)
+    by_ptb, ours = core.calls[-2:]
+    assert ours.method == by_ptb.method == "editMessageText"
+    assert ours.params == by_ptb.params | {"text": "Kaart (genomen)"}
+    await edit_pressed(query, "Kaart (genomen)")  # no buttons: they are removed
+    assert core.last_sent(ANNA.id)["text"] == "Kaart (genomen)"
+    assert "reply_markup" not in core.last_sent(ANNA.id)
+    await edit_pressed(query, "Kaart (genomen)")  # a double press: "not modified", no error
+    old = CallbackQuery(
+        "2",
+        User(ANNA.id, "Anna", False),
+        "instance",
+        message=InaccessibleMessage(Chat(ANNA.id, "private"), sent.message_id),
+    )
+    old.set_bot(bot)
+    calls = len(core.calls)
+    with caplog.at_level("INFO"):
+        await edit_pressed(old, "Te laat")
+    assert len(core.calls) == calls and "no longer accessible" in caplog.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden
 
 from flows.cards import case_buttons
 from flows.conversation import parse_callback
@@ -18,7 +18,7 @@ from helpline.cases.claim import ClaimResult, claim
 from helpline.cases.core import Services
 from helpline.handlers.turn import query_turn
 from helpline.render import inline_markup
-from helpline.safe_send import answer_query
+from helpline.safe_send import answer_query, edit_pressed, send_text
 from helpline.services import HelplineContext
 from storage.models import Role
 from storage.repository import hot
@@ -54,13 +54,15 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         await answer_query(query, t("claim_taken", lang, staff=outcome.holder or "?"), alert=True)
         return
     request, details = outcome.request, outcome.details
-    await _mark_card(query, services.cards.card(outcome.card, claimed_by=staff.name))
+    # Shows on the card who took it and removes the button.
+    await edit_pressed(query, services.cards.card(outcome.card, claimed_by=staff.name))
     is_volunteer = staff.role == Role.volunteer
     try:
-        await context.bot.send_message(
+        await send_text(
+            context.bot,
             staff.telegram_user_id,
             services.cards.details(details, volunteer=is_volunteer),
-            reply_markup=inline_markup(
+            inline_markup(
                 case_buttons(
                     t,
                     lang,
@@ -76,16 +78,6 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
         )
         return
     await answer_query(query, t("claim_won", lang, reference=request.reference))
-
-
-async def _mark_card(query: object, text: str) -> None:
-    """Shows on the card who took it and removes the button."""
-    try:
-        await query.edit_message_text(text)  # type: ignore[attr-defined]
-    except BadRequest:  # e.g. "message is not modified" after a double press
-        logger.debug("card not edited", exc_info=True)
-    except TelegramError:
-        logger.warning("card edit failed", exc_info=True)
 
 
 def staff_welcome(services: Services, actor: Actor) -> str:
