@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 # panoramisk logs every message it reads at DEBUG (caller ids included): never below INFO.
 logging.getLogger("panoramisk").setLevel(logging.INFO)
 
-
 EVENTS = ("Newchannel", "BridgeEnter", "Hangup")
 TRIES = 3  # a call event whose use case failed (the database away) is tried this often
 RETRY_SECONDS = 1.0

@@ -21,7 +21,6 @@ from helpline.services import SERVICES_KEY, HelplineApp
 
 logger = logging.getLogger(__name__)
 
-
 STOP_GRACE_SECONDS = 15.0
 
 

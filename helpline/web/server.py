@@ -41,7 +41,6 @@ from helpline.web.telephony import telephony_routes
 
 logger = logging.getLogger(__name__)
 
-
 STATIC_DIR = Path(__file__).parent / "static"
 
 
