@@ -53,6 +53,16 @@ def test_a_model_round_trips_without_pickle(tmp_path: Path) -> None:
     assert again.predict(text).category == pytest.approx(model.predict(text).category, abs=1e-6)
 
 
+def test_the_model_keeps_its_weights_once_and_gives_them_back(tmp_path: Path) -> None:
+    model = shipped_model(CONFIG)
+    assert model is not None
+    category, risk = model.coefficients()
+    with np.load(CONFIG.directory / MODEL_FILE, allow_pickle=False) as data:
+        assert np.allclose(category, data["category_coef"], rtol=2e-7, atol=0)
+        assert np.allclose(risk, data["risk_coef"], rtol=2e-7, atol=0)
+    assert not hasattr(model, "category_coef") and not hasattr(model, "risk_coef")
+
+
 def test_an_unreadable_model_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / MODEL_FILE).write_bytes(b"not a model")
     with pytest.raises(Exception, match="not a readable triage model"):

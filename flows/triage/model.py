@@ -165,8 +165,11 @@ class TextModel:
         return [value / norm + bias for value, bias in zip(total, self._bias, strict=False)]
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
-        """Both heads' coefficients per feature row: categories, risk classes (to float32
-        precision, as they are saved; idf is at least 1, never zero)."""
+        """Both heads' coefficients per feature row: categories, risk classes.
+
+        Divided out of the float32 scoring rows (idf is at least 1, never zero), so within
+        one float32 unit in the last place of the coefficients the model was built with.
+        """
         split = len(self.categories)
         weighted = self._rows[: self._features, :-1] / self.idf[:, None]
         return weighted[:, :split], weighted[:, split:]
