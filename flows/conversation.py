@@ -80,8 +80,7 @@ class Reply:
 def markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
     """Rows of inline buttons as the JSON of Telegram's inline keyboard, for outbox rows.
 
-    Use cases store this; only the edge (``helpline.render.markup_from_json``) turns it
-    into Telegram objects when the message is sent.
+    Use cases store this; the dispatcher hands it to Telegram as it is.
     """
     keyboard = [[{"callback_data": b.data, "text": b.label} for b in row] for row in buttons]
     return json.dumps({"inline_keyboard": keyboard})

@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import Application
 
 from helpline.cases.core import Clock
-from helpline.render import markup_from_json
+from helpline.safe_send import send_text
 from storage import repository as repo
 from storage.db import Database
 from storage.models import Outbox
@@ -219,9 +219,7 @@ class Dispatcher:
             async with self.db.session() as session:
                 await repo.mark_attempted(session=session, outbox_id=row.id)
         try:
-            message = await bot.send_message(
-                row.chat_id, row.text, reply_markup=markup_from_json(row.reply_markup)
-            )
+            message_id = await send_text(bot, row.chat_id, row.text, row.reply_markup or None)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -235,7 +233,7 @@ class Dispatcher:
         except (TimedOut, NetworkError) as exc:  # 5xx and connection trouble: try again later
             await self._retry(row, backoff(row.attempts), type(exc).__name__)
             return None
-        return message.message_id
+        return message_id
 
     async def _record_sent(self, accepted: list[tuple[Outbox, int]]) -> None:
         """Marks the rows of one batch sent, in one transaction (after Telegram accepted).

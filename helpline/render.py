@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -74,12 +73,18 @@ def _contact_keyboard(share: str, chat_only: str) -> ReplyKeyboardMarkup:
     )
 
 
-def markup_from_json(raw: str | None) -> InlineKeyboardMarkup | None:
-    """The inline keyboard stored on an outbox row (``flows.conversation.markup_json``)."""
-    if not raw:
-        return None
-    data: dict[str, Any] = json.loads(raw)
-    return InlineKeyboardMarkup.de_json(data, None)
+def wire_markup(reply: Reply) -> str | None:
+    """The keyboard a reply asks for as the Bot API's JSON, which ``safe_send`` sends as it
+    is (like an outbox row's stored keyboard): built once per distinct keyboard."""
+    return _wire(reply.buttons, reply.contact_keyboard, reply.remove_keyboard)
+
+
+@lru_cache(maxsize=512)
+def _wire(
+    buttons: tuple[tuple[Button, ...], ...], contact: tuple[str, str] | None, remove: bool
+) -> str | None:
+    markup = reply_markup(Reply("", buttons, contact, remove))
+    return None if markup is None else json.dumps(markup.to_dict())
 
 
 def command_name(text: str) -> str:

@@ -58,7 +58,7 @@ async def edit_pressed(
         logger.warning("edit of a pressed message failed", exc_info=True)
 
 
-async def send_retrying(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> int:
+async def send_retrying(bot: Bot, chat_id: int, text: str, markup: Markup | str = None) -> int:
     """Sends a message, trying again after a short pause on a 5xx or a timeout.
 
     A timeout may mean Telegram did take it: then the person sees a prompt twice, which
@@ -83,12 +83,14 @@ async def send_retrying(bot: Bot, chat_id: int, text: str, markup: Markup = None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> int:
+async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup | str = None) -> int:
     """``bot.send_message``, reading only the new message's id from Telegram's answer.
 
     The request is the one ``send_message`` makes, through the same path (the rate
     limiter, the error mapping); what is skipped is building a whole ``Message`` from the
     answer, which cost a fifth of a resident's update and of which only the id is used.
+    ``markup`` may be a keyboard or its Bot API JSON (``render.wire_markup``, an outbox
+    row's stored keyboard), which goes out as it is.
 
     Raises:
         telegram.error.TelegramError: As ``send_message`` raises it.

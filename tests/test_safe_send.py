@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,7 +18,9 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden
 
+from flows.conversation import Button, Reply
 from helpline import safe_send
+from helpline.render import reply_markup, wire_markup
 from helpline.safe_send import edit_pressed, send_retrying
 from helpline.testing import FakeRequest, FakeTelegram, FakeTelegramServer, FakeUser
 
@@ -49,10 +52,30 @@ async def test_the_request_is_the_one_send_message_makes(
     core, bot = front
     by_ptb = await bot.send_message(ANNA.id, "Wilt u hulp? Ö €", reply_markup=markup)
     ours = await send_retrying(bot, ANNA.id, "Wilt u hulp? Ö €", markup)
-    first, second = core.calls[-2:]
-    assert (first.method, second.method) == ("sendMessage", "sendMessage")
-    assert second.params == first.params
-    assert ours == by_ptb.message_id + 1 == core.last_sent(ANNA.id)["message_id"]
+    wired = None if markup is None else json.dumps(markup.to_dict())  # an outbox row's form
+    as_stored = await send_retrying(bot, ANNA.id, "Wilt u hulp? Ö €", wired)
+    first, second, third = core.calls[-3:]
+    assert {first.method, second.method, third.method} == {"sendMessage"}
+    assert second.params == first.params == third.params
+    assert ours == by_ptb.message_id + 1 == as_stored - 1
+    assert as_stored == core.last_sent(ANNA.id)["message_id"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply("Kies", ((Button("Ja", "in:consent:yes"), Button("Nee", "in:consent:no")),)),
+        Reply("Nummer?", contact_keyboard=("Deel mijn nummer", "Alleen chatten")),
+        Reply("Dank u", remove_keyboard=True),
+        Reply("Alleen tekst"),
+    ],
+    ids=["inline", "contact", "remove", "none"],
+)
+def test_a_replys_keyboard_on_the_wire_is_ptbs(reply: Reply) -> None:
+    markup = reply_markup(reply)
+    wired = wire_markup(reply)
+    assert (None if markup is None else markup.to_dict()) == (wired and json.loads(wired))
+    assert wire_markup(reply) is wired  # built once
 
 
 async def test_a_bad_gateway_is_tried_again_a_refusal_is_raised(

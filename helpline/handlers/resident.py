@@ -18,7 +18,7 @@ from helpline.cases import chatlog, conversation
 from helpline.cases.core import Services
 from helpline.handlers import quick_exit
 from helpline.handlers.survey import remark_reply
-from helpline.render import reply_markup, to_input
+from helpline.render import reply_markup, to_input, wire_markup
 from helpline.safe_send import answer_query, send_retrying
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -102,7 +102,7 @@ async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ..
     sent: list[int] = []
     for reply in replies:
         try:
-            message_id = await send_retrying(context.bot, chat_id, reply.text, reply_markup(reply))
+            message_id = await send_retrying(context.bot, chat_id, reply.text, wire_markup(reply))
         except Forbidden:
             logger.info("chat %s has blocked the bot", chat_id)
             break

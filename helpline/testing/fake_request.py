@@ -22,6 +22,7 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from helpline.testing.fake_server import decode_field
 from helpline.testing.fake_telegram import TIMEOUT_DESCRIPTION, FakeTelegram
 
 
@@ -76,7 +77,12 @@ class FakeRequest(BaseRequest):
         """
         del method, read_timeout, write_timeout, connect_timeout, pool_timeout
         api_method = url.rsplit("/", 1)[-1]
-        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        # A str goes over the wire as it is and Telegram reads it as the server would (a
+        # keyboard sent as its JSON, say); other values arrive as PTB encoded them.
+        params: dict[str, Any] = {
+            name: decode_field(name, value) if isinstance(value, str) else value
+            for name, value in (request_data.parameters if request_data else {}).items()
+        }
         files = _files(request_data) if request_data and request_data.contains_files else {}
         if api_method == "getUpdates":
             await self._wait_for_updates(params)
