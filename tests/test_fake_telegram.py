@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import pytest
 from telegram import (
-    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -28,10 +26,10 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
-from telegram.request import HTTPXRequest
 
 from helpline.testing import FakeRequest, FakeTelegram, FakeTelegramServer, FakeUser
 from helpline.testing.fake_server import parse_body
+from tests.bot_helpers import FRONTS, Front, bot_front, http_bot
 
 ANNA = FakeUser(id=123, first_name="Anna")
 BOB = FakeUser(id=456, first_name="Bob", language_code="en")
@@ -44,34 +42,12 @@ CHOICES = InlineKeyboardMarkup(
     ]
 )
 
-Front = tuple[FakeTelegram, Bot]
 
-# Only plain http to 127.0.0.1 here; one TLS context for all clients keeps setup fast.
-_TLS = ssl.create_default_context()
-
-
-def http_bot(core: FakeTelegram, server: FakeTelegramServer, token: str = "") -> Bot:
-    """A real ``Bot`` with PTB's own HTTPX transport, pointed at the fake server."""
-    return Bot(
-        token or core.token,
-        base_url=server.base_url,
-        request=HTTPXRequest(httpx_kwargs={"verify": _TLS}),
-        get_updates_request=HTTPXRequest(httpx_kwargs={"verify": _TLS}),
-    )
-
-
-@pytest.fixture(params=["in-process", "http"])
+@pytest.fixture(params=FRONTS)
 async def front(request: pytest.FixtureRequest) -> AsyncIterator[Front]:
     """A real ``Bot`` talking to a fresh fake, through FakeRequest or over 127.0.0.1."""
-    core = FakeTelegram()
-    if request.param == "in-process":
-        transport = FakeRequest(core)
-        async with Bot(core.token, request=transport, get_updates_request=transport) as bot:
-            yield core, bot
-        return
-    with FakeTelegramServer(core) as server:
-        async with http_bot(core, server) as bot:
-            yield core, bot
+    async with bot_front(request.param) as pair:
+        yield pair
 
 
 async def eventually(predicate: Callable[[], object], within: float = 3.0) -> None:

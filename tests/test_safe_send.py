@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from telegram import (
-    Bot,
     CallbackQuery,
     Chat,
     InaccessibleMessage,
@@ -22,7 +21,8 @@ from flows.conversation import Button, Reply
 from helpline import safe_send
 from helpline.render import reply_markup, wire_markup
 from helpline.safe_send import edit_pressed, send_retrying
-from helpline.testing import FakeRequest, FakeTelegram, FakeTelegramServer, FakeUser
+from helpline.testing import FakeUser
+from tests.bot_helpers import FRONTS, Front, bot_front
 
 ANNA = FakeUser(id=123, first_name="Anna")
 MARKUPS = [
@@ -32,22 +32,15 @@ MARKUPS = [
 ]
 
 
-@pytest.fixture(params=["in-process", "http"])
-async def front(request: pytest.FixtureRequest) -> AsyncIterator[tuple[FakeTelegram, Bot]]:
-    core = FakeTelegram()
-    if request.param == "in-process":
-        transport = FakeRequest(core)
-        async with Bot(core.token, request=transport, get_updates_request=transport) as bot:
-            yield core, bot
-        return
-    with FakeTelegramServer(core) as server:
-        async with Bot(core.token, base_url=server.base_url) as bot:
-            yield core, bot
+@pytest.fixture(params=FRONTS)
+async def front(request: pytest.FixtureRequest) -> AsyncIterator[Front]:
+    async with bot_front(request.param) as pair:
+        yield pair
 
 
 @pytest.mark.parametrize("markup", MARKUPS, ids=["plain", "inline", "reply keyboard"])
 async def test_the_request_is_the_one_send_message_makes(
-    front: tuple[FakeTelegram, Bot], markup: InlineKeyboardMarkup | None
+    front: Front, markup: InlineKeyboardMarkup | None
 ) -> None:
     core, bot = front
     by_ptb = await bot.send_message(ANNA.id, "Wilt u hulp? Ö €", reply_markup=markup)
@@ -79,7 +72,7 @@ def test_a_replys_keyboard_on_the_wire_is_ptbs(reply: Reply) -> None:
 
 
 async def test_a_bad_gateway_is_tried_again_a_refusal_is_raised(
-    front: tuple[FakeTelegram, Bot], monkeypatch: pytest.MonkeyPatch
+    front: Front, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     core, bot = front
     monkeypatch.setattr(safe_send, "PAUSE_SECONDS", 0.0)
@@ -97,7 +90,7 @@ async def test_a_bad_gateway_is_tried_again_a_refusal_is_raised(
 
 
 async def test_an_edit_of_the_pressed_message_is_the_one_ptb_makes(
-    front: tuple[FakeTelegram, Bot], caplog: pytest.LogCaptureFixture
+    front: Front, caplog: pytest.LogCaptureFixture
 ) -> None:
     core, bot = front
     markup = MARKUPS[1]
