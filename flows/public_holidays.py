@@ -1,7 +1,7 @@
 """The Netherlands' public holidays: the days the line is closed besides its own closing days.
 
 The rules are those of the ``holidays`` library for the Netherlands (a test compares both
-for every year from 1966 to 2100). They are written out here because that library, to
+for every year from 1950 to 2100). They are written out here because that library, to
 give one country's calendar, imports the calendars of every country it knows: 300
 modules and about 17 MB in a bot that needs ten dates a year.
 """
@@ -14,7 +14,7 @@ from functools import lru_cache
 from dateutil.easter import easter
 
 FIRST_YEAR = 1966  # the Algemene termijnenwet holds from April 1965
-SATURDAY, SUNDAY = 5, 6
+SUNDAY = 6
 
 
 @lru_cache(maxsize=16)

@@ -44,7 +44,7 @@ async def edit_pressed(
 ) -> None:
     """Edits the message whose button was pressed; unchanged or vanished is fine."""
     message = query.message
-    if not isinstance(message, Message):  # Telegram no longer gives bots messages this old
+    if not isinstance(message, Message):  # deleted, or otherwise out of the bot's reach
         logger.info("pressed message not edited: no longer accessible")
         return
     data = {"chat_id": message.chat_id, "message_id": message.message_id, "text": text}

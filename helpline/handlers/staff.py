@@ -6,8 +6,6 @@ queue are refused without learning anything about the resident.
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.error import Forbidden
 
@@ -22,8 +20,6 @@ from helpline.safe_send import answer_query, edit_pressed, send_text
 from helpline.services import HelplineContext
 from storage.models import Role
 from storage.repository import hot
-
-logger = logging.getLogger(__name__)
 
 CLAIM_PATTERN = r"^req:claim:\d{1,12}$"
 
