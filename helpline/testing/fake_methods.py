@@ -52,6 +52,14 @@ class BotApiMethods(UpdateBuilder):
         chat_id, message_id = as_int(params.get("chat_id")), as_int(params.get("message_id"))
         return self._messages.get(chat_id or 0, {}).get(message_id or 0)
 
+    def _edited(self, params: dict[str, Any]) -> dict[str, Any] | Answer:
+        """The stored message an edit changes, or the answer when there is none to change
+        (an inline message is taken as edited; an unknown one is "not found")."""
+        if params.get("inline_message_id"):
+            return 200, ok(True)
+        message = self._target(params)
+        return error(400, NOT_FOUND) if message is None else message
+
     # --- methods ------------------------------------------------------------
     def _m_getMe(self, params: dict[str, Any], files: Files) -> Answer:
         return 200, ok(self.bot)
@@ -133,11 +141,9 @@ class BotApiMethods(UpdateBuilder):
         return 200, ok(public(message))
 
     def _m_editMessageText(self, params: dict[str, Any], files: Files) -> Answer:
-        if params.get("inline_message_id"):
-            return 200, ok(True)
-        message = self._target(params)
-        if message is None:
-            return error(400, NOT_FOUND)
+        message = self._edited(params)
+        if not isinstance(message, dict):
+            return message
         chat_id = message["chat"]["id"]
         text, markup = str(params.get("text") or ""), params.get("reply_markup")
         if not text.strip():
@@ -152,11 +158,9 @@ class BotApiMethods(UpdateBuilder):
         return 200, ok(public(message))
 
     def _m_editMessageReplyMarkup(self, params: dict[str, Any], files: Files) -> Answer:
-        if params.get("inline_message_id"):
-            return 200, ok(True)
-        message = self._target(params)
-        if message is None:
-            return error(400, NOT_FOUND)
+        message = self._edited(params)
+        if not isinstance(message, dict):
+            return message
         chat_id = message["chat"]["id"]
         markup = params.get("reply_markup")
         if markup == _inline(message):
