@@ -29,13 +29,13 @@ CLI_ACTOR = "cli"  # rows written by the command line (the server's operator)
 async def record(
     session: AsyncSession,
     services: Services,
-    *,
     actor_id: int | None,
     action: AuditAction,
     request: Request | None = None,
     detail: str | None = None,
 ) -> None:
-    """Appends an audit row for ``request`` (and its resident) in the caller's transaction."""
+    """Appends an audit row in the caller's transaction: who (``actor_id``) did what
+    (``action``) to which request (and so its resident), and how (``detail``)."""
     await repo.record_audit(
         session=session,
         actor_staff_id=actor_id,

@@ -105,10 +105,10 @@ async def claim(
     await audit.record(
         session,
         services,
-        actor_id=staff.id,
-        action=AuditAction.view_details,
-        request=request,
-        detail=f"via={via}" + (" phone=no" if staff.role == Role.volunteer else ""),
+        staff.id,
+        AuditAction.view_details,
+        request,
+        f"via={via}" + (" phone=no" if staff.role == Role.volunteer else ""),
     )
     result = ClaimResult.again if again else ClaimResult.won
     # The card shows the same facts without the question and phone: no second lookup.

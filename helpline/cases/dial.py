@@ -65,14 +65,8 @@ async def start_dial(
         resident_id=resident.id,
         at=services.clock(),
     )
-    await audit.record(  # the number goes to the provider and shows on the staff's phone
-        session,
-        services,
-        actor_id=actor.id,
-        action=AuditAction.view_phone,
-        request=request,
-        detail="via=dial",
-    )
+    # The number goes to the provider and shows on the staff's phone.
+    await audit.record(session, services, actor.id, AuditAction.view_phone, request, "via=dial")
     assert dial.id is not None
     return DialStart(
         dial_id=dial.id,

@@ -50,13 +50,11 @@ async def send_handover(
     await audit.record(
         session,
         services,
-        actor_id=actor.id,
-        action=AuditAction.handover,
-        request=request,
-        detail=(
-            f"handover={handover.id} to_queue={handover.to_queue} "
-            f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}"
-        ),
+        actor.id,
+        AuditAction.handover,
+        request,
+        f"handover={handover.id} to_queue={handover.to_queue} "
+        f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}",
     )
     view = await cards.case_view(session, request)
     village = config.villages.get(view.village or "")

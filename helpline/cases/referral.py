@@ -86,12 +86,9 @@ async def finish_referral(
     await audit.record(
         session,
         services,
-        actor_id=actor.id,
-        action=AuditAction.handover,
-        request=request,
-        detail=(
-            f"handover={handover.id} to_partner={handover.to_partner} "
-            f"basis={handover.consent_basis}"
-        ),
+        actor.id,
+        AuditAction.handover,
+        request,
+        f"handover={handover.id} to_partner={handover.to_partner} basis={handover.consent_basis}",
     )
     return answer

@@ -122,10 +122,10 @@ async def _handle(
             await audit.record(
                 session,
                 services,
-                actor_id=item.assignee.id,
-                action=AuditAction.view_details,
-                request=item.request,
-                detail=f"call_reminder={reminder.id}",
+                item.assignee.id,
+                AuditAction.view_details,
+                item.request,
+                f"call_reminder={reminder.id}",
             )
         queued = 1
     elif decision.action == CatchUp.missed:

@@ -69,12 +69,7 @@ async def correct_triage(
         ):
             return t("claim_gone", lang), ()
         await audit.record(
-            session,
-            services,
-            actor_id=actor.id,
-            action=AuditAction.recategorise,
-            request=request,
-            detail=f"from={old} to={new}",
+            session, services, actor.id, AuditAction.recategorise, request, f"from={old} to={new}"
         )
         label = config.categories[new].label(lang)
         return t("recategorised", lang, reference=ref, category=label), ()
@@ -85,12 +80,7 @@ async def correct_triage(
         ):
             return t("already_crisis", lang, reference=ref), ()
         await audit.record(
-            session,
-            services,
-            actor_id=actor.id,
-            action=AuditAction.mark_crisis,
-            request=request,
-            detail=f"from={was}",
+            session, services, actor.id, AuditAction.mark_crisis, request, f"from={was}"
         )
         return t("marked_crisis", lang, reference=ref), ()
     return t("claim_gone", lang), ()

@@ -53,13 +53,14 @@ async def outcome_press(turn: ButtonTurn, context: HelplineContext, press: cb.Ca
         if press.step == "tel":
             resident = await session.get(Resident, request.resident_id or 0)
             number = display_phone(resident.phone) if resident and resident.phone else None
-            await audit.record(  # a resident's number shown to staff
+            # A resident's number shown to staff.
+            await audit.record(
                 session,
                 services,
-                actor_id=actor.id,
-                action=AuditAction.view_phone,
-                request=request,
-                detail=f"via=call call={call.id}",
+                actor.id,
+                AuditAction.view_phone,
+                request,
+                f"via=call call={call.id}",
             )
             await answer_query(
                 query,

@@ -80,12 +80,7 @@ async def case_button(update: Update, context: HelplineContext) -> None:
             view = await cards.case_view(session, request, full=True)
             number = display_phone(view.phone) if view.phone else t("contact_chat", lang)
             await audit.record(
-                session,
-                services,
-                actor_id=actor.id,
-                action=AuditAction.view_phone,
-                request=request,
-                detail="via=button",
+                session, services, actor.id, AuditAction.view_phone, request, "via=button"
             )
             await answer_query(
                 query,
@@ -141,13 +136,9 @@ async def _apply(
     if kind == "write":
         await repo.set_active_request(session=session, staff_id=actor.id, request_id=rid)
         view = await cards.case_view(session, request)
-        await audit.record(  # the answer names the resident the messages go to
-            session,
-            services,
-            actor_id=actor.id,
-            action=AuditAction.view_details,
-            request=request,
-            detail="via=write",
+        # The answer names the resident the messages go to.
+        await audit.record(
+            session, services, actor.id, AuditAction.view_details, request, "via=write"
         )
         return t("write_mode", lang, first_name=view.first_name or "?", reference=ref), ()
     if kind == "resolve":

@@ -133,10 +133,10 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             await audit.record(
                 session,
                 services,
-                actor_id=actor.id,
-                action=AuditAction.handover_decided,
-                request=request,
-                detail=f"handover={handover_id} decision={decided.status}",
+                actor.id,
+                AuditAction.handover_decided,
+                request,
+                f"handover={handover_id} decision={decided.status}",
             )
             await tell_about_handover(session, services, actor, request, decided)
         else:

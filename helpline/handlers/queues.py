@@ -68,12 +68,7 @@ async def mine_command(update: Update, context: HelplineContext) -> None:
         views = [await cards.case_view(session, r) for r in held[:MAX_LISTED]]
         for request in held[:MAX_LISTED]:  # each line shows the resident's first name
             await audit.record(
-                session,
-                services,
-                actor_id=actor.id,
-                action=AuditAction.view_details,
-                request=request,
-                detail="via=mine",
+                session, services, actor.id, AuditAction.view_details, request, "via=mine"
             )
     if not views:
         await message.reply_text(t("mine_empty", lang))

@@ -94,12 +94,7 @@ async def staff_private(update: Update, context: HelplineContext) -> bool:
         if resident is not None and resident.phone:  # the reply shows their number
             async with services.db.session() as session:
                 await audit.record(
-                    session,
-                    services,
-                    actor_id=actor.id,
-                    action=AuditAction.view_phone,
-                    request=request,
-                    detail="via=relay",
+                    session, services, actor.id, AuditAction.view_phone, request, "via=relay"
                 )
         await message.reply_text(
             t("relay_not_chat", lang, phone=(resident.phone if resident else None) or "-")

@@ -81,11 +81,7 @@ async def _make_admin(
         assert added.id is not None
         staff_id, action = added.id, AuditAction.role_add
     await audit.record(
-        session,
-        services,
-        actor_id=staff_id,
-        action=action,
-        detail=role_detail(staff_id, Role.admin.value, queues),
+        session, services, staff_id, action, None, role_detail(staff_id, Role.admin.value, queues)
     )
     return staff_id
 
@@ -167,9 +163,10 @@ async def link_command(update: Update, context: HelplineContext) -> None:
             await audit.record(
                 session,
                 services,
-                actor_id=actor.id,
-                action=AuditAction.queue_link,
-                detail=f"queue={queue} chat={chat.id}",
+                actor.id,
+                AuditAction.queue_link,
+                None,
+                f"queue={queue} chat={chat.id}",
             )
             logger.info("queue %s linked to chat %s by staff %s", queue, chat.id, actor.id)
             reply = t("koppel_done", lang, queue=config.queue_label(queue, lang))

@@ -59,9 +59,10 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 await audit.record(
                     session,
                     services,
-                    actor_id=actor.id,
-                    action=AuditAction.role_add,
-                    detail=role_detail(added.id, str(command.role), command.queues),
+                    actor.id,
+                    AuditAction.role_add,
+                    None,
+                    role_detail(added.id, str(command.role), command.queues),
                 )
                 reply = f"✓ {command.name} ({command.role}) · {', '.join(command.queues) or '-'}"
             except repo.StaffExistsError:
@@ -74,9 +75,10 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 await audit.record(
                     session,
                     services,
-                    actor_id=actor.id,
-                    action=AuditAction.role_remove,
-                    detail=role_detail(target.id, str(target.role), ()),
+                    actor.id,
+                    AuditAction.role_remove,
+                    None,
+                    role_detail(target.id, str(target.role), ()),
                 )
             reply = t(
                 "staf_removed" if removed else "staf_not_found",
@@ -95,9 +97,10 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 await audit.record(
                     session,
                     services,
-                    actor_id=actor.id,
-                    action=AuditAction.role_change,
-                    detail=role_detail(target.id, str(target.role), command.queues),
+                    actor.id,
+                    AuditAction.role_change,
+                    None,
+                    role_detail(target.id, str(target.role), command.queues),
                 )
                 reply = f"✓ {target.name} · {', '.join(command.queues) or '-'}"
     await message.reply_text(reply)

@@ -44,10 +44,10 @@ async def case_page(p: Page) -> Response:
     await audit.record(
         p.session,
         services,
-        actor_id=actor.id,
-        action=AuditAction.view_details,
-        request=request,
-        detail="via=web" + ("" if details else " details=no"),
+        actor.id,
+        AuditAction.view_details,
+        request,
+        "via=web" + ("" if details else " details=no"),
     )
     holder = (
         await repo.get_staff_by_id(session=p.session, staff_id=request.claimed_by)

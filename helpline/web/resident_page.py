@@ -36,12 +36,7 @@ async def resident_page(p: Page) -> Response:
     rows = []
     for request in shown:
         await audit.record(
-            p.session,
-            p.services,
-            actor_id=actor.id,
-            action=AuditAction.view_details,
-            request=request,
-            detail="via=web_resident",
+            p.session, p.services, actor.id, AuditAction.view_details, request, "via=web_resident"
         )
         category = config.categories.get(request.category)
         rows.append(

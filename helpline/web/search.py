@@ -87,12 +87,7 @@ async def search(p: Page) -> Response:
         if not actor.may("view_case", request):
             continue
         await audit.record(
-            p.session,
-            p.services,
-            actor_id=actor.id,
-            action=AuditAction.view_details,
-            request=request,
-            detail="via=web_search",
+            p.session, p.services, actor.id, AuditAction.view_details, request, "via=web_search"
         )
         category = config.categories.get(request.category)
         village = config.villages.get(request.village or "")
