@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from helpline.cases.audit import AuditRow, audit_table, to_csv, to_json, to_text
+from helpline.commands.options import LastDay
 from helpline.reporting.cells import safe_fields
 from helpline.reporting.cli_support import fail, run_with_db, settings_or_exit
 from helpline.reporting.periods import Period, PeriodError, parse_day
@@ -50,9 +51,7 @@ def audit(
         str | None,
         typer.Option("--from", help="First day, YYYY-MM-DD (default: 6 days before --to)."),
     ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day, included, YYYY-MM-DD (default: today).")
-    ] = None,
+    end: LastDay = None,
     fmt: Annotated[
         AuditFormat, typer.Option("--format", help="text, csv or json.")
     ] = AuditFormat.text,

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from flows.labels import Labels
+from helpline.commands.options import Force, LastDay
 from helpline.reporting.build import DIMENSIONS, DimensionError, build_report, parse_breakdowns
 from helpline.reporting.cli_support import (
     check_output,
@@ -86,9 +87,7 @@ def export(
         str | None,
         typer.Option("--from", help="First day, YYYY-MM-DD (default: 1 January this year)."),
     ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day, included, YYYY-MM-DD (default: today).")
-    ] = None,
+    end: LastDay = None,
     by: Annotated[list[str] | None, typer.Option("--by", help=_BY_HELP)] = None,
     fmt: Annotated[
         ExportFormat | None,
@@ -104,9 +103,7 @@ def export(
     metric: Annotated[
         Metric, typer.Option("--metric", help="contacts, or grade (satisfaction).")
     ] = Metric.contacts,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite the -o file if it exists.")
-    ] = False,
+    force: Force = False,
 ) -> None:
     """Counts contacts (or satisfaction grades) per category, village, month, ..."""
     settings = settings_or_exit()

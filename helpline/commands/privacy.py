@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.privacy import RefError, chunk_lines, export_lines, parse_ref, to_json
 from flows.texts import Texts
+from helpline.commands.options import Force
 from helpline.reporting.cli_support import (
     check_output,
     config_or_exit,
@@ -90,9 +91,7 @@ def export_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the JSON document instead of the text.")
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite the -o file if it exists.")
-    ] = False,
+    force: Force = False,
 ) -> None:
     """Everything stored about one resident: readable text, and the JSON document."""
     settings = settings_or_exit()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from helpline.commands.options import Force
 from helpline.reporting.cli_support import (
     check_output,
     config_or_exit,
@@ -90,9 +91,7 @@ def retrain(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the model here instead.")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing --output file.")
-    ] = False,
+    force: Force = False,
 ) -> None:
     """Retrains the triage model with staff corrections; installs it only if not worse."""
     # Imported here: the other commands need neither NumPy nor scikit-learn.
