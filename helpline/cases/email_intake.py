@@ -22,6 +22,7 @@ from flows.safety import has_urgent_text, safety_text
 from flows.submission import resolve
 from flows.triage import Classification
 from helpline.cases.cards import alert_crisis, annotate_card, post_card
+from helpline.cases.contacts import count_contact
 from helpline.cases.conversation import forward_to_holder
 from helpline.cases.core import Services
 from helpline.cases.intake import VITAL_INTEREST
@@ -246,14 +247,7 @@ async def _join(
 
 
 async def _log(session: AsyncSession, services: Services, request: Request, event: str) -> None:
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.email,
-        direction=Direction.inbound,
-        event=event,
-        **repo.request_contact_fields(request),
-    )
+    await count_contact(session, request, services.clock(), Channel.email, Direction.inbound, event)
 
 
 def own_message_id(services: Services, reference: str) -> str:

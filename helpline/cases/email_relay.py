@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.email_reply import reply_subject
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.email_intake import own_message_id
 from storage import repository as repo
@@ -46,13 +47,7 @@ async def relay_by_email(
     await repo.add_note(
         session=session, request_id=request.id or 0, author="staff", text=text, staff_id=staff_id
     )
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.email,
-        direction=Direction.outbound,
-        event="relay",
-        staff_id=staff_id,
-        **repo.request_contact_fields(request),
+    await count_contact(
+        session, request, services.clock(), Channel.email, Direction.outbound, "relay", staff_id
     )
     return True

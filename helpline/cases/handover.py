@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.conversation import Button, callback, markup_json
 from helpline.cases import audit, cards
 from helpline.cases.access import Actor
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.handover_consent import (
     CONSENT,
@@ -120,14 +121,14 @@ async def tell_about_handover(
     if not accepted:
         return
     await session.refresh(request)
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.telegram,
-        direction=Direction.internal,
-        event="handover",
-        staff_id=actor.id,
-        **repo.request_contact_fields(request),
+    await count_contact(
+        session,
+        request,
+        services.clock(),
+        Channel.telegram,
+        Direction.internal,
+        "handover",
+        actor.id,
     )
     await cards.tell_resident(
         session,

@@ -12,6 +12,7 @@ from flows.intake import Draft
 from flows.submission import resolve
 from flows.triage import Classification
 from helpline.cases.cards import alert_crisis, post_card, schedule_escalations
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.drafts import AnyDraftRow
 from storage import repository as repo
@@ -81,13 +82,8 @@ async def raise_crisis(
 
 async def log_resident_message(session: AsyncSession, services: Services, request: Request) -> None:
     """Logs a message the resident sent about ``request`` as an inbound contact."""
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.telegram,
-        direction=Direction.inbound,
-        event="message",
-        **repo.request_contact_fields(request),
+    await count_contact(
+        session, request, services.clock(), Channel.telegram, Direction.inbound, "message"
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.cases.access import Actor
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.email_relay import relay_by_email
 from storage import repository as repo
@@ -40,14 +41,8 @@ async def record_relay(
     await repo.add_note(
         session=session, request_id=request.id or 0, author="staff", text=text, staff_id=actor.id
     )
-    await repo.log_contact(
-        session=session,
-        occurred_at=services.clock(),
-        channel=Channel.telegram,
-        direction=Direction.outbound,
-        event="relay",
-        staff_id=actor.id,
-        **repo.request_contact_fields(request),
+    await count_contact(
+        session, request, services.clock(), Channel.telegram, Direction.outbound, "relay", actor.id
     )
 
 

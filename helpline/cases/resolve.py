@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.conversation import Button
 from helpline.cases import cards
 from helpline.cases.access import Actor
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.survey import ask_satisfaction
 from storage import repository as repo
@@ -29,14 +30,8 @@ async def resolve_case(
     ):
         return t("claim_gone", lang), ()
     await session.refresh(request)
-    await repo.log_contact(
-        session=session,
-        occurred_at=now,
-        channel=Channel.telegram,
-        direction=Direction.internal,
-        event="resolve",
-        staff_id=actor.id,
-        **{**repo.request_contact_fields(request), "outcome": outcome},
+    await count_contact(
+        session, request, now, Channel.telegram, Direction.internal, "resolve", actor.id, outcome
     )
     await repo.set_active_request(session=session, staff_id=actor.id, request_id=None)
     await ask_satisfaction(session, services, request)  # once: a request resolves once

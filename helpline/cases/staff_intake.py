@@ -8,6 +8,7 @@ from flows.phone_intake import StaffDraft
 from flows.submission import resolve
 from helpline.cases.access import Actor
 from helpline.cases.cards import alert_crisis, post_card
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import Channel, Direction, Request
@@ -55,14 +56,8 @@ async def submit_staff_intake(
         consent_version=STAFF_RECORDED_CONSENT,
         created_at=now,
     )
-    await repo.log_contact(
-        session=session,
-        occurred_at=now,
-        channel=request.channel,
-        direction=Direction.inbound,
-        event="intake",
-        staff_id=actor.id,
-        **repo.request_contact_fields(request),
+    await count_contact(
+        session, request, now, request.channel, Direction.inbound, "intake", actor.id
     )
     await post_card(session, services, request, new=True)
     if submission.urgency == "crisis":
