@@ -81,7 +81,7 @@ async def _make_admin(
         assert added.id is not None
         staff_id, action = added.id, AuditAction.role_add
     await audit.record(
-        session, services, staff_id, action, None, role_detail(staff_id, Role.admin.value, queues)
+        session, services, staff_id, action, detail=role_detail(staff_id, Role.admin.value, queues)
     )
     return staff_id
 
@@ -165,8 +165,7 @@ async def link_command(update: Update, context: HelplineContext) -> None:
                 services,
                 actor.id,
                 AuditAction.queue_link,
-                None,
-                f"queue={queue} chat={chat.id}",
+                detail=f"queue={queue} chat={chat.id}",
             )
             logger.info("queue %s linked to chat %s by staff %s", queue, chat.id, actor.id)
             reply = t("koppel_done", lang, queue=config.queue_label(queue, lang))

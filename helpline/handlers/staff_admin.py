@@ -61,8 +61,7 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                     services,
                     actor.id,
                     AuditAction.role_add,
-                    None,
-                    role_detail(added.id, str(command.role), command.queues),
+                    detail=role_detail(added.id, str(command.role), command.queues),
                 )
                 reply = f"✓ {command.name} ({command.role}) · {', '.join(command.queues) or '-'}"
             except repo.StaffExistsError:
@@ -77,8 +76,7 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                     services,
                     actor.id,
                     AuditAction.role_remove,
-                    None,
-                    role_detail(target.id, str(target.role), ()),
+                    detail=role_detail(target.id, str(target.role), ()),
                 )
             reply = t(
                 "staf_removed" if removed else "staf_not_found",
@@ -99,8 +97,7 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                     services,
                     actor.id,
                     AuditAction.role_change,
-                    None,
-                    role_detail(target.id, str(target.role), command.queues),
+                    detail=role_detail(target.id, str(target.role), command.queues),
                 )
                 reply = f"✓ {target.name} · {', '.join(command.queues) or '-'}"
     await message.reply_text(reply)
