@@ -208,7 +208,7 @@ class Database:
         """
         rows: list[dict[str, Any]] = []
         session = self._sessions()
-        committed = False
+        closed = False
         try:
             if self._deferred and self._deferred_writer is not None:
                 # The connection first, then the rows: taken while waiting for it, they
@@ -224,14 +224,14 @@ class Database:
                 # event loop, so no cancellation can stop it half-way: both in one trip
                 # into SQLAlchemy's greenlet, and no task of its own to shield the close.
                 await session.run_sync(_commit_and_close)
-                committed = True
+                closed = True
             else:
                 await session.commit()
         except BaseException:
             self._deferred[:0] = rows  # not committed: the next transaction writes them
             raise
         finally:
-            if not committed:
+            if not closed:
                 await self._close(session)
 
     async def _close(self, session: AsyncSession) -> None:

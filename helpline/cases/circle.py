@@ -21,6 +21,7 @@ from flows.calls.schedule import after_miss
 from flows.conversation import Button, markup_json, rows
 from helpline.cases.access import Actor
 from helpline.cases.calls import call_config, plan_next_occurrence, plan_reminders, when, zone
+from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
@@ -80,15 +81,16 @@ async def record_outcome(
     if dialled is not None:
         dialled.outcome = CONTACT_OUTCOME[status]
     else:
-        fields = repo.request_contact_fields(request) | {"kind": "follow_up"}
-        await repo.log_contact(
-            session=session,
-            occurred_at=now,
-            channel=Channel.phone,
-            direction=Direction.outbound,
-            event="call",
-            staff_id=actor.id,
-            **(fields | {"outcome": CONTACT_OUTCOME[status]}),
+        await count_contact(
+            session,
+            request,
+            now,
+            Channel.phone,
+            Direction.outbound,
+            "call",
+            actor.id,
+            outcome=CONTACT_OUTCOME[status],
+            kind="follow_up",
         )
     resident = await session.get(Resident, request.resident_id) if request.resident_id else None
     name = (resident.first_name if resident else None) or t("unknown", lang)

@@ -19,12 +19,16 @@ async def count_contact(
     event: str,
     staff_id: int | None = None,
     outcome: str | None = None,
+    kind: str | None = None,
 ) -> None:
     """Counts one contact about ``request``, in the caller's transaction; the request gives
-    what the report breaks it down by (kind, category, village, queue, resident)."""
+    what the report breaks it down by (kind, category, village, queue, resident), ``kind``
+    replaces the request's (a follow-up call counts as a follow-up)."""
     fields = repo.request_contact_fields(request)
     if outcome is not None:
         fields["outcome"] = outcome
+    if kind is not None:
+        fields["kind"] = kind
     await repo.log_contact(
         session=session,
         occurred_at=at,

@@ -6,6 +6,7 @@ from telegram import Update
 
 from flows.conversation import Button, callback, rows
 from helpline.cases.access import actor_for
+from helpline.cases.contacts import count_contact
 from helpline.handlers.turn import button_turn, command_turn
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
@@ -68,15 +69,16 @@ async def log_button(update: Update, context: HelplineContext) -> None:
             await answer_query(query, t("claim_gone", lang), alert=True)
             return
         channel, direction, event, outcome = KINDS[kind]
-        fields = repo.request_contact_fields(request) | {"kind": "follow_up", "outcome": outcome}
-        await repo.log_contact(
-            session=session,
-            occurred_at=services.clock(),
-            channel=channel,
-            direction=direction,
-            event=event,
-            staff_id=actor.id,
-            **fields,
+        await count_contact(
+            session,
+            request,
+            services.clock(),
+            channel,
+            direction,
+            event,
+            actor.id,
+            outcome=outcome,
+            kind="follow_up",
         )
     await answer_query(query)
     await edit_pressed(
