@@ -27,33 +27,46 @@ async def _request_and_holder(
     return request, await repo.get_staff_by_id(session=session, staff_id=request.claimed_by)
 
 
+async def _alert(
+    session: AsyncSession,
+    services: Services,
+    chat_id: int,
+    request_id: int | None,
+    key: str,
+    **values: object,
+) -> None:
+    """Queues the staff text ``key`` to ``chat_id`` as an alert about ``request_id``."""
+    await repo.enqueue(
+        session=session,
+        now=services.clock(),
+        chat_id=chat_id,
+        purpose="alert",
+        request_id=request_id,
+        text=services.texts(key, services.staff_language, **values),
+    )
+
+
 async def chat_blocked(services: Services, row: Outbox) -> None:
     """A resident blocked the bot: stop chat messages to them and tell the holder."""
     if row.chat_id <= 0:  # a group, not a resident
         await group_unreachable(services, row)
         return
-    t, lang = services.texts, services.staff_language
     async with services.db.session() as session:
-        now = services.clock()
         resident = await repo.get_resident_by_chat_id(session=session, chat_id=row.chat_id)
         if resident is None or resident.id is None:
             return
-        await repo.mark_blocked(session=session, resident_id=resident.id, now=now)
+        await repo.mark_blocked(session=session, resident_id=resident.id, now=services.clock())
         request, holder = await _request_and_holder(session, row.request_id)
         if request is None or holder is None:
             return
-        await repo.enqueue(
-            session=session,
-            now=now,
-            chat_id=holder.telegram_user_id,
-            purpose="alert",
-            request_id=request.id,
-            text=t(
-                "relay_blocked",
-                lang,
-                first_name=resident.first_name or "?",
-                reference=request.reference,
-            ),
+        await _alert(
+            session,
+            services,
+            holder.telegram_user_id,
+            request.id,
+            "relay_blocked",
+            first_name=resident.first_name or "?",
+            reference=request.reference,
         )
 
 
@@ -73,18 +86,14 @@ async def group_unreachable(services: Services, row: Outbox) -> None:
             if row.request_id
             else None
         )
-        await repo.enqueue(
-            session=session,
-            now=services.clock(),
-            chat_id=coordination,
-            purpose="alert",
-            request_id=row.request_id,
-            text=services.texts(
-                "group_unreachable",
-                services.staff_language,
-                queue=services.config.queue_label(queue, services.staff_language),
-                reference=request.reference if request else "-",
-            ),
+        await _alert(
+            session,
+            services,
+            coordination,
+            row.request_id,
+            "group_unreachable",
+            queue=services.config.queue_label(queue, services.staff_language),
+            reference=request.reference if request else "-",
         )
 
 
@@ -103,17 +112,14 @@ async def reminders_uncertain(services: Services, request_ids: list[int | None])
             request = await repo.get_request(session=session, request_id=request_id)
             if request is not None:
                 references.append(request.reference)
-        await repo.enqueue(
-            session=session,
-            now=services.clock(),
-            chat_id=coordination,
-            purpose="alert",
-            text=services.texts(
-                "reminders_uncertain",
-                services.staff_language,
-                count=len(request_ids),
-                references=", ".join(references) or "-",
-            ),
+        await _alert(
+            session,
+            services,
+            coordination,
+            None,
+            "reminders_uncertain",
+            count=len(request_ids),
+            references=", ".join(references) or "-",
         )
 
 
@@ -125,26 +131,19 @@ async def mail_given_up(session: AsyncSession, services: Services, mail: EmailOu
     no request in the coordinators' group. Only the reference is named, never the
     address: group chats get no personal data.
     """
-    t, lang = services.texts, services.staff_language
     request, holder = await _request_and_holder(session, mail.request_id)
-    reference = request.reference if request is not None else "-"
     if holder is not None:
         chat: int | None = holder.telegram_user_id
-        text = t("mail_given_up_holder", lang, reference=reference)
+        key = "mail_given_up_holder"
     else:
         queue = request.queue if request is not None else services.config.crisis_queue
         chat = queue_chat(services, queue)
-        text = t("mail_given_up_queue", lang, reference=reference)
+        key = "mail_given_up_queue"
     if chat is None:
         return  # no group linked at all: the failed row stays visible in the outbox
-    await repo.enqueue(
-        session=session,
-        now=services.clock(),
-        chat_id=chat,
-        purpose="alert",
-        request_id=request.id if request is not None else None,
-        text=text,
-    )
+    request_id = request.id if request is not None else None
+    reference = request.reference if request is not None else "-"
+    await _alert(session, services, chat, request_id, key, reference=reference)
 
 
 async def reminder_blocked(services: Services, row: Outbox) -> None:
