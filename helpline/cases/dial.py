@@ -21,7 +21,7 @@ from flows.permissions import allowed
 from flows.telephony import CallEvent, CallEventKind
 from helpline.cases import audit
 from helpline.cases.access import Actor
-from helpline.cases.call_outcome import CallOutcome
+from helpline.cases.call_outcome import CallOutcome, record_event
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Request, Resident
@@ -86,16 +86,7 @@ async def dial_failed(services: Services, dial_id: int) -> None:
 async def handle_outbound(services: Services, event: CallEvent) -> CallOutcome:
     """Records one event of an outbound call; its end logs an outbound contact once."""
     async with services.db.session() as session:
-        resident = await calls.resident_by_phone(session=session, phone=event.to_number)
-        call, new = await calls.record_call(
-            session=session,
-            provider=event.provider,
-            call_id=event.call_id,
-            direction=event.direction,
-            caller_phone=event.to_number,  # the other party: a number, as for inbound calls
-            resident_id=resident.id if resident else None,
-            at=event.at,
-        )
+        call, new, resident = await record_event(session, event)
         assert call.id is not None
         if new and resident is not None and resident.id is not None:
             dial = await dials.claim_dial(

@@ -22,7 +22,7 @@ from flows.call_pop import CallerView, OpenCaseView
 from flows.permissions import allowed
 from flows.submission import FALLBACK_CATEGORY
 from flows.telephony import CallEvent, CallEventKind
-from helpline.cases.call_outcome import CallOutcome, PopEdit
+from helpline.cases.call_outcome import CallOutcome, PopEdit, record_event
 from helpline.cases.cards import annotate_card, post_card
 from helpline.cases.core import Services
 from helpline.cases.dial import handle_outbound
@@ -44,16 +44,7 @@ async def handle_call_event(services: Services, event: CallEvent) -> CallOutcome
     if event.direction != "inbound":
         return await handle_outbound(services, event)  # 📞 Bel nu and other calls out
     async with services.db.session() as session:
-        resident = await calls.resident_by_phone(session=session, phone=event.from_number)
-        call, new = await calls.record_call(
-            session=session,
-            provider=event.provider,
-            call_id=event.call_id,
-            direction=event.direction,
-            caller_phone=event.from_number,
-            resident_id=resident.id if resident else None,
-            at=event.at,
-        )
+        call, new, resident = await record_event(session, event)
         if event.event is CallEventKind.ringing:
             pops = await _send_pops(session, services, call, resident) if new else 0
             return CallOutcome(changed=new, pops=pops)
