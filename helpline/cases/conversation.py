@@ -72,13 +72,7 @@ async def on_message(
     )
     if crisis is not None and isinstance(event, TextIn):
         if resident is None:
-            resident = await repo.upsert_telegram_resident(
-                session=session,
-                telegram_user_id=sender.user_id,
-                chat_id=sender.chat_id,
-                first_name=sender.first_name,
-                language=sender.language,
-            )
+            resident = await store_sender(session, sender)
         await raise_crisis(
             session, services, resident=resident, text=event.text, result=crisis, draft_row=row
         )
@@ -97,6 +91,22 @@ async def on_message(
     if row is not None:  # what the crisis, urgency or step changed (if not deleted)
         await repo.update_draft_row(session=session, row=row)
     return replies
+
+
+async def store_sender(session: AsyncSession, sender: Sender) -> Resident:
+    """The resident row of ``sender``, stored now from what the channel says of them.
+
+    For a crisis from someone the line does not know yet (a crisis message, a "Ja" to
+    the check question): the crisis request needs a resident and does not wait for an
+    intake.
+    """
+    return await repo.upsert_telegram_resident(
+        session=session,
+        telegram_user_id=sender.user_id,
+        chat_id=sender.chat_id,
+        first_name=sender.first_name,
+        language=sender.language,
+    )
 
 
 def safety_check(services: Services, event: Input) -> Classification | None:
