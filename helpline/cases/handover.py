@@ -24,6 +24,7 @@ from helpline.cases.handover_consent import (
     SAFETY,
     Answer,
     has_basis,
+    new_draft,
     stop_stale_draft,
 )
 from helpline.cases.queue_groups import queue_chat
@@ -168,13 +169,7 @@ async def handover_from_page(
         return "handover_reason_long"
     if basis not in (CONSENT, SAFETY):
         return "handover_no_basis"  # no consent and no safety reason: nothing is shared
-    handover = await repo.create_handover(
-        session=session,
-        request_id=request.id or 0,
-        from_staff_id=actor.id,
-        to_queue=queue,
-        status="draft",
-    )
+    handover = await new_draft(session, actor, request, queue)
     values = {
         "consent_basis": basis,
         "consent_reason": reason if basis == SAFETY else None,

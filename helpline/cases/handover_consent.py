@@ -60,6 +60,18 @@ def may_go_on(actor: Actor, request: Request | None, handover: Handover) -> bool
     return held and actor.may("handover", request)
 
 
+async def new_draft(session: AsyncSession, actor: Actor, request: Request, queue: str) -> Handover:
+    """A draft handover of ``request`` by ``actor`` to ``queue``: nothing is shared until
+    it has a basis and is sent."""
+    return await repo.create_handover(
+        session=session,
+        request_id=request.id or 0,
+        from_staff_id=actor.id,
+        to_queue=queue,
+        status="draft",
+    )
+
+
 async def stop_stale_draft(session: AsyncSession, services: Services, handover: Handover) -> Answer:
     """Cancels a draft its writer may no longer finish, and says so."""
     t, lang = services.texts, services.staff_language

@@ -18,6 +18,7 @@ from helpline.cases.handover_consent import (
     draft_text,
     has_basis,
     may_go_on,
+    new_draft,
     stop_stale_draft,
 )
 from helpline.cases.referral import finish_referral
@@ -33,13 +34,7 @@ async def ask_handover_target(
     # Only the holder hands over: the handover is decided on their claim.
     if request.status != RequestStatus.claimed or request.claimed_by != actor.id:
         return t("not_holder", lang), ()
-    handover = await repo.create_handover(
-        session=session,
-        request_id=request.id or 0,
-        from_staff_id=actor.id,
-        to_queue=queue,
-        status="draft",
-    )
+    handover = await new_draft(session, actor, request, queue)
     members = await repo.queue_members(session=session, queue=queue)
     label = services.config.queue_label(queue, lang)
     choices = [

@@ -21,7 +21,7 @@ from flows.conversation import Button, callback
 from helpline.cases import audit
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
-from helpline.cases.handover_consent import CONSENT, SAFETY, Answer, ask_reason
+from helpline.cases.handover_consent import CONSENT, SAFETY, Answer, ask_reason, new_draft
 from helpline.cases.resolve import resolve_case
 from storage import repository as repo
 from storage.models import AuditAction, Handover, Request, RequestStatus
@@ -54,13 +54,7 @@ async def referral_step(
     """Applies the holder's answer: resolve, resolve and record consent, or ask the reason."""
     if step == "rfn":
         return await resolve_case(session, services, actor, request, OUTCOME, partner)
-    handover = await repo.create_handover(
-        session=session,
-        request_id=request.id or 0,
-        from_staff_id=actor.id,
-        to_queue=request.queue,
-        status="draft",
-    )
+    handover = await new_draft(session, actor, request, request.queue)
     handover.to_partner = partner
     if step == "rfc":
         handover.consent_basis, handover.consent_at = CONSENT, services.clock()
