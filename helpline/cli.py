@@ -24,10 +24,10 @@ from helpline.commands.export import export
 from helpline.commands.importer import import_app
 from helpline.commands.privacy import privacy_app
 from helpline.commands.staff import staff_app
+from helpline.commands.support import database_problem, fail, run_with_db, settings_or_exit
 from helpline.commands.triage import triage_app
 from helpline.commands.usage import HelplineGroup
 from helpline.logs import setup_logging
-from helpline.reporting.cli_support import database_problem, fail, run_with_db, settings_or_exit
 from helpline.settings import Settings
 
 app = typer.Typer(

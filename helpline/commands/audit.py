@@ -14,9 +14,9 @@ from typing import Annotated
 import typer
 
 from helpline.cases.audit import AuditRow, audit_table, to_csv, to_json, to_text
+from helpline.commands import support as cli
 from helpline.commands.options import LastDay
 from helpline.reporting.cells import safe_fields
-from helpline.reporting.cli_support import fail, run_with_db, settings_or_exit
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from storage.db import Database
 from storage.models import AuditAction
@@ -60,12 +60,12 @@ def audit(
 
     Days are whole days in the line's time zone (TIME_ZONE), both included.
     """
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
     zone = settings.zone
     try:
         period = audit_period(start, end, datetime.now(zone).date())
     except PeriodError as exc:
-        fail(str(exc))
+        cli.fail(str(exc))
     lower, upper = period.bounds(zone)
 
     async def work(db: Database) -> str:
@@ -85,5 +85,5 @@ def audit(
             return to_json(table)
         return to_text(table) or f"No audit entries from {period.start} to {period.end}.\n"
 
-    sys.stdout.write(run_with_db(settings, work))
+    sys.stdout.write(cli.run_with_db(settings, work))
     sys.stdout.flush()

@@ -14,16 +14,9 @@ from typing import Annotated
 import typer
 
 from flows.labels import Labels
+from helpline.commands import support as cli
 from helpline.commands.options import Force, LastDay
 from helpline.reporting.build import DIMENSIONS, DimensionError, build_report, parse_breakdowns
-from helpline.reporting.cli_support import (
-    check_output,
-    config_or_exit,
-    fail,
-    run_with_db,
-    settings_or_exit,
-    write_output,
-)
 from helpline.reporting.model import Metric, Report
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from helpline.reporting.writers import CSV_ONE_BREAKDOWN, to_csv, to_json
@@ -53,7 +46,7 @@ def _format(chosen: ExportFormat | None, output: Path | None) -> ExportFormat:
     if output is not None and output.suffix.lstrip(".").lower() in ExportFormat.__members__:
         return ExportFormat(output.suffix.lstrip(".").lower())
     if output is not None and str(output) != "-":
-        fail(f"cannot tell the format from {output.name!r}; give --format csv|xlsx|json|png")
+        cli.fail(f"cannot tell the format from {output.name!r}; give --format csv|xlsx|json|png")
     return ExportFormat.json
 
 
@@ -63,7 +56,7 @@ def _period(start: str | None, end: str | None, today: datetime) -> Period:
         last = parse_day(end) if end else today.date()
         return Period(first, last)
     except PeriodError as exc:
-        fail(str(exc))
+        cli.fail(str(exc))
 
 
 def render(report: Report, fmt: ExportFormat, labels: Labels, min_cell: int | None) -> bytes:
@@ -106,24 +99,24 @@ def export(
     force: Force = False,
 ) -> None:
     """Counts contacts (or satisfaction grades) per category, village, month, ..."""
-    settings = settings_or_exit()
-    config, labels = config_or_exit(settings)
+    settings = cli.settings_or_exit()
+    config, labels = cli.config_or_exit(settings)
     zone = settings.zone
     period = _period(start, end, datetime.now(zone))
     if min_cell is not None and min_cell < 1:
-        fail("--min-cell must be 1 or more")
+        cli.fail("--min-cell must be 1 or more")
     try:
         breakdowns = parse_breakdowns(by or ["category"], metric)
     except DimensionError as exc:
-        fail(str(exc))
+        cli.fail(str(exc))
     chosen = _format(fmt, output)
     to_stdout = output is None or str(output) == "-"
     if to_stdout and chosen in (ExportFormat.xlsx, ExportFormat.png):
-        fail(f"--format {chosen.value} writes a binary file; give -o FILE")
+        cli.fail(f"--format {chosen.value} writes a binary file; give -o FILE")
     if chosen is ExportFormat.csv and len(breakdowns) > 1:
-        fail(CSV_ONE_BREAKDOWN)
+        cli.fail(CSV_ONE_BREAKDOWN)
     if output is not None and not to_stdout:
-        check_output(settings, output, force=force)
+        cli.check_output(settings, output, force=force)
 
     async def work(db: Database) -> tuple[Report, bytes, str | None]:
         report = await build_report(
@@ -147,7 +140,7 @@ def export(
                 if output is not None and not to_stdout:
                     # Written inside the audit's transaction: the row says whether the
                     # file was made, and a file whose row failed to commit is removed.
-                    problem = write_output(output, data, force=force)
+                    problem = cli.write_output(output, data, force=force)
                     written = problem is None
                     detail += f" output=file outcome={'written' if written else 'failed'}"
                 await record_audit(
@@ -163,13 +156,13 @@ def export(
             raise
         return report, data, problem
 
-    report, data, problem = run_with_db(settings, work)
+    report, data, problem = cli.run_with_db(settings, work)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     if problem is not None:
-        fail(f"cannot write {output}: {problem}")
+        cli.fail(f"cannot write {output}: {problem}")
     typer.echo(
         f"Wrote {output} ({chosen.value}): {period.start} to {period.end}, "
         f"{report.total} {metric.value}.",

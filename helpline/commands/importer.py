@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import IntegrityError
 
-from helpline.reporting.cli_support import config_or_exit, fail, run_with_db, settings_or_exit
+from helpline.commands import support as cli
 from helpline.reporting.importfile import ImportFileError, RawTable, read_table
 from helpline.reporting.importrows import COLUMNS, RowError, check_stream
 from helpline.reporting.importworker import (
@@ -180,7 +180,7 @@ def _store(
                 except IntegrityError:
                     raise _Conflict from None
 
-        return run_with_db(settings, work)
+        return cli.run_with_db(settings, work)
 
 
 @import_app.command("contacts")
@@ -193,8 +193,8 @@ def contacts(
     ] = False,
 ) -> None:
     """Checks every row and imports them all in one go (or none, if any row is wrong)."""
-    settings = settings_or_exit()
-    config, _labels = config_or_exit(settings)
+    settings = cli.settings_or_exit()
+    config, _labels = cli.config_or_exit(settings)
     secret, created = None, False
     try:
         max_bytes = settings.import_max_mb * 1_000_000
@@ -202,7 +202,7 @@ def contacts(
         if not dry_run:
             secret, created = import_secret(settings.data_dir)
     except ImportFileError as exc:
-        fail(f"{file.name}: {exc}")
+        cli.fail(f"{file.name}: {exc}")
     now = datetime.now(UTC)
     checked = _Checked()
     try:
@@ -215,16 +215,16 @@ def contacts(
             job = FileToCheck(file, max_bytes, config, settings.zone, now, MAX_LISTED_ERRORS)
             result = _store(settings, table, checked, job, secret)
     except (ImportFileError, ImportWorkerError) as exc:
-        fail(f"{file.name}: {exc}")
+        cli.fail(f"{file.name}: {exc}")
     except ImportKeyMismatch:
         if created:  # made just now, beside earlier imports: leave room for the restored one
             (settings.data_dir / SECRET_FILE).unlink(missing_ok=True)
-        fail(
+        cli.fail(
             f"{file.name}: {settings.data_dir / SECRET_FILE} is not the secret earlier imports"
             " used; restore it from your backup (nothing was imported)"
         )
     except _Conflict:
-        fail(f"{file.name}: another import stored some of these rows meanwhile; run it again")
+        cli.fail(f"{file.name}: another import stored some of these rows meanwhile; run it again")
     except _Rejected:
         pass  # listed below
     if checked.wrong:

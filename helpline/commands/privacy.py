@@ -22,15 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.privacy import RefError, chunk_lines, export_lines, parse_ref, to_json
 from flows.texts import Texts
+from helpline.commands import support as cli
 from helpline.commands.options import Force
-from helpline.reporting.cli_support import (
-    check_output,
-    config_or_exit,
-    fail,
-    run_with_db,
-    settings_or_exit,
-    write_output,
-)
 from helpline.retention import run_retention
 from storage import repository as repo
 from storage.db import Database
@@ -94,11 +87,11 @@ def export_command(
     force: Force = False,
 ) -> None:
     """Everything stored about one resident: readable text, and the JSON document."""
-    settings = settings_or_exit()
-    config, _ = config_or_exit(settings)
+    settings = cli.settings_or_exit()
+    config, _ = cli.config_or_exit(settings)
     texts = Texts(config)
     if output is not None:
-        check_output(settings, output, force=force)
+        cli.check_output(settings, output, force=force)
 
     async def work(db: Database) -> tuple[dict[str, object], str | None]:
         problem: str | None = None
@@ -112,7 +105,7 @@ def export_command(
                 if output is not None:
                     # Written inside the audit's transaction: the row says whether the
                     # file was made, and a file whose row failed to commit is removed.
-                    problem = write_output(output, to_json(export).encode(), force=force)
+                    problem = cli.write_output(output, to_json(export).encode(), force=force)
                     written = problem is None
                     detail = f"by=cli output=file outcome={'written' if written else 'failed'}"
                 await record_audit(
@@ -130,11 +123,11 @@ def export_command(
             raise
 
     try:
-        export, problem = run_with_db(settings, work)
+        export, problem = cli.run_with_db(settings, work)
     except _Refusal as exc:
-        fail(str(exc), code=1)
+        cli.fail(str(exc), code=1)
     if problem is not None:
-        fail(f"cannot write {output}: {problem}")
+        cli.fail(f"cannot write {output}: {problem}")
     document = to_json(export)
     if as_json:
         sys.stdout.write(document)
@@ -179,8 +172,8 @@ def erase_command(
     ] = None,
 ) -> None:
     """Erases a resident: only anonymous tallies stay. Asks first unless --yes."""
-    settings = settings_or_exit()
-    config, _ = config_or_exit(settings)
+    settings = cli.settings_or_exit()
+    config, _ = cli.config_or_exit(settings)
     prefix = config.organisation.reference_prefix
 
     async def look(db: Database) -> tuple[int, list[str], list[str]]:
@@ -203,15 +196,15 @@ def erase_command(
             return person.id, [r.reference for r in open_requests], list(all_refs[0].references)
 
     try:
-        resident_id, open_refs, references = run_with_db(settings, look)
+        resident_id, open_refs, references = cli.run_with_db(settings, look)
     except _Refusal as exc:
-        fail(str(exc), code=1)
+        cli.fail(str(exc), code=1)
     summary = f"resident id:{resident_id}, requests: {', '.join(references) or 'none'}"
     if not yes:
         if not _interactive():
-            fail(f"erase {summary}: confirm with --yes (no terminal to ask on)", code=1)
+            cli.fail(f"erase {summary}: confirm with --yes (no terminal to ask on)", code=1)
         if not typer.confirm(f"Erase {summary}? This cannot be undone", default=False):
-            fail("nothing erased", code=1)
+            cli.fail("nothing erased", code=1)
 
     async def work(db: Database) -> bool:
         async with db.session() as session:
@@ -237,9 +230,9 @@ def erase_command(
         return await db.wipe_wal()
 
     try:
-        wiped = run_with_db(settings, work)
+        wiped = cli.run_with_db(settings, work)
     except _Refusal as exc:
-        fail(str(exc), code=1)
+        cli.fail(str(exc), code=1)
     stopped = f"; stopped: {', '.join(open_refs)}" if open_refs else ""
     typer.echo(f"Erased {summary}{stopped}. Anonymous tallies stay.")
     if not wiped:
@@ -253,7 +246,7 @@ def erase_command(
 @privacy_app.command("requests")
 def requests_command() -> None:
     """Lists erasure requests from Telegram that wait for a coordinator's approval."""
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
 
     async def work(db: Database) -> list[tuple[int, int, datetime, list[str]]]:
         async with db.session() as session:
@@ -262,7 +255,7 @@ def requests_command() -> None:
                 for row, references in await privacy_repo.pending_erasures(session=session)
             ]
 
-    waiting = run_with_db(settings, work)
+    waiting = cli.run_with_db(settings, work)
     if not waiting:
         typer.echo("No erasure requests are waiting.")
     for erasure_id, resident_id, requested_at, references in waiting:
@@ -280,12 +273,12 @@ def retention_command(
     ] = False,
 ) -> None:
     """Runs the daily retention job now (anonymise expired data, prune old rows)."""
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
 
     async def work(db: Database) -> RetentionResult | None:
         return await run_retention(db, settings, now=_now(), force=True, dry_run=dry_run)
 
-    result = run_with_db(settings, work)
+    result = cli.run_with_db(settings, work)
     assert result is not None
     verb = "Would change" if dry_run else "Changed"
     cleared = ", ".join(f"{table} {n}" for table, n in sorted(result.cleared.items())) or "nothing"

@@ -14,7 +14,7 @@ import typer
 
 from flows.config import ConfigError, load_config
 from helpline.cases.audit import role_detail
-from helpline.reporting.cli_support import fail, run_with_db, settings_or_exit
+from helpline.commands import support as cli
 from helpline.settings import Settings
 from storage import repository as repo
 from storage.db import Database
@@ -30,10 +30,10 @@ def _queues_or_exit(settings: Settings, queues: list[str]) -> list[str]:
     try:
         known = load_config(settings.flows_dir).queues
     except ConfigError as exc:
-        fail(f"configuration: {exc}")
+        cli.fail(f"configuration: {exc}")
     for queue in queues:
         if queue not in known:
-            fail(f"unknown queue {queue!r}; known queues: {', '.join(known)}")
+            cli.fail(f"unknown queue {queue!r}; known queues: {', '.join(known)}")
     return list(dict.fromkeys(queues))  # a queue given twice counts once
 
 
@@ -53,13 +53,13 @@ def staff_add(
     """Registers a staff member or volunteer with their queues."""
     from storage.repository.telephony import set_phone_extension
 
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
     queues = _queues_or_exit(settings, queue or [])
     name = _valid_name_or_exit(name)
     _valid_telegram_id_or_exit(telegram_id)
     extension = (phone_extension or "").strip() or None
     if extension is not None and not re.fullmatch(r"[A-Za-z0-9_.@+-]{1,32}", extension):
-        fail("--phone-extension must be 1 to 32 letters, digits or _ . @ + -")
+        cli.fail("--phone-extension must be 1 to 32 letters, digits or _ . @ + -")
 
     async def work(db: Database) -> None:
         async with db.session() as session:
@@ -81,9 +81,9 @@ def staff_add(
             )
 
     try:
-        run_with_db(settings, work)
+        cli.run_with_db(settings, work)
     except repo.StaffExistsError as exc:
-        fail(str(exc))
+        cli.fail(str(exc))
     phone = f", phone extension {extension}" if extension else ""
     typer.echo(f"Added {name} ({role!s}) to: {', '.join(queues) or 'no queues'}{phone}.")
 
@@ -91,7 +91,7 @@ def staff_add(
 @staff_app.command("list")
 def staff_list() -> None:
     """Lists the active staff members and their queues."""
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
 
     async def work(db: Database) -> list[tuple[int, str, str, list[str]]]:
         async with db.session() as session:
@@ -100,7 +100,7 @@ def staff_list() -> None:
                 for s, q in await repo.list_staff(session=session)
             ]
 
-    rows = run_with_db(settings, work)
+    rows = cli.run_with_db(settings, work)
     if not rows:
         typer.echo("No staff registered yet. Add someone with: helpline staff add --help")
     for telegram_id, name, role, queues in rows:
@@ -112,7 +112,7 @@ def staff_remove(
     telegram_id: Annotated[int, typer.Option("--telegram-id", help="Their Telegram user id.")],
 ) -> None:
     """Removes a staff member (their name stays on earlier work)."""
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
 
     async def work(db: Database) -> bool:
         async with db.session() as session:
@@ -128,14 +128,14 @@ def staff_remove(
                 )
             return removed
 
-    if not run_with_db(settings, work):
-        fail(f"no active staff member with Telegram id {telegram_id}", code=1)
+    if not cli.run_with_db(settings, work):
+        cli.fail(f"no active staff member with Telegram id {telegram_id}", code=1)
     typer.echo(f"Removed staff member {telegram_id}.")
 
 
 def _valid_telegram_id_or_exit(telegram_id: int) -> None:
     if not 0 < telegram_id < MAX_TELEGRAM_ID:
-        fail("--telegram-id must be a Telegram user id (a positive number)")
+        cli.fail("--telegram-id must be a Telegram user id (a positive number)")
 
 
 def _valid_name_or_exit(name: str) -> str:
@@ -143,9 +143,9 @@ def _valid_name_or_exit(name: str) -> str:
     from flows.staff_admin import MAX_NAME, has_control_character
 
     if not name.strip() or len(name) > MAX_NAME:
-        fail(f"--name must be 1 to {MAX_NAME} characters")
+        cli.fail(f"--name must be 1 to {MAX_NAME} characters")
     if has_control_character(name):
-        fail("--name must be one line, without tabs or other control characters")
+        cli.fail("--name must be one line, without tabs or other control characters")
     return name.strip()
 
 
@@ -167,19 +167,19 @@ def staff_edit(
     ] = None,
 ) -> None:
     """Changes a staff member's name, role or queues (a running bot notices at once)."""
-    settings = settings_or_exit()
+    settings = cli.settings_or_exit()
     _valid_telegram_id_or_exit(telegram_id)
     if queue is not None and (add_queue or remove_queue):
-        fail("give --queue (all their queues), or --add-queue/--remove-queue, not both")
+        cli.fail("give --queue (all their queues), or --add-queue/--remove-queue, not both")
     if name is None and role is None and not (queue or add_queue or remove_queue):
-        fail("nothing to change: give --name, --role, --queue, --add-queue or --remove-queue")
+        cli.fail("nothing to change: give --name, --role, --queue, --add-queue or --remove-queue")
     new_name = None if name is None else _valid_name_or_exit(name)
     queues = None if queue is None else _queues_or_exit(settings, queue)
     adding = _queues_or_exit(settings, add_queue or [])
     removing = _queues_or_exit(settings, remove_queue or [])
     both = sorted(set(adding) & set(removing))
     if both:
-        fail(f"queue {both[0]!r} is both added and removed")
+        cli.fail(f"queue {both[0]!r} is both added and removed")
 
     async def work(db: Database) -> repo.StaffChange | None:
         async with db.session() as session:
@@ -202,9 +202,9 @@ def staff_edit(
                 )
             return change
 
-    change = run_with_db(settings, work)
+    change = cli.run_with_db(settings, work)
     if change is None:
-        fail(f"no active staff member with Telegram id {telegram_id}", code=1)
+        cli.fail(f"no active staff member with Telegram id {telegram_id}", code=1)
     if not change.changed:
         typer.echo(f"Nothing changed for {telegram_id}: it was already so.")
         return

@@ -16,15 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from helpline.commands import support as cli
 from helpline.commands.options import Force
-from helpline.reporting.cli_support import (
-    check_output,
-    config_or_exit,
-    fail,
-    run_with_db,
-    settings_or_exit,
-    write_output,
-)
 
 if TYPE_CHECKING:
     from flows.config import FlowConfig
@@ -74,9 +67,9 @@ def _install(model: TextModel, target: Path, *, force: bool) -> None:
     """Writes the model whole or not at all, readable by this user only: its words come
     partly from residents' messages (staff corrections)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    problem = write_output(target, model.dumps(), force=force)
+    problem = cli.write_output(target, model.dumps(), force=force)
     if problem is not None:
-        fail(f"cannot write {target}: {problem}")
+        cli.fail(f"cannot write {target}: {problem}")
 
 
 @triage_app.command("retrain")
@@ -100,32 +93,32 @@ def retrain(
     from flows.triage.model import MODEL_FILE
     from flows.triage.training import evaluate, train_line
 
-    settings = settings_or_exit()
-    config, _labels = config_or_exit(settings)
+    settings = cli.settings_or_exit()
+    config, _labels = cli.config_or_exit(settings)
     if output is not None:
-        check_output(settings, output, force=force)
+        cli.check_output(settings, output, force=force)
     sealed = evaluation or SEALED
     if not sealed.exists():
-        fail(f"no evaluation set at {sealed}; give one with --eval")
+        cli.fail(f"no evaluation set at {sealed}; give one with --eval")
     try:
         held = read_all([sealed], config.categories)
     except CorpusError as exc:
-        fail(f"evaluation set: {exc}")
+        cli.fail(f"evaluation set: {exc}")
     if not held:
-        fail(f"evaluation set {sealed} holds no messages")
-    corrections = run_with_db(settings, lambda db: _corrections(db, config))
+        cli.fail(f"evaluation set {sealed} holds no messages")
+    corrections = cli.run_with_db(settings, lambda db: _corrections(db, config))
     try:
         current = Classifier(config, model=installed_model(settings.data_dir) or "shipped")
         typer.echo(f"training on the corpus plus {len(corrections)} staff corrections ...")
         model = train_line(config, corrections)
     except (CorpusError, ValueError) as exc:
-        fail(f"training: {exc}")
+        cli.fail(f"training: {exc}")
     new = Classifier(config, model=model)
     before, after = evaluate(current.classify, held), evaluate(new.classify, held)
     rules = evaluate(Classifier(config, model=None).classify, held)
     _table({"rules only": rules, "in use": before, "retrained": after})
     if not after.no_worse_than(before):
-        fail("the retrained model is worse on the evaluation set: nothing installed", 1)
+        cli.fail("the retrained model is worse on the evaluation set: nothing installed", 1)
     if dry_run:
         typer.echo("dry run: nothing installed")
         return

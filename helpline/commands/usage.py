@@ -13,7 +13,7 @@ from typing import Any
 
 from typer.core import TyperGroup
 
-from helpline.reporting.cli_support import fail
+from helpline.commands import support as cli
 
 try:  # recent typer releases bundle their own copy of click
     from typer._click.exceptions import UsageError
@@ -61,7 +61,7 @@ def one_line_usage_errors(command_path: Callable[[], str]) -> Iterator[None]:
         # Without arguments a group shows its help on purpose; that stays as it is.
         if type(exc).__name__ == "NoArgsIsHelpError":
             raise
-        fail(usage_problem(exc, command_path()), code=2)
+        cli.fail(usage_problem(exc, command_path()), code=2)
 
 
 class HelplineGroup(TyperGroup):

@@ -2,7 +2,7 @@
 are written whole, private, and never over the database.
 
 Kept apart from ``helpline.cli`` so the commands can be registered there without an
-import cycle.
+import cycle; the commands import it as ``cli`` and call ``cli.fail(...)``.
 """
 
 from __future__ import annotations
