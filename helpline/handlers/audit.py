@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from telegram import Update
 from telegram.constants import ChatType
 
 from helpline.cases.audit import audit_table, to_text
 from helpline.commands.audit import DEFAULT_DAYS, audit_csv
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.reporting.periods import Period, PeriodError, parse_day, parse_period
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -38,26 +37,24 @@ def period_of(asked: str, today: date) -> Period:
     return parse_period(asked, today=today)
 
 
-async def audit_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def audit_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Checks the sender is a coordinator or admin, then shows the period's audit rows."""
-    turn, chat = command_turn(update, context), update.effective_chat
-    if turn is None or chat is None:
-        return
-    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
+    services, t, lang, message, chat = turn.services, turn.t, turn.lang, turn.message, turn.chat
     zone = services.settings.zone
     async with services.db.session() as session:
         actor = await turn.actor(session, "view_audit")
         if actor is None:
             return
         if chat.type != ChatType.PRIVATE:
-            await message.reply_text(t("audit_private_only", lang))
+            await turn.reply("audit_private_only")
             return
         try:
             period = period_of(
                 " ".join(context.args or []), services.clock().astimezone(zone).date()
             )
         except PeriodError:
-            await message.reply_text(t("audit_bad_period", lang))
+            await turn.reply("audit_bad_period")
             return
         lower, upper = period.bounds(zone)
         rows = await repo.audit_entries(session=session, start=lower, end=upper)
@@ -71,7 +68,7 @@ async def audit_command(update: Update, context: HelplineContext) -> None:
     table = audit_table(rows, zone)
     span = f"{period.start} – {period.end}"
     if not table:
-        await message.reply_text(t("audit_empty", lang, period=span))
+        await turn.reply("audit_empty", period=span)
         return
     shown = table[-MAX_SHOWN:]
     body = to_text(shown)

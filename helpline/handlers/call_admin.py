@@ -25,7 +25,7 @@ from helpline.cases.calls import may_work
 from helpline.cases.circle import close_alert
 from helpline.cases.core import Services
 from helpline.handlers.calls import read_typed, typed_error
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -41,11 +41,9 @@ AGENDA_DAYS = 7
 PROMPT_TTL = timedelta(minutes=15)
 
 
-async def availability_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def availability_command(turn: CommandTurn, context: HelplineContext) -> None:
     """``/beschikbaar ma 10-12, wo 14-16``: stores when I can call; without text shows it."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     typed = (message.text or "").partition(" ")[2].strip()
     days = t("weekday_names", lang).split(",")
@@ -55,7 +53,7 @@ async def availability_command(update: Update, context: HelplineContext) -> None
             return
         if typed.casefold() in CLEAR_WORDS:
             await repo.set_availability(session=session, staff_id=actor.id, windows=[])
-            await message.reply_text(t("avail_cleared", lang))
+            await turn.reply("avail_cleared")
             return
         if not typed:
             rows = await repo.get_availability(session=session, staff_id=actor.id)
@@ -82,11 +80,9 @@ async def availability_command(update: Update, context: HelplineContext) -> None
     )
 
 
-async def agenda_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def agenda_command(turn: CommandTurn, context: HelplineContext) -> None:
     """``/agenda``: my scheduled calls today and in the coming days."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     zone, now = callwork.zone(services), services.clock()
     today = now.astimezone(zone).date()
@@ -102,7 +98,7 @@ async def agenda_command(update: Update, context: HelplineContext) -> None:
             session=session, staff_id=actor.id, start=start - timedelta(days=30), end=end
         )
     if not calls:
-        await message.reply_text(t("agenda_empty", lang))
+        await turn.reply("agenda_empty")
         return
     lines, header_week = [t("agenda_header", lang), t("agenda_today", lang)], False
     for call, request, resident in calls:
@@ -120,11 +116,9 @@ async def agenda_command(update: Update, context: HelplineContext) -> None:
     await message.reply_text("\n".join(lines))
 
 
-async def contact_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def contact_command(turn: CommandTurn, context: HelplineContext) -> None:
     """``/contactpersoon HH-2026-00042 Naam [telegram-id]``: the telefooncirkel's contact."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     words = (message.text or "").split()[1:]
     async with services.db.session() as session:
@@ -133,7 +127,7 @@ async def contact_command(update: Update, context: HelplineContext) -> None:
             return
         reference = parse_reference(words[0]) if words else None
         if reference is None or len(words) < 2:
-            await message.reply_text(t("contact_usage", lang))
+            await turn.reply("contact_usage")
             return
         request = await repo.get_request_by_reference(session=session, reference=reference)
         if request is None or not actor.may("plan_call", request) or not request.resident_id:
@@ -145,18 +139,18 @@ async def contact_command(update: Update, context: HelplineContext) -> None:
             await repo.set_contact_person(
                 session=session, resident_id=request.resident_id, name=None, chat_id=None
             )
-            await message.reply_text(t("contact_cleared", lang, reference=reference))
+            await turn.reply("contact_cleared", reference=reference)
             return
         chat_id = int(rest.pop()) if rest[-1].isdigit() and 5 <= len(rest[-1]) <= 15 else None
         name = " ".join(rest)[:120].strip()
         if not name:
-            await message.reply_text(t("contact_usage", lang))
+            await turn.reply("contact_usage")
             return
         await repo.set_contact_person(
             session=session, resident_id=request.resident_id, name=name, chat_id=chat_id
         )
     chat = t("contact_chat_yes" if chat_id else "contact_chat_no", lang)
-    await message.reply_text(t("contact_saved", lang, reference=reference, name=name, chat=chat))
+    await turn.reply("contact_saved", reference=reference, name=name, chat=chat)
 
 
 async def prompt_input(update: Update, context: HelplineContext) -> None:

@@ -7,35 +7,31 @@ closes it, once. Only coordinators and admins may.
 
 from __future__ import annotations
 
-from telegram import Update
-
 from flows.calls import callbacks as cb
 from flows.conversation import Button, markup_json
 from helpline.cases import calls as callwork
 from helpline.cases.access import actor_for
 from helpline.cases.circle import close_alert
 from helpline.handlers.casework import reply_to_press
-from helpline.handlers.turn import query_turn
+from helpline.handlers.turn import ButtonTurn, on_query
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
 from storage import repository as repo
 
 
-async def alert_button(update: Update, context: HelplineContext) -> None:
+@on_query
+async def alert_button(turn: ButtonTurn, context: HelplineContext) -> None:
     """A coordinator closes a telefooncirkel alert: what was done, then a note (or none)."""
-    turn = query_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     press = cb.parse(query.data)
     async with services.db.session() as session:
         actor = await actor_for(session, turn.user.id)
         alert = await repo.get_alert(session=session, alert_id=press.id) if press else None
         if actor is None or press is None or not actor.may("close_call_alert"):
-            await answer_query(query, t("circle_not_coordinator", lang), alert=True)
+            await turn.popup("circle_not_coordinator")
             return
         if alert is None or alert.status != "open":
-            await answer_query(query, t("circle_already_closed", lang), alert=True)
+            await turn.popup("circle_already_closed")
             return
         actions = callwork.call_config(services).alert_actions
         if press.step == "do" and press.value in actions:
@@ -61,7 +57,7 @@ async def alert_button(update: Update, context: HelplineContext) -> None:
         elif press.step == "nonote" and alert.action:
             answer = await close_alert(session, services, actor, alert.id or 0, None)
         else:
-            await answer_query(query, t("claim_gone", lang), alert=True)
+            await turn.popup("claim_gone")
             return
     await answer_query(query, t("circle_see_private", lang) if answer is None else None)
     if answer is not None:

@@ -41,14 +41,14 @@ async def outcome_press(turn: ButtonTurn, context: HelplineContext, press: cb.Ca
             return
         call = await repo.get_call(session=session, call_id=press.id)
         if call is None or not may_work(actor, call):
-            await answer_query(query, t("call_not_yours", lang), alert=True)
+            await turn.popup("call_not_yours")
             return
         if call.status != CallStatus.scheduled:
-            await answer_query(query, t("call_already_done", lang), alert=True)
+            await turn.popup("call_already_done")
             return
         request = await repo.get_request(session=session, request_id=call.request_id)
         if request is None:
-            await answer_query(query, t("claim_gone", lang), alert=True)
+            await turn.popup("claim_gone")
             return
         if press.step == "tel":
             resident = await session.get(Resident, request.resident_id or 0)

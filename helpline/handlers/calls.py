@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
 from flows.calls import callbacks as cb
 from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
@@ -34,7 +33,7 @@ from helpline.cases.call_drafts import (
 from helpline.cases.core import Services
 from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
 from helpline.handlers.casework import reply_to_press
-from helpline.handlers.turn import command_turn, query_turn
+from helpline.handlers.turn import ButtonTurn, CommandTurn, on_command, on_query
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
@@ -64,11 +63,9 @@ def typed_error(services: Services, exc: WhenError | RepeatError) -> str:
     return t(exc.key, lang, detail=detail) + "\n\n" + t("call_ask_typed", lang)
 
 
-async def plan_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def plan_command(turn: CommandTurn, context: HelplineContext) -> None:
     """``/plan [reference] [when]``: picks a request, then a time, then shows the draft."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     words = (message.text or "").split(maxsplit=2)[1:]
     async with services.db.session() as session:
@@ -78,7 +75,7 @@ async def plan_command(update: Update, context: HelplineContext) -> None:
         if not words:
             held = await repo.held_requests(session=session, staff_id=actor.id)
             if not held:
-                await message.reply_text(t("plan_usage_short", lang))
+                await turn.reply("plan_usage_short")
                 return
             buttons = [Button(r.reference, cb.data("call", "new", r.id)) for r in held[:20]]
             await message.reply_text(
@@ -87,7 +84,7 @@ async def plan_command(update: Update, context: HelplineContext) -> None:
             return
         reference = parse_reference(words[0])
         if reference is None:
-            await message.reply_text(t("plan_bad_reference", lang, text=words[0][:30]))
+            await turn.reply("plan_bad_reference", text=words[0][:30])
             return
         request = await repo.get_request_by_reference(session=session, reference=reference)
         if request is None or not actor.may("plan_call", request):
@@ -110,15 +107,13 @@ async def plan_command(update: Update, context: HelplineContext) -> None:
     await message.reply_text(text, reply_markup=inline_markup(layout) if layout else None)
 
 
-async def call_button(update: Update, context: HelplineContext) -> None:
+@on_query
+async def call_button(turn: ButtonTurn, context: HelplineContext) -> None:
     """Handles every ``call:`` press: planning steps here, outcomes in ``call_outcome``."""
-    turn = query_turn(update, context)
-    if turn is None:
-        return
-    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
+    services, query = turn.services, turn.query
     press = cb.parse(query.data)
     if press is None or press.namespace != "call":
-        await answer_query(query, t("claim_gone", lang), alert=True)
+        await turn.popup("claim_gone")
         return
     if press.step in OUTCOME_STEPS:
         await outcome_press(turn, context, press)
@@ -130,20 +125,20 @@ async def call_button(update: Update, context: HelplineContext) -> None:
         if press.step in ("new", "pick"):
             request = await repo.get_request(session=session, request_id=press.id)
             if request is None or not actor.may("plan_call", request):
-                await answer_query(query, t("not_allowed", lang), alert=True)
+                await turn.popup("not_allowed")
                 return
             answer = await _pick(session, services, actor, request, press.step, press.value)
         elif press.step in DRAFT_STEPS:
             call = await repo.get_call(session=session, call_id=press.id)
             if call is None or call.created_by != actor.id:
-                await answer_query(query, t("not_allowed", lang), alert=True)
+                await turn.popup("not_allowed")
                 return
             if call.status != CallStatus.draft:
-                await answer_query(query, t("call_draft_gone", lang), alert=True)
+                await turn.popup("call_draft_gone")
                 return
             answer = await _draft_step(session, services, actor, call, press.step, press.value)
         else:
-            await answer_query(query, t("claim_gone", lang), alert=True)
+            await turn.popup("claim_gone")
             return
     await answer_query(query)
     text, buttons = answer

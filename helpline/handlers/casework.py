@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery
 from telegram.error import TelegramError
 
-from flows.conversation import Button, callback, rows
+from flows.conversation import Button, Callback, callback, rows
 from flows.phone import display_phone
 from helpline.cases import audit, cards, referral
 from helpline.cases.access import Actor
@@ -22,7 +22,7 @@ from helpline.cases.dial import DialStart, dial_failed, start_dial
 from helpline.cases.handover_draft import ask_handover_target
 from helpline.cases.resolve import resolve_case
 from helpline.cases.triage_correction import correct_triage
-from helpline.handlers.turn import button_turn
+from helpline.handlers.turn import ButtonTurn, on_button
 from helpline.phone_dial import DialError, request_call
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query
@@ -56,12 +56,10 @@ _STEP_ACTION = {
 }
 
 
-async def case_button(update: Update, context: HelplineContext) -> None:
+@on_button(alert=False)
+async def case_button(turn: ButtonTurn, press: Callback, context: HelplineContext) -> None:
     """Handles a press on one of the holder's case buttons."""
-    pressed = await button_turn(update, context, alert=False)
-    if pressed is None:
-        return
-    turn, (_, step, raw_id) = pressed
+    _, step, raw_id = press
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     kind, _, value = step.partition("_")
     action = _STEP_ACTION.get(kind)
@@ -71,10 +69,10 @@ async def case_button(update: Update, context: HelplineContext) -> None:
             return
         request = await repo.get_request(session=session, request_id=int(raw_id))
         if request is None or action is None:
-            await answer_query(query, t("claim_gone", lang), alert=True)
+            await turn.popup("claim_gone")
             return
         if not actor.may(action, request):
-            await answer_query(query, t("not_holder", lang), alert=True)
+            await turn.popup("not_holder")
             return
         if kind == "phone":
             view = await cards.case_view(session, request, full=True)

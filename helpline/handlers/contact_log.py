@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
-from flows.conversation import Button, callback, rows
+from flows.conversation import Button, Callback, callback, rows
 from helpline.cases.access import actor_for
 from helpline.cases.contacts import count_contact
-from helpline.handlers.turn import button_turn, command_turn
+from helpline.handlers.turn import ButtonTurn, CommandTurn, on_button, on_command
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
@@ -25,36 +23,32 @@ KINDS: dict[str, tuple[Channel, Direction, str, str | None]] = {
 }
 
 
-async def log_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def log_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Shows the requests I hold as buttons, to record a contact on one."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
-    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
-    async with services.db.session() as session:
+    t, lang, message = turn.t, turn.lang, turn.message
+    async with turn.services.db.session() as session:
         actor = await turn.actor(session)
         if actor is None:
             return
         held = await repo.held_requests(session=session, staff_id=actor.id)
     if not held:
-        await message.reply_text(t("mine_empty", lang))
+        await turn.reply("mine_empty")
         return
     buttons = [Button(r.reference, callback("log", "pick", r.id)) for r in held[:20]]
     await message.reply_text(t("log_pick", lang), reply_markup=inline_markup(rows(buttons, 2)))
 
 
-async def log_button(update: Update, context: HelplineContext) -> None:
+@on_button()
+async def log_button(turn: ButtonTurn, press: Callback, context: HelplineContext) -> None:
     """First tap: which request; second tap: what kind of contact (stored at once)."""
-    pressed = await button_turn(update, context)
-    if pressed is None:
-        return
-    turn, (_, kind, raw_id) = pressed
+    _, kind, raw_id = press
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     async with services.db.session() as session:
         actor = await actor_for(session, turn.user.id)
         request = await repo.get_request(session=session, request_id=int(raw_id))
         if actor is None or request is None or not actor.may("log", request):
-            await answer_query(query, t("not_allowed", lang), alert=True)
+            await turn.popup("not_allowed")
             return
         if kind == "pick":
             await answer_query(query)
@@ -66,7 +60,7 @@ async def log_button(update: Update, context: HelplineContext) -> None:
             )
             return
         if kind not in KINDS:
-            await answer_query(query, t("claim_gone", lang), alert=True)
+            await turn.popup("claim_gone")
             return
         channel, direction, event, outcome = KINDS[kind]
         await count_contact(

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-
+from flows.conversation import Callback
 from helpline.cases import audit
 from helpline.cases.access import actor_for
 from helpline.cases.handover import send_handover, tell_about_handover
@@ -35,7 +34,7 @@ from helpline.cases.handover_consent import (
     may_go_on,
     stop_stale_draft,
 )
-from helpline.handlers.turn import button_turn
+from helpline.handlers.turn import ButtonTurn, on_button
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.services import HelplineContext
@@ -49,23 +48,21 @@ HANDOVER_PATTERN = r"^ho:(accept|decline):\d{1,12}$"
 TARGET_PATTERN = r"^hd:(to_any|to_\d{1,12}|nonote|consent|safety|stop):\d{1,12}$"
 
 
-async def target_button(update: Update, context: HelplineContext) -> None:
+@on_button()
+async def target_button(turn: ButtonTurn, press: Callback, context: HelplineContext) -> None:
     """Stores the chosen person and asks for the basis; the basis, then a note; or sends."""
-    pressed = await button_turn(update, context)
-    if pressed is None:
-        return
-    turn, (_, step, raw_id) = pressed
-    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
+    _, step, raw_id = press
+    services, query = turn.services, turn.query
     async with services.db.session() as session:
         actor = await actor_for(session, turn.user.id)
         handover = await session.get(Handover, int(raw_id))
         if actor is None or handover is None or handover.from_staff_id != actor.id:
-            await answer_query(query, t("not_allowed", lang), alert=True)
+            await turn.popup("not_allowed")
             return
         # A referral's draft only waits for its typed reason; "stop" is its one button.
         partner_step = handover.to_partner is not None and step != "stop"
         if handover.status != "draft" or partner_step:
-            await answer_query(query, t("handover_gone", lang), alert=True)
+            await turn.popup("handover_gone")
             return
         request = await repo.get_request(session=session, request_id=handover.request_id)
         answer: Answer
@@ -83,7 +80,7 @@ async def target_button(update: Update, context: HelplineContext) -> None:
                 member = await repo.get_staff_by_id(session=session, staff_id=int(target))
                 members = await repo.queue_members(session=session, queue=handover.to_queue)
                 if member is None or member.id not in {m.id for m in members}:
-                    await answer_query(query, t("not_allowed", lang), alert=True)
+                    await turn.popup("not_allowed")
                     return
             values = {"to_staff_id": None if target == "any" else int(target)}
             if not await change_draft_handover(session=session, handover=handover, values=values):
@@ -98,12 +95,9 @@ async def target_button(update: Update, context: HelplineContext) -> None:
     services.dispatcher.kick(context.application)
 
 
-async def handover_button(update: Update, context: HelplineContext) -> None:
+@on_button()
+async def handover_button(turn: ButtonTurn, press: Callback, context: HelplineContext) -> None:
     """Accept or decline a warm handover; the first decision wins."""
-    pressed = await button_turn(update, context)
-    if pressed is None:
-        return
-    turn, press = pressed
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     accept, handover_id = press.action == "accept", int(press.value)
     async with services.db.session() as session:
@@ -117,10 +111,10 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             else None
         )
         if handover is None or request is None or handover.status != "pending":
-            await answer_query(query, t("handover_gone", lang), alert=True)
+            await turn.popup("handover_gone")
             return
         if not actor.may("accept_handover", request, handover):
-            await answer_query(query, t("claim_not_your_queue", lang), alert=True)
+            await turn.popup("claim_not_your_queue")
             return
         decided = await repo.decide_handover(
             session=session,
@@ -143,12 +137,12 @@ async def handover_button(update: Update, context: HelplineContext) -> None:
             await session.refresh(handover)
     text = (query.message.text if query.message and hasattr(query.message, "text") else "") or ""
     if decided is None and handover.status != "cancelled":
-        await answer_query(query, t("handover_gone", lang), alert=True)
+        await turn.popup("handover_gone")
         return
     if decided is None:
         # Voided just now: the request was released, closed or claimed by someone else
         # since it was handed over. The card loses its buttons.
-        await answer_query(query, t("handover_stale", lang), alert=True)
+        await turn.popup("handover_stale")
         await edit_pressed(query, text + "\n\n" + t("handover_stale", lang))
         return
     await answer_query(query)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-
 from flows.call_pop import LINK_PREFIX, TOPIC_PREFIX
-from flows.conversation import Reply
+from flows.conversation import Callback, Reply
 from helpline.cases.access import actor_for
 from helpline.cases.phone_follow_up import info_only, info_topic, link_to_request, new_request
 from helpline.cases.phone_upkeep import run_phone_upkeep
-from helpline.handlers.turn import button_turn
+from helpline.handlers.turn import ButtonTurn, on_button
 from helpline.render import reply_markup
 from helpline.safe_send import answer_query, edit_pressed
 from helpline.screen_pops import edit_pops
@@ -29,21 +27,18 @@ UPKEEP_INTERVAL = 60.0  # seconds between looks for stale calls and due reminder
 PHONE_PATTERN = r"^tel:(new|info|link_\d{1,12}|cat_[a-z0-9_]{1,40}):\d{1,12}$"
 
 
-async def phone_call_button(update: Update, context: HelplineContext) -> None:
+@on_button()
+async def phone_call_button(turn: ButtonTurn, press: Callback, context: HelplineContext) -> None:
     """Records what the call was; 📝 then asks the first open question of the staff intake."""
-    pressed = await button_turn(update, context)
-    if pressed is None:
-        return
-    turn, (_, choice, raw_id) = pressed
-    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
-    chat = update.effective_chat
+    _, choice, raw_id = press
+    services, query, chat = turn.services, turn.query, turn.chat
     async with services.db.session() as session:
         actor = await actor_for(session, turn.user.id)
         if actor is None or chat is None or chat.type != "private":
-            await answer_query(query, t("not_allowed", lang), alert=True)
+            await turn.popup("not_allowed")
             return
         if not actor.may("call_follow_up"):
-            await answer_query(query, t("not_for_volunteers", lang), alert=True)
+            await turn.popup("not_for_volunteers")
             return
         await answer_query(query)
         replies: tuple[Reply, ...] = ()

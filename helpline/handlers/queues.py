@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from flows.cards import URGENCY_ICONS, age_text, case_buttons
 from flows.conversation import Button, callback, rows
 from helpline.cases import audit, cards
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.render import inline_markup
 from helpline.services import HelplineContext
 from storage import repository as repo
@@ -16,11 +14,9 @@ from storage.models import AuditAction, Role
 MAX_LISTED = 20
 
 
-async def queue_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def queue_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Lists open requests of my queues (all for coordinators), urgent first, with claim buttons."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
         actor = await turn.actor(session, "view_queue", refusal="not_staff_command")
@@ -31,7 +27,7 @@ async def queue_command(update: Update, context: HelplineContext) -> None:
             session=session, queues=None if sees_all else actor.queues, limit=MAX_LISTED
         )
     if not requests:
-        await message.reply_text(t("queue_empty", lang))
+        await turn.reply("queue_empty")
         return
     now = services.clock()
     lines = [t("queue_header", lang, count=len(requests))]
@@ -54,11 +50,9 @@ async def queue_command(update: Update, context: HelplineContext) -> None:
     await message.reply_text("\n".join(lines), reply_markup=inline_markup(rows(buttons, 2)))
 
 
-async def mine_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def mine_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Lists the requests I hold, each with its case buttons."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
         actor = await turn.actor(session)
@@ -71,9 +65,9 @@ async def mine_command(update: Update, context: HelplineContext) -> None:
                 session, services, actor.id, AuditAction.view_details, request, "via=mine"
             )
     if not views:
-        await message.reply_text(t("mine_empty", lang))
+        await turn.reply("mine_empty")
         return
-    await message.reply_text(t("mine_header", lang, count=len(held)))
+    await turn.reply("mine_header", count=len(held))
     for view in views:
         category = services.config.categories.get(view.category)
         text = t(

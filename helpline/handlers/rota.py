@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-
 from flows.rota import RotaAction, RotaInputError, parse_command
 from helpline.cases.rota import change, run_week_report, show
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.services import HelplineContext
 
 logger = logging.getLogger(__name__)
@@ -26,12 +24,10 @@ ROTA_COMMANDS = ["rooster", "rota"]
 WEEK_CHECK_INTERVAL = 600.0  # seconds between "is the weekly list due?" checks
 
 
-async def rota_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def rota_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Checks the sender is a coordinator or admin, then shows or changes the rota."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
-    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
+    services, lang, message = turn.services, turn.lang, turn.message
     now = services.clock()
     async with services.db.session() as session:
         actor = await turn.actor(session, "manage_rota")
@@ -42,7 +38,7 @@ async def rota_command(update: Update, context: HelplineContext) -> None:
                 list(context.args or []), now.astimezone(services.settings.zone).date()
             )
         except RotaInputError as bad:
-            await message.reply_text(t(bad.key, lang))
+            await turn.reply(bad.key)
             return
         if command.action is RotaAction.show:
             answer = await show(session, services, lang, now)

@@ -22,7 +22,7 @@ from helpline.cases.audit import role_detail
 from helpline.cases.core import Services
 from helpline.cases.queue_groups import queue_chats, queue_groups
 from helpline.first_run import code_hash, looks_like_code
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction, Role
@@ -127,13 +127,11 @@ def _linked_summary(services: Services) -> str:
     return t("koppel_todo", lang, queues=", ".join(todo), fallback=fallback)
 
 
-async def link_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def link_command(turn: CommandTurn, context: HelplineContext) -> None:
     """``/koppel <queue>`` in a group: makes it that queue's group (admins and
     coordinators only), stored so a standby instance sends there too."""
-    turn, chat = command_turn(update, context), update.effective_chat
-    if turn is None or chat is None:
-        return
-    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
+    services, t, lang, message, chat = turn.services, turn.t, turn.lang, turn.message, turn.chat
     config, args = services.config, context.args or []
     known = ", ".join(config.queues)
     linked = False

@@ -6,7 +6,6 @@ queue are refused without learning anything about the resident.
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.error import Forbidden
 
 from flows.cards import case_buttons
@@ -14,7 +13,7 @@ from flows.conversation import parse_callback
 from helpline.cases.access import Actor
 from helpline.cases.claim import ClaimResult, claim
 from helpline.cases.core import Services
-from helpline.handlers.turn import query_turn
+from helpline.handlers.turn import ButtonTurn, on_query
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed, send_text
 from helpline.services import HelplineContext
@@ -24,11 +23,9 @@ from storage.repository import hot
 CLAIM_PATTERN = r"^req:claim:\d{1,12}$"
 
 
-async def claim_button(update: Update, context: HelplineContext) -> None:
+@on_query
+async def claim_button(turn: ButtonTurn, context: HelplineContext) -> None:
     """Claims the request on the card for the presser, if they may and nobody was first."""
-    turn = query_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
     # Malformed data is not refused first: a non-staff presser hears only that they are not staff.
     parsed = parse_callback(query.data or "")
@@ -36,18 +33,18 @@ async def claim_button(update: Update, context: HelplineContext) -> None:
     async with services.db.session() as session:
         staff = await hot.read_staff(session, turn.user.id)
         if staff is None or staff.id is None:
-            await answer_query(query, t("claim_not_staff", lang), alert=True)
+            await turn.popup("claim_not_staff")
             return
         # The same use case as the web page's claim (helpline.cases.claim).
         outcome = await claim(session, services, staff, request_id)
     if outcome.result == ClaimResult.gone:
-        await answer_query(query, t("claim_gone", lang), alert=True)
+        await turn.popup("claim_gone")
         return
     if outcome.result == ClaimResult.not_your_queue:
-        await answer_query(query, t("claim_not_your_queue", lang), alert=True)
+        await turn.popup("claim_not_your_queue")
         return
     if not outcome.won or outcome.request is None or not outcome.details or not outcome.card:
-        await answer_query(query, t("claim_taken", lang, staff=outcome.holder or "?"), alert=True)
+        await turn.popup("claim_taken", staff=outcome.holder or "?")
         return
     request, details = outcome.request, outcome.details
     # Shows on the card who took it and removes the button.

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from flows.permissions import Role
 from flows.staff_admin import StaffCommandError, parse_staff_command
 from helpline.cases import audit
 from helpline.cases.audit import role_detail
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.services import HelplineContext
 from storage import repository as repo
 from storage.models import AuditAction
 from storage.models import Role as StoredRole
 
 
-async def staff_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def staff_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Lists, adds or removes staff, or sets their queues (coordinators and admins only)."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
     async with services.db.session() as session:
         actor = await turn.actor(session, "manage_staff")
@@ -34,10 +30,10 @@ async def staff_command(update: Update, context: HelplineContext) -> None:
                 text=typed[1] if len(typed) > 1 else "",
             )
         except StaffCommandError as exc:
-            await message.reply_text(t(exc.key, lang, **exc.values))
+            await turn.reply(exc.key, **exc.values)
             return
         if command.role is Role.admin and str(actor.staff.role) != "admin":
-            await message.reply_text(t("not_allowed", lang))
+            await turn.reply("not_allowed")
             return
         if command.action == "list":
             listed = await repo.list_staff(session=session)

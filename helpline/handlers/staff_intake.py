@@ -15,7 +15,7 @@ from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
 from helpline.cases.drafts import staff_draft, store_staff_draft
 from helpline.cases.staff_intake import submit_staff_intake
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.render import reply_markup, to_input
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
@@ -26,12 +26,10 @@ STAFF_FLOW = "staff"
 PI_PATTERN = r"^pi:[a-z_]{1,16}:[A-Za-z0-9_-]{1,40}$"
 
 
-async def new_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def new_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Starts a staff intake in the private chat (staff, coordinators and admins only)."""
-    turn, chat = command_turn(update, context), update.effective_chat
-    if turn is None or chat is None:
-        return
-    services, t, lang, message = turn.services, turn.t, turn.lang, turn.message
+    services, lang, chat = turn.services, turn.lang, turn.chat
     async with services.db.session() as session:
         actor = await actor_for(session, turn.user.id)
         refusal = (
@@ -44,7 +42,7 @@ async def new_command(update: Update, context: HelplineContext) -> None:
             else None
         )
         if refusal is not None:
-            await message.reply_text(t(refusal, lang))
+            await turn.reply(refusal)
             return
         outcome = pi.begin(services.intake, lang)
         await repo.delete_draft(session=session, chat_id=chat.id)

@@ -3,14 +3,22 @@
 A turn only gathers what the update carries. Who the sender is to the helpline (staff,
 role, relation to a request) is decided by the handler itself, inside the transaction
 that acts on it (``actor_for`` / ``actor.may``), never here.
+
+The decorators ``on_command``, ``on_query`` and ``on_button`` make a handler of a
+function that starts from its turn: the update without a message, query or sender (or,
+for ``on_button``, with malformed data) never reaches it, and PTB still calls the
+result with ``(update, context)``.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Message, Update, User
+from telegram import CallbackQuery, Chat, Message, Update, User
 
 from flows.conversation import Callback, parse_callback
 from flows.texts import Texts
@@ -18,6 +26,8 @@ from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
+
+Handler = Callable[[Update, HelplineContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,15 @@ class CommandTurn(StaffTurn):
 
     message: Message
 
+    @property
+    def chat(self) -> Chat:
+        """The chat the command was typed in."""
+        return self.message.chat
+
+    async def reply(self, key: str, **values: object) -> None:
+        """Replies with the staff text ``key``."""
+        await self.message.reply_text(self.t(key, self.lang, **values))
+
     async def actor(
         self, session: AsyncSession, may: str | None = None, *, refusal: str = "leads_only"
     ) -> Actor | None:
@@ -44,9 +63,9 @@ class CommandTurn(StaffTurn):
         everyone who is not staff, ``refusal`` for staff without the permission)."""
         actor = await actor_for(session, self.user.id)
         if actor is None:
-            await self.message.reply_text(self.t("not_staff_command", self.lang))
+            await self.reply("not_staff_command")
         elif may is not None and not actor.may(may):
-            await self.message.reply_text(self.t(refusal, self.lang))
+            await self.reply(refusal)
         else:
             return actor
         return None
@@ -58,12 +77,21 @@ class ButtonTurn(StaffTurn):
 
     query: CallbackQuery
 
+    @property
+    def chat(self) -> Chat | None:
+        """The chat of the pressed message; None when Telegram no longer says."""
+        return self.query.message.chat if self.query.message else None
+
+    async def popup(self, key: str, **values: object) -> None:
+        """Answers the press with the staff text ``key`` as a popup."""
+        await answer_query(self.query, self.t(key, self.lang, **values), alert=True)
+
     async def actor(self, session: AsyncSession) -> Actor | None:
         """The staff member who pressed, read in this transaction; None after a popup
         telling anyone else that the button is for staff."""
         actor = await actor_for(session, self.user.id)
         if actor is None:
-            await answer_query(self.query, self.t("claim_not_staff", self.lang), alert=True)
+            await self.popup("claim_not_staff")
         return actor
 
 
@@ -105,3 +133,50 @@ async def button_turn(
         await answer_query(turn.query, turn.t("claim_gone", turn.lang), alert=alert)
         return None
     return turn, parsed
+
+
+# What the decorators below turn into handlers: a function of the turn (and the press).
+CommandBody = Callable[[CommandTurn, HelplineContext], Awaitable[None]]
+QueryBody = Callable[[ButtonTurn, HelplineContext], Awaitable[None]]
+ButtonBody = Callable[[ButtonTurn, Callback, HelplineContext], Awaitable[None]]
+
+
+def on_command(body: CommandBody) -> Handler:
+    """A command handler that runs ``body(turn, context)`` when there is a ``command_turn``."""
+
+    @functools.wraps(body)
+    async def handler(update: Update, context: HelplineContext) -> None:
+        turn = command_turn(update, context)
+        if turn is not None:
+            await body(turn, context)
+
+    return handler
+
+
+def on_query(body: QueryBody) -> Handler:
+    """A button handler that runs ``body(turn, context)`` when there is a ``query_turn``;
+    the handler reads the query's data itself."""
+
+    @functools.wraps(body)
+    async def handler(update: Update, context: HelplineContext) -> None:
+        turn = query_turn(update, context)
+        if turn is not None:
+            await body(turn, context)
+
+    return handler
+
+
+def on_button(*, alert: bool = True) -> Callable[[ButtonBody], Handler]:
+    """A button handler that runs ``body(turn, press, context)`` with the parsed
+    ``ns:action:value`` data of a ``button_turn`` (``alert`` as there)."""
+
+    def decorate(body: ButtonBody) -> Handler:
+        @functools.wraps(body)
+        async def handler(update: Update, context: HelplineContext) -> None:
+            pressed = await button_turn(update, context, alert=alert)
+            if pressed is not None:
+                await body(*pressed, context)
+
+        return handler
+
+    return decorate

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions
 
 from helpline.cases.web_login import LINK_MINUTES, WebNotSetUp, issue_login_link
 from helpline.channels import HTTP_KEY
-from helpline.handlers.turn import command_turn
+from helpline.handlers.turn import CommandTurn, on_command
 from helpline.services import HelplineContext
 from helpline.web.texts import load_web_texts
 
@@ -36,11 +36,9 @@ def base_url(context: HelplineContext) -> str | None:
     return f"http://{server.host}:{server.port}"
 
 
-async def login_command(update: Update, context: HelplineContext) -> None:
+@on_command
+async def login_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Sends a registered staff member a one-time login link; others get one line."""
-    turn = command_turn(update, context)
-    if turn is None:
-        return
     services, lang, message = turn.services, turn.lang, turn.message
     texts = load_web_texts(services.settings.flows_dir)
     base = base_url(context)
