@@ -5,13 +5,12 @@ call, one topic per information call, a contact filed under a request once.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Contact, Request
+from storage.repository.conditional import changed
 from storage.repository.telephony import OPEN, REMINDED
 from storage.telephony_models import PhoneCall, PhoneCallState
 
@@ -44,7 +43,8 @@ async def attach_contact(*, session: AsyncSession, call: PhoneCall, request: Req
         or request.status not in OPEN
     ):
         return False
-    attached = await session.scalar(
+    return await changed(
+        session,
         update(Contact)
         .where(col(Contact.id) == call.contact_id, col(Contact.request_id).is_(None))
         .values(
@@ -52,10 +52,8 @@ async def attach_contact(*, session: AsyncSession, call: PhoneCall, request: Req
             kind="follow_up",
             category=request.category,
             queue=request.queue,
-        )
-        .returning(col(Contact.id))
+        ),
     )
-    return attached is not None
 
 
 async def set_info_topic(
@@ -72,13 +70,13 @@ async def set_info_topic(
         )
         .scalar_subquery()
     )
-    result: Any = await session.execute(
+    return await changed(
+        session,
         update(Contact)
         .where(col(Contact.id) == contact_id, col(Contact.category).is_(None))
         .values(category=category)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(result.rowcount)
 
 
 async def set_contact_kind(*, session: AsyncSession, contact_id: int, kind: str) -> None:

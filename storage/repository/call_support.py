@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Availability, CallAlert, Request, Resident, StaffPrompt
+from storage.repository.conditional import changed
 
 
 async def get_availability(*, session: AsyncSession, staff_id: int) -> list[Availability]:
@@ -72,13 +73,12 @@ async def close_alert(
     *, session: AsyncSession, alert_id: int, action: str, staff_id: int, now: datetime
 ) -> bool:
     """Closes an open alert with what was done; False when it was already closed."""
-    result = await session.execute(
+    return await changed(
+        session,
         update(CallAlert)
         .where(col(CallAlert.id) == alert_id, col(CallAlert.status) == "open")
-        .values(status="closed", action=action, closed_by=staff_id, closed_at=now)
-        .returning(col(CallAlert.id))
+        .values(status="closed", action=action, closed_by=staff_id, closed_at=now),
     )
-    return result.scalar_one_or_none() is not None
 
 
 async def get_request_by_reference(*, session: AsyncSession, reference: str) -> Request | None:

@@ -18,6 +18,7 @@ from storage.models import (
     ScheduledCall,
     Staff,
 )
+from storage.repository.conditional import changed
 
 
 async def create_call(*, session: AsyncSession, **fields: Any) -> ScheduledCall:
@@ -59,26 +60,24 @@ async def set_call_status(
     values: dict[str, Any] = {"status": status}
     if status in (CallStatus.reached, CallStatus.no_answer, CallStatus.lapsed):
         values |= {"outcome_at": now, "outcome_by": staff_id}
-    result = await session.execute(
+    return await changed(
+        session,
         update(ScheduledCall)
         .where(col(ScheduledCall.id) == call_id, col(ScheduledCall.status) == expected)
-        .values(**values)
-        .returning(col(ScheduledCall.id))
+        .values(**values),
     )
-    return result.scalar_one_or_none() is not None
 
 
 async def move_call(
     *, session: AsyncSession, call_id: int, due_at: datetime, expected: CallStatus
 ) -> bool:
     """Gives a draft or scheduled call a new time; False when it is no longer ``expected``."""
-    result = await session.execute(
+    return await changed(
+        session,
         update(ScheduledCall)
         .where(col(ScheduledCall.id) == call_id, col(ScheduledCall.status) == expected)
-        .values(due_at=due_at, resident_declined_at=None)
-        .returning(col(ScheduledCall.id))
+        .values(due_at=due_at, resident_declined_at=None),
     )
-    return result.scalar_one_or_none() is not None
 
 
 async def has_later_occurrence(*, session: AsyncSession, series_id: int, after: datetime) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Handover, QueueMembership, Request, RequestStatus, Resident, Staff
+from storage.repository.conditional import changed
 
 # Crisis first, then urgent, then the rest; oldest first within each.
 _URGENCY_ORDER = case({"crisis": 0, "urgent": 1}, value=col(Request.urgency), else_=2)
@@ -39,17 +40,16 @@ async def held_requests(*, session: AsyncSession, staff_id: int) -> list[Request
 
 async def release_request(*, session: AsyncSession, request_id: int, staff_id: int) -> bool:
     """Puts a claimed request back in its queue, only if ``staff_id`` holds it."""
-    result = await session.execute(
+    return await changed(
+        session,
         update(Request)
         .where(
             col(Request.id) == request_id,
             col(Request.claimed_by) == staff_id,
             col(Request.status) == RequestStatus.claimed,
         )
-        .values(claimed_by=None, claimed_at=None, status=RequestStatus.open)
-        .returning(col(Request.id))
+        .values(claimed_by=None, claimed_at=None, status=RequestStatus.open),
     )
-    return result.scalar_one_or_none() is not None
 
 
 async def resolve_request(
@@ -61,16 +61,15 @@ async def resolve_request(
     now: datetime,
 ) -> bool:
     """Closes an open or claimed request with its outcome; False when already closed."""
-    result = await session.execute(
+    return await changed(
+        session,
         update(Request)
         .where(
             col(Request.id) == request_id,
             col(Request.status).in_([RequestStatus.open, RequestStatus.claimed]),
         )
-        .values(status=RequestStatus.resolved, outcome=outcome, partner=partner, resolved_at=now)
-        .returning(col(Request.id))
+        .values(status=RequestStatus.resolved, outcome=outcome, partner=partner, resolved_at=now),
     )
-    return result.scalar_one_or_none() is not None
 
 
 async def create_handover(
@@ -154,16 +153,15 @@ async def change_draft_handover(
     condition = [col(Handover.id) == handover.id, col(Handover.status) == "draft"]
     if held:
         condition.append(_held_by_sender())
-    result = await session.execute(
+    done = await changed(
+        session,
         update(Handover)
         .where(*condition)
         .values(**values)
-        .returning(col(Handover.id))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    changed = result.scalar_one_or_none() is not None
     await session.refresh(handover)
-    return changed
+    return done
 
 
 async def cancel_draft_handover(*, session: AsyncSession, handover: Handover) -> bool:
@@ -183,7 +181,8 @@ async def decide_handover(
     cancelled and None returned. Accepting thus never reopens a closed request nor takes
     a case away from a new holder. None also when it was decided already.
     """
-    result = await session.execute(
+    decided = await changed(
+        session,
         update(Handover)
         .where(
             col(Handover.id) == handover_id,
@@ -191,17 +190,17 @@ async def decide_handover(
             _held_by_sender(),
         )
         .values(status="accepted" if accept else "declined", decided_at=now, decided_by=staff_id)
-        .returning(col(Handover.id))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.scalar_one_or_none() is None:
+    if not decided:
         await _void_handover(session=session, handover_id=handover_id, now=now)
         return None
     handover = await session.get(Handover, handover_id)
     assert handover is not None
     await session.refresh(handover)
     if accept:
-        moved = await session.execute(
+        moved = await changed(
+            session,
             update(Request)
             .where(
                 col(Request.id) == handover.request_id,
@@ -213,10 +212,9 @@ async def decide_handover(
                 claimed_by=staff_id,
                 claimed_at=now,
                 status=RequestStatus.claimed,
-            )
-            .returning(col(Request.id))
+            ),
         )
-        if moved.scalar_one_or_none() is None:
+        if not moved:
             # The request moved on between the two statements (a concurrent release or
             # close): this transaction holds the handover's row, so it is voided here.
             await session.execute(

@@ -7,13 +7,13 @@ failed only while it waits, and gets its contact once.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Contact
+from storage.repository.conditional import changed
 from storage.telephony_models import PhoneDial
 
 
@@ -31,13 +31,13 @@ async def add_dial(
 
 async def fail_dial(*, session: AsyncSession, dial_id: int) -> bool:
     """Marks a dial the provider refused, while no call took it."""
-    result: Any = await session.execute(
+    return await changed(
+        session,
         update(PhoneDial)
         .where(col(PhoneDial.id) == dial_id, col(PhoneDial.phone_call_id).is_(None))
         .values(failed=True)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(result.rowcount)
 
 
 async def claim_dial(
@@ -74,13 +74,13 @@ async def dial_of_call(*, session: AsyncSession, phone_call_id: int) -> PhoneDia
 
 async def set_dial_contact(*, session: AsyncSession, dial_id: int, contact_id: int) -> bool:
     """Notes the contact the dial's call logged, once."""
-    result: Any = await session.execute(
+    return await changed(
+        session,
         update(PhoneDial)
         .where(col(PhoneDial.id) == dial_id, col(PhoneDial.contact_id).is_(None))
         .values(contact_id=contact_id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(result.rowcount)
 
 
 async def dialled_contact(

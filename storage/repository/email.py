@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from storage.email_models import EmailMessage, EmailOutbox, EmailStatus, ResidentEmail
 from storage.models import Request, RequestStatus, Resident
+from storage.repository.conditional import changed
 from storage.repository.residents import Familiarity
 
 OPEN = (RequestStatus.open, RequestStatus.claimed)
@@ -200,13 +201,13 @@ async def finish_mail(
         values["sent_at"] = now
     if not_before is not None:
         values["not_before"] = not_before
-    result: Any = await session.execute(
+    return await changed(
+        session,
         update(EmailOutbox)
         .where(col(EmailOutbox.id) == mail_id, col(EmailOutbox.status) == EmailStatus.sending)
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(result.rowcount)
 
 
 async def next_mail_due(*, session: AsyncSession) -> datetime | None:

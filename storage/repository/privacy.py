@@ -20,6 +20,7 @@ from sqlmodel import SQLModel, col
 from flows.privacy import EXPORT_FORMAT, Ref
 from storage.email_models import ResidentEmail
 from storage.models import ErasureRequest, Request, RequestStatus, Resident
+from storage.repository.conditional import changed
 from storage.repository.personal_data import HOLDERS, HOUSEKEEPING, Link
 from storage.repository.scrub import cancel_pending, scrub
 
@@ -221,13 +222,13 @@ async def decide_erasure(
     *, session: AsyncSession, erasure_id: int, staff_id: int, approve: bool, now: datetime
 ) -> ErasureRequest | None:
     """Decides a pending erasure request; None when it was already decided (first one wins)."""
-    result: Any = await session.execute(
+    if not await changed(
+        session,
         update(ErasureRequest)
         .where(col(ErasureRequest.id) == erasure_id, col(ErasureRequest.status) == "pending")
         .values(status="done" if approve else "refused", decided_by=staff_id, decided_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not result.rowcount:
+        .execution_options(synchronize_session=False),
+    ):
         return None
     return await session.get(ErasureRequest, erasure_id, populate_existing=True)
 

@@ -32,6 +32,7 @@ from storage.models import (
     Resident,
     SafetyCheck,
 )
+from storage.repository.conditional import changed
 from storage.repository.personal_data import HOLDERS, Link
 from storage.repository.scrub import scrub
 from storage.telephony_models import PhoneCall
@@ -203,10 +204,10 @@ async def record_run(
         session.add(JobRun(name=name, last_run_at=now))
         await session.flush()
         return True
-    changed: Any = await session.execute(
+    return await changed(
+        session,
         update(JobRun)
         .where(col(JobRun.name) == name, col(JobRun.last_run_at) == previous)
         .values(last_run_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(changed.rowcount)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Satisfaction
+from storage.repository.conditional import changed
 
 MIN_GRADE, MAX_GRADE = 1, 10
 MAX_REMARK = 1000
@@ -59,16 +60,16 @@ async def add_remark(*, session: AsyncSession, request_id: int, remark: str) -> 
     remark = remark.strip()[:MAX_REMARK]
     if not remark:
         return False
-    result = await session.execute(
+    return await changed(
+        session,
         update(Satisfaction)
         .where(
             col(Satisfaction.request_id) == request_id,
             col(Satisfaction.grade).is_not(None),
             col(Satisfaction.remark).is_(None),
         )
-        .values(remark=remark)
+        .values(remark=remark),
     )
-    return bool(getattr(result, "rowcount", 0))
 
 
 async def get_satisfaction(*, session: AsyncSession, request_id: int) -> Satisfaction | None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import QueueChat, Role, SetupCode, Staff
+from storage.repository.conditional import changed
 from storage.repository.staff import set_queues, staff_queues
 
 _ACTIVE_ADMIN = select(col(Staff.id)).where(
@@ -86,10 +87,9 @@ async def redeem_setup_code(
             ~exists(_ACTIVE_ADMIN),
         )
         .values(used_at=now, used_by=telegram_user_id)
-        .returning(col(SetupCode.id))
         .execution_options(synchronize_session=False)
     )
-    return (await session.scalar(statement)) is not None
+    return await changed(session, statement)
 
 
 @dataclass(frozen=True)

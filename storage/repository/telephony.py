@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from storage.models import Contact, Outbox, OutboxStatus, Request, RequestStatus, Resident, Staff
+from storage.repository.conditional import changed
 from storage.telephony_models import PhoneCall, PhoneCallState, PhonePop
 
 OPEN = (RequestStatus.open, RequestStatus.claimed)
@@ -72,15 +73,15 @@ async def record_call(
 async def _move(
     session: AsyncSession, call: PhoneCall, from_state: str, values: dict[str, Any]
 ) -> bool:
-    moved = await session.scalar(
+    moved = await changed(
+        session,
         update(PhoneCall)
         .where(col(PhoneCall.id) == call.id, col(PhoneCall.state) == from_state)
-        .values(**values)
-        .returning(col(PhoneCall.id))
+        .values(**values),
     )
-    if moved is not None:
+    if moved:
         _known(call, values)
-    return moved is not None
+    return moved
 
 
 def _known(call: PhoneCall, values: dict[str, Any]) -> None:

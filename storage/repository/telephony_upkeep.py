@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.repository.conditional import changed
 from storage.repository.telephony import REMINDED
 from storage.telephony_models import PhoneCall, PhoneCallState
 
@@ -34,13 +35,12 @@ async def stale_calls(
 
 async def close_unknown(*, session: AsyncSession, call: PhoneCall, at: datetime) -> bool:
     """ringing → unknown (no end was ever reported); False when it moved meanwhile."""
-    closed = await session.scalar(
+    return await changed(
+        session,
         update(PhoneCall)
         .where(col(PhoneCall.id) == call.id, col(PhoneCall.state) == PhoneCallState.ringing)
-        .values(state=PhoneCallState.unknown, ended_at=at, cause="unknown")
-        .returning(col(PhoneCall.id))
+        .values(state=PhoneCallState.unknown, ended_at=at, cause="unknown"),
     )
-    return closed is not None
 
 
 async def take_unhandled(

@@ -6,7 +6,7 @@ a category changes only from the category the staff member saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Request, RequestStatus, SafetyCheck, TriageCorrection
+from storage.repository.conditional import changed
 
 # A request that has been erased (cancelled) or closed is not recategorised.
 LIVE = (RequestStatus.open, RequestStatus.claimed)
@@ -46,6 +47,48 @@ async def take_safety_check(*, session: AsyncSession, chat_id: int) -> Answered 
     return Answered(rows[-1][1], "\n".join(row[2] for row in rows)) if rows else None
 
 
+@dataclass(frozen=True)
+class _Triaged:
+    """A request's triage labels as they stood before a staff member corrected them.
+
+    Taken before the update: the update refreshes the request in the session.
+    """
+
+    request_id: int
+    text: str | None
+    kind: str
+    category: str
+    urgency: str
+
+    @classmethod
+    def of(cls, request: Request) -> _Triaged:
+        """The labels the request has now."""
+        return cls(
+            request.id or 0, request.summary, request.kind, request.category, request.urgency
+        )
+
+    def corrected(
+        self,
+        *,
+        staff_id: int,
+        now: datetime,
+        category: str | None = None,
+        urgency: str | None = None,
+    ) -> TriageCorrection:
+        """The correction to these labels (a label not given stays as it was)."""
+        return TriageCorrection(
+            request_id=self.request_id,
+            staff_id=staff_id,
+            text=self.text,
+            kind=self.kind,
+            old_category=self.category,
+            new_category=self.category if category is None else category,
+            old_urgency=self.urgency,
+            new_urgency=self.urgency if urgency is None else urgency,
+            created_at=now,
+        )
+
+
 async def recategorise(
     *,
     session: AsyncSession,
@@ -57,32 +100,19 @@ async def recategorise(
 ) -> bool:
     """Changes a live request's category, only if it still has ``old_category``, and keeps
     the pair as training data. False when someone else changed it first."""
-    urgency, summary, kind = request.urgency, request.summary, request.kind
-    changed = await session.execute(
+    before = replace(_Triaged.of(request), category=old_category)
+    if not await changed(
+        session,
         update(Request)
         .where(
             col(Request.id) == request.id,
             col(Request.category) == old_category,
             col(Request.status).in_(LIVE),
         )
-        .values(category=new_category)
-        .returning(col(Request.id))
-    )
-    if changed.scalar_one_or_none() is None:
+        .values(category=new_category),
+    ):
         return False
-    session.add(
-        TriageCorrection(
-            request_id=request.id or 0,
-            staff_id=staff_id,
-            text=summary,
-            kind=kind,
-            old_category=old_category,
-            new_category=new_category,
-            old_urgency=urgency,
-            new_urgency=urgency,
-            created_at=now,
-        )
-    )
+    session.add(before.corrected(staff_id=staff_id, now=now, category=new_category))
     return True
 
 
@@ -91,32 +121,19 @@ async def mark_missed_crisis(
 ) -> bool:
     """Marks a request that triage did not see as a crisis a crisis after all, and keeps
     the pair as training data. False when it was already a crisis or has been erased."""
-    old_urgency = request.urgency  # the update below refreshes ``request`` in the session
-    changed = await session.execute(
+    before = _Triaged.of(request)
+    if not await changed(
+        session,
         update(Request)
         .where(
             col(Request.id) == request.id,
             col(Request.urgency) != "crisis",
             col(Request.status) != RequestStatus.cancelled,
         )
-        .values(urgency="crisis")
-        .returning(col(Request.urgency))
-    )
-    if changed.scalar_one_or_none() is None:
+        .values(urgency="crisis"),
+    ):
         return False
-    session.add(
-        TriageCorrection(
-            request_id=request.id or 0,
-            staff_id=staff_id,
-            text=request.summary,
-            kind=request.kind,
-            old_category=request.category,
-            new_category=request.category,
-            old_urgency=old_urgency,
-            new_urgency="crisis",
-            created_at=now,
-        )
-    )
+    session.add(before.corrected(staff_id=staff_id, now=now, urgency="crisis"))
     return True
 
 

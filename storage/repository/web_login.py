@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Staff
+from storage.repository.conditional import changed
 from storage.web_models import WebLoginLink, WebSession
 
 
@@ -130,10 +131,9 @@ async def touch_session(
 
 async def end_session(*, session: AsyncSession, token_hash: str, now: datetime) -> bool:
     """Ends a session (logout); False when it had already ended."""
-    result = await session.execute(
+    return await changed(
+        session,
         update(WebSession)
         .where(col(WebSession.token_hash) == token_hash, col(WebSession.ended_at).is_(None))
-        .values(ended_at=now)
-        .returning(col(WebSession.id))
+        .values(ended_at=now),
     )
-    return result.scalar_one_or_none() is not None
