@@ -170,25 +170,40 @@ async def _after_claim(application: HelplineApp, request: Request, text: str) ->
         logger.info("card of request %s not edited: %s", request.id, type(exc).__name__)
 
 
-async def write_to_resident(p: Page) -> Response:
-    """The holder's message to the resident: the same relay as ✉️ Schrijven in Telegram."""
+async def _path_request(p: Page, action: str) -> Request | None:
+    """The request the path names, if this staff member may ``action`` it (checked in
+    the page's transaction); None for one that does not exist, so nothing is revealed."""
     rid = int(p.request.path_params["rid"])
     request = await repo.get_request(session=p.session, request_id=rid)
-    if request is None or not p.who.actor.may("view_case", request):
+    if request is None or not p.who.actor.may(action, request):
+        return None
+    return request
+
+
+def _kick(application: HelplineApp) -> BackgroundTask:
+    """After the commit: the outbox goes at once."""
+    return BackgroundTask(application.bot_data[SERVICES_KEY].dispatcher.kick, application)
+
+
+async def write_to_resident(p: Page) -> Response:
+    """The holder's message to the resident: the same relay as ✉️ Schrijven in Telegram."""
+    request = await _path_request(p, "view_case")
+    if request is None:
         return p.render("message.html", 403, message="not_allowed")
     text = str((await p.request.form()).get("text") or "")[: MAX_RELAY_CHARS + 1]
     relayed = await relay_text(p.session, p.services, p.who.actor, request, text)
     task = None
     if relayed.how in ("chat", "email"):
         task = BackgroundTask(_after_write, p.application)
-    return RedirectResponse(f"/web/requests/{rid}?m=write_{relayed.how}", 303, background=task)
+    return RedirectResponse(
+        f"/web/requests/{request.id}?m=write_{relayed.how}", 303, background=task
+    )
 
 
 async def hand_over(p: Page) -> Response:
     """The holder hands the request to another team: the same rules as in Telegram."""
-    rid = int(p.request.path_params["rid"])
-    request = await repo.get_request(session=p.session, request_id=rid)
-    if request is None or not p.who.actor.may("view_case", request):
+    request = await _path_request(p, "view_case")
+    if request is None:
         return p.render("message.html", 403, message="not_allowed")
     form = await p.request.form()
     notice = await handover_from_page(
@@ -201,10 +216,8 @@ async def hand_over(p: Page) -> Response:
         reason=str(form.get("reason") or "")[:2000],
         note=str(form.get("note") or "")[:2000],
     )
-    task = None
-    if notice == "handover_sent":
-        task = BackgroundTask(p.application.bot_data[SERVICES_KEY].dispatcher.kick, p.application)
-    return RedirectResponse(f"/web/requests/{rid}?m={notice}", 303, background=task)
+    task = _kick(p.application) if notice == "handover_sent" else None
+    return RedirectResponse(f"/web/requests/{request.id}?m={notice}", 303, background=task)
 
 
 async def _after_write(application: HelplineApp) -> None:
@@ -215,9 +228,8 @@ async def _after_write(application: HelplineApp) -> None:
 
 async def resolve_request(p: Page) -> Response:
     """Closes a request with an outcome: the same use case as the case button."""
-    rid = int(p.request.path_params["rid"])
-    request = await repo.get_request(session=p.session, request_id=rid)
-    if request is None or not p.who.actor.may("resolve", request):
+    request = await _path_request(p, "resolve")
+    if request is None:
         return p.render("message.html", 403, message="not_allowed")
     form = await p.request.form()
     outcome = form.get("outcome")
@@ -228,10 +240,9 @@ async def resolve_request(p: Page) -> Response:
         RequestStatus.open,
         RequestStatus.claimed,
     ):
-        return RedirectResponse(f"/web/requests/{rid}?m=resolve_failed", 303)
+        return RedirectResponse(f"/web/requests/{request.id}?m=resolve_failed", 303)
     await resolve_case(p.session, p.services, p.who.actor, request, outcome, None)
-    done = request.status == RequestStatus.resolved
-    application = p.application
-    kick = BackgroundTask(application.bot_data[SERVICES_KEY].dispatcher.kick, application)
-    notice = "resolved" if done else "resolve_failed"
-    return RedirectResponse(f"/web/requests/{rid}?m={notice}", 303, background=kick)
+    notice = "resolved" if request.status == RequestStatus.resolved else "resolve_failed"
+    return RedirectResponse(
+        f"/web/requests/{request.id}?m={notice}", 303, background=_kick(p.application)
+    )
