@@ -8,6 +8,7 @@ rota once, and each learns whether theirs did.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,12 +17,19 @@ from sqlmodel import col
 
 from flows.rota import Rota, RotaException, Span, WeeklyShift
 from storage.models import Staff
+from storage.repository.staff import staff_names as staff_names
 from storage.telephony_models import PhoneShift, PhoneShiftException
 
 
-def _insert(session: AsyncSession, model: type) -> postgresql.Insert | sqlite.Insert:
+async def _add_new(
+    session: AsyncSession, model: type[PhoneShift | PhoneShiftException], **values: Any
+) -> bool:
+    """Inserts the row unless one with its unique key is there; whether it was added."""
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(model)
+    added = await session.scalar(
+        module.insert(model).values(**values).on_conflict_do_nothing().returning(col(model.id))
+    )
+    return added is not None
 
 
 async def load_rota(*, session: AsyncSession, from_day: date | None = None) -> Rota:
@@ -57,19 +65,15 @@ async def add_shift(
     *, session: AsyncSession, staff_id: int, weekday: int, span: Span, now: datetime
 ) -> bool:
     """Adds a weekly shift; False when the staff member has this one already."""
-    added = await session.scalar(
-        _insert(session, PhoneShift)
-        .values(
-            staff_id=staff_id,
-            weekday=weekday,
-            start_minute=span.start,
-            end_minute=span.end,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(col(PhoneShift.id))
+    return await _add_new(
+        session,
+        PhoneShift,
+        staff_id=staff_id,
+        weekday=weekday,
+        start_minute=span.start,
+        end_minute=span.end,
+        created_at=now,
     )
-    return added is not None
 
 
 async def remove_shift(*, session: AsyncSession, staff_id: int, weekday: int, span: Span) -> bool:
@@ -91,20 +95,16 @@ async def add_exception(
     *, session: AsyncSession, staff_id: int, day: date, span: Span, on_duty: bool, now: datetime
 ) -> bool:
     """Adds an exception for one date; False when the same one is there already."""
-    added = await session.scalar(
-        _insert(session, PhoneShiftException)
-        .values(
-            staff_id=staff_id,
-            day=day,
-            start_minute=span.start,
-            end_minute=span.end,
-            on_duty=on_duty,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(col(PhoneShiftException.id))
+    return await _add_new(
+        session,
+        PhoneShiftException,
+        staff_id=staff_id,
+        day=day,
+        start_minute=span.start,
+        end_minute=span.end,
+        on_duty=on_duty,
+        created_at=now,
     )
-    return added is not None
 
 
 async def remove_exceptions(*, session: AsyncSession, staff_id: int, day: date) -> int:
@@ -129,16 +129,6 @@ async def staff_named(*, session: AsyncSession, name: str) -> list[Staff]:
     )
     exact = [s for s in active if s.name.lower() == wanted]
     return exact or [s for s in active if s.name.lower().startswith(wanted)]
-
-
-async def staff_names(*, session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    """The names of these staff members, by id."""
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(sorted(ids)))
-    )
-    return {staff_id: name for staff_id, name in rows if staff_id is not None}
 
 
 async def on_duty_staff(*, session: AsyncSession, ids: frozenset[int]) -> list[Staff]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -67,6 +69,16 @@ async def active_staff_ids(*, session: AsyncSession) -> frozenset[int]:
 async def get_staff_by_id(*, session: AsyncSession, staff_id: int) -> Staff | None:
     """The staff member with this database id (active or not)."""
     return await session.get(Staff, staff_id)
+
+
+async def staff_names(*, session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
+    """The names of the staff members with these ids (active or not), by id."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(sorted(ids)))
+    )
+    return {staff_id: name for staff_id, name in rows if staff_id is not None}
 
 
 async def staff_queues(*, session: AsyncSession, staff_id: int) -> list[str]:

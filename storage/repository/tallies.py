@@ -18,13 +18,14 @@ from sqlalchemy import Select, String, cast, distinct, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Contact, Request, Resident, Satisfaction, Staff
+from storage.models import Contact, Request, Resident, Satisfaction
 from storage.repository.localtime import (
     TIME_DIMENSIONS,
     Piece,
     pieces,
     postgres_period_keys,
 )
+from storage.repository.staff import staff_names as staff_names
 
 COLUMN_DIMENSIONS = (
     "category",
@@ -246,13 +247,3 @@ async def grade_totals(*, session: AsyncSession, start: datetime, end: datetime)
     )
     average = float(row[2]) if row[2] is not None else None
     return GradeTotals(int(row[0]), int(row[1]), average, int(opted_out or 0))
-
-
-async def staff_names(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
-    """The names of the staff members with these ids (active or not)."""
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(list(ids)))
-    )
-    return {staff_id: name for staff_id, name in rows if staff_id is not None}
