@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -20,7 +20,7 @@ from helpline.reporting.cells import safe_fields
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from storage.db import Database
 from storage.models import AuditAction
-from storage.repository.audit import audit_entries, record_audit
+from storage.repository.audit import audit_entries
 
 DEFAULT_DAYS = 7  # without --from: the last week up to --to
 
@@ -71,13 +71,8 @@ def audit(
     async def work(db: Database) -> str:
         async with db.session() as session:
             rows = await audit_entries(session=session, start=lower, end=upper)
-            await record_audit(
-                session=session,
-                actor_staff_id=None,
-                action=AuditAction.audit_view,
-                detail=f"via=cli from={period.start} to={period.end} rows={len(rows)}",
-                now=datetime.now(UTC),
-            )
+            detail = f"via=cli from={period.start} to={period.end} rows={len(rows)}"
+            await cli.audit(session, AuditAction.audit_view, detail)
         table = audit_table(rows, zone)
         if fmt is AuditFormat.csv:
             return audit_csv(table)

@@ -6,7 +6,7 @@ Register in ``helpline.cli`` with ``app.command("export")(export)``.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +22,6 @@ from helpline.reporting.periods import Period, PeriodError, parse_day
 from helpline.reporting.writers import CSV_ONE_BREAKDOWN, to_csv, to_json
 from storage.db import Database
 from storage.models import AuditAction
-from storage.repository.audit import record_audit
 
 
 class ExportFormat(StrEnum):
@@ -143,13 +142,7 @@ def export(
                     problem = cli.write_output(output, data, force=force)
                     written = problem is None
                     detail += f" output=file outcome={'written' if written else 'failed'}"
-                await record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.export,
-                    detail=detail,
-                    now=datetime.now(UTC),
-                )
+                await cli.audit(session, AuditAction.export, detail)
         except BaseException:
             if written and output is not None:
                 output.unlink(missing_ok=True)

@@ -29,7 +29,6 @@ from storage import repository as repo
 from storage.db import Database
 from storage.models import AuditAction, Resident, Role
 from storage.repository import privacy as privacy_repo
-from storage.repository.audit import record_audit
 from storage.repository.retention import RetentionResult
 
 privacy_app = typer.Typer(
@@ -108,14 +107,7 @@ def export_command(
                     problem = cli.write_output(output, to_json(export).encode(), force=force)
                     written = problem is None
                     detail = f"by=cli output=file outcome={'written' if written else 'failed'}"
-                await record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.privacy_export,
-                    resident_id=person.id,
-                    detail=detail,
-                    now=_now(),
-                )
+                await cli.audit(session, AuditAction.privacy_export, detail, resident_id=person.id)
                 return export, problem
         except BaseException:
             if written and output is not None:
@@ -219,13 +211,12 @@ def erase_command(
                     f"resident id:{resident_id} has open requests now; add --approved-by"
                 )
             await privacy_repo.erase(session=session, subject=subject, now=_now())
-            await record_audit(
-                session=session,
-                actor_staff_id=approver,
-                action=AuditAction.privacy_erase,
+            await cli.audit(
+                session,
+                AuditAction.privacy_erase,
+                f"by=cli requests={len(subject.request_ids)} open={len(still_open)}",
                 resident_id=resident_id,
-                detail=f"by=cli requests={len(subject.request_ids)} open={len(still_open)}",
-                now=_now(),
+                approver_id=approver,
             )
         return await db.wipe_wal()
 

@@ -7,7 +7,6 @@ notices it at once.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -72,13 +71,7 @@ def staff_add(
             )
             assert added.id is not None
             await set_phone_extension(session=session, staff_id=added.id, extension=extension)
-            await repo.record_audit(
-                session=session,
-                actor_staff_id=None,
-                action=AuditAction.role_add,
-                detail=role_detail(added.id, str(role), queues),
-                now=datetime.now(UTC),
-            )
+            await cli.audit(session, AuditAction.role_add, role_detail(added.id, str(role), queues))
 
     try:
         cli.run_with_db(settings, work)
@@ -119,13 +112,8 @@ def staff_remove(
             target = await repo.get_staff(session=session, telegram_user_id=telegram_id)
             removed = await repo.remove_staff(session=session, telegram_user_id=telegram_id)
             if removed and target is not None:
-                await repo.record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.role_remove,
-                    detail=role_detail(target.id, str(target.role), ()),
-                    now=datetime.now(UTC),
-                )
+                detail = role_detail(target.id, str(target.role), ())
+                await cli.audit(session, AuditAction.role_remove, detail)
             return removed
 
     if not cli.run_with_db(settings, work):
@@ -193,13 +181,8 @@ def staff_edit(
                 remove_queues=removing,
             )
             if change is not None and change.changed:
-                await repo.record_audit(
-                    session=session,
-                    actor_staff_id=None,
-                    action=AuditAction.role_change,
-                    detail=role_detail(change.staff_id, str(change.role), change.queues),
-                    now=datetime.now(UTC),
-                )
+                detail = role_detail(change.staff_id, str(change.role), change.queues)
+                await cli.audit(session, AuditAction.role_change, detail)
             return change
 
     change = cli.run_with_db(settings, work)

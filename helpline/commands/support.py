@@ -1,5 +1,5 @@
-"""What the commands share: one-line failures, a migrated database, and output files that
-are written whole, private, and never over the database.
+"""What the commands share: one-line failures, a migrated database, audit rows, and output
+files that are written whole, private, and never over the database.
 
 Kept apart from ``helpline.cli`` so the commands can be registered there without an
 import cycle; the commands import it as ``cli`` and call ``cli.fail(...)``.
@@ -11,17 +11,21 @@ import asyncio
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import typer
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.config import ConfigError, FlowConfig, load_config
 from flows.labels import Labels, load_labels
 from helpline.settings import Settings, SettingsError, load_settings
 from storage.db import Database, sqlite_file
 from storage.migrate import upgrade
+from storage.models import AuditAction
+from storage.repository.audit import record_audit
 
 T = TypeVar("T")
 
@@ -66,6 +70,26 @@ def run_with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) ->
         return asyncio.run(main())
     except (OSError, DBAPIError) as exc:  # locked, read-only, disk full, server gone
         fail(database_problem(settings, exc))
+
+
+async def audit(
+    session: AsyncSession,
+    action: AuditAction,
+    detail: str,
+    *,
+    resident_id: int | None = None,
+    approver_id: int | None = None,
+) -> None:
+    """Appends the command's audit row in the caller's transaction, timed now. The actor
+    is the command line itself (no staff member), or the coordinator who approved."""
+    await record_audit(
+        session=session,
+        actor_staff_id=approver_id,
+        action=action,
+        resident_id=resident_id,
+        detail=detail,
+        now=datetime.now(UTC),
+    )
 
 
 def database_problem(settings: Settings, exc: OSError | DBAPIError) -> str:
