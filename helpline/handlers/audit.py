@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from telegram.constants import ChatType
 
+from helpline.cases import audit
 from helpline.cases.audit import audit_table, to_text
 from helpline.commands.audit import DEFAULT_DAYS, audit_csv
 from helpline.handlers.turn import CommandTurn, on_command
@@ -58,12 +59,12 @@ async def audit_command(turn: CommandTurn, context: HelplineContext) -> None:
             return
         lower, upper = period.bounds(zone)
         rows = await repo.audit_entries(session=session, start=lower, end=upper)
-        await repo.record_audit(
-            session=session,
-            actor_staff_id=actor.id,
-            action=AuditAction.audit_view,
+        await audit.record(
+            session,
+            services,
+            actor.id,
+            AuditAction.audit_view,
             detail=f"via=telegram from={period.start} to={period.end} rows={len(rows)}",
-            now=services.clock(),
         )
     table = audit_table(rows, zone)
     span = f"{period.start} – {period.end}"

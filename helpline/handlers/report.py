@@ -16,6 +16,7 @@ from telegram.constants import ChatType
 
 from flows.labels import Labels, load_labels
 from flows.permissions import Relation, allowed
+from helpline.cases import audit
 from helpline.reporting.build import STANDARD_BREAKDOWNS, build_report
 from helpline.reporting.model import Report
 from helpline.reporting.periods import Period, PeriodError, parse_period
@@ -85,12 +86,12 @@ async def report_command(update: Update, context: HelplineContext) -> None:
         zone=zone,
     )
     async with services.db.session() as session:
-        await repo.record_audit(
-            session=session,
-            actor_staff_id=staff.id,
-            action=AuditAction.export,
+        await audit.record(
+            session,
+            services,
+            staff.id,
+            AuditAction.export,
             detail=f"via=rapport from={period.start} to={period.end} total={report.total}",
-            now=services.clock(),
         )
     # Drawing and zipping take a moment: keep the event loop free for residents.
     workbook, chart = await asyncio.to_thread(_render, report, labels)
