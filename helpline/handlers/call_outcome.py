@@ -18,10 +18,11 @@ from flows.phone import display_phone
 from helpline.cases import audit
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
-from helpline.cases.call_drafts import Answer, pick_buttons, picked_moment
+from helpline.cases.call_drafts import Answer
 from helpline.cases.calls import may_work
 from helpline.cases.circle import OUTCOMES, record_outcome
 from helpline.cases.core import Services
+from helpline.handlers.call_times import MOVE_TIME, ask_time, picked_or_ask
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn
 from helpline.safe_send import answer_query
@@ -105,20 +106,19 @@ async def _move(
     t, lang = services.texts, services.staff_language
     request = await repo.get_request(session=session, request_id=call.request_id)
     reference = request.reference if request else "?"
-
-    def ask() -> Answer:
-        text = t("call_ask_move", lang, reference=reference)
-        return text, pick_buttons(services, "mvp", call.id or 0)
-
-    if step == "mv" or not value:
-        return ask()
-    moment = await picked_moment(
-        session, services, actor, value=value, prompt_kind="move_time", target_id=call.id or 0
+    if step == "mv":
+        return ask_time(services, MOVE_TIME, reference, call.id or 0)
+    moment = await picked_or_ask(
+        session,
+        services,
+        actor,
+        MOVE_TIME,
+        reference=reference,
+        target_id=call.id or 0,
+        value=value,
     )
-    if moment is None:
-        return ask()
     if not isinstance(moment, datetime):
-        return moment  # asked to type a time
+        return moment
     if not await callwork.reschedule(session, services, call, moment):
         return t("call_already_done", lang), ()
     return t("call_moved", lang, reference=reference, when=callwork.when(services, moment)), ()

@@ -23,8 +23,6 @@ from helpline.cases.call_drafts import (
     assignee_candidates,
     create_draft,
     draft_answer,
-    pick_buttons,
-    picked_moment,
     planned_text,
     set_draft_time,
     set_repeat,
@@ -32,6 +30,7 @@ from helpline.cases.call_drafts import (
 )
 from helpline.cases.core import Services
 from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
+from helpline.handlers.call_times import PLAN_TIME, ask_time, picked_or_ask
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn, CommandTurn, on_command, on_query
 from helpline.render import inline_markup
@@ -92,10 +91,8 @@ async def plan_command(turn: CommandTurn, context: HelplineContext) -> None:
             await message.reply_text(t(key, lang, reference=reference))
             return
         if len(words) == 1:
-            markup = inline_markup(pick_buttons(services, "pick", request.id or 0))
-            await message.reply_text(
-                t("call_ask_when", lang, reference=request.reference), reply_markup=markup
-            )
+            text, picks = ask_time(services, PLAN_TIME, request.reference, request.id or 0)
+            await message.reply_text(text, reply_markup=inline_markup(picks))
             return
         try:
             moment, repeat = read_typed(services, words[1])
@@ -154,21 +151,19 @@ async def _pick(
     step: str,
     value: str,
 ) -> Answer:
-    t, lang = services.texts, services.staff_language
-
-    def ask() -> Answer:
-        text = t("call_ask_when", lang, reference=request.reference)
-        return text, pick_buttons(services, "pick", request.id or 0)
-
-    if step == "new" or (step == "pick" and not value):
-        return ask()
-    moment = await picked_moment(
-        session, services, actor, value=value, prompt_kind="plan_time", target_id=request.id or 0
+    if step == "new":
+        return ask_time(services, PLAN_TIME, request.reference, request.id or 0)
+    moment = await picked_or_ask(
+        session,
+        services,
+        actor,
+        PLAN_TIME,
+        reference=request.reference,
+        target_id=request.id or 0,
+        value=value,
     )
-    if moment is None:  # e.g. "later today" pressed after the evening began
-        return ask()
     if not isinstance(moment, datetime):
-        return moment  # asked to type a time
+        return moment
     draft = await create_draft(session, services, actor, request, moment, None)
     return await draft_answer(session, services, draft)
 
