@@ -105,7 +105,7 @@ async def _handle(
         buttons = assignee_buttons(
             services, call.id or 0, volunteer=item.assignee.role == Role.volunteer
         )
-        row = repo.add_outbox_row(
+        row = await repo.enqueue(
             session=session,
             now=now,
             chat_id=item.assignee.telegram_user_id,
@@ -166,7 +166,7 @@ async def _to_resident(
         await repo.finish_reminder(session=session, reminder=reminder, status=status, now=now)
         return 1
     assert resident.chat_id is not None
-    row = repo.add_outbox_row(
+    row = await repo.enqueue(
         session=session,
         now=now,
         chat_id=resident.chat_id,

@@ -71,7 +71,6 @@ from storage.repository.escalations import (
     take_due_escalations,
 )
 from storage.repository.outbox import (
-    add_outbox_row,
     claim_due,
     enqueue,
     mark_attempted,
@@ -135,7 +134,6 @@ __all__ = [
     "StaffExistsError",
     "active_staff_ids",
     "add_note",
-    "add_outbox_row",
     "add_staff",
     "audit_entries",
     "cancel_escalations",

@@ -25,34 +25,9 @@ async def enqueue(
     """Adds a message to the outbox, due at ``not_before`` (default ``now``).
 
     It is sent by the dispatcher after the transaction commits, and written with the
-    transaction's next flush or its commit (no flush of its own, see ``log_contact``).
+    transaction's next flush or its commit (no flush of its own, see ``log_contact``),
+    so a batch of messages flushes once.
     """
-    row = add_outbox_row(
-        session=session,
-        now=now,
-        chat_id=chat_id,
-        text=text,
-        purpose=purpose,
-        reply_markup=reply_markup,
-        request_id=request_id,
-        not_before=not_before,
-    )
-    session.info[QUEUED_KEY] = True
-    return row
-
-
-def add_outbox_row(
-    *,
-    session: AsyncSession,
-    now: datetime,
-    chat_id: int,
-    text: str,
-    purpose: str,
-    reply_markup: str | None = None,
-    request_id: int | None = None,
-    not_before: datetime | None = None,
-) -> Outbox:
-    """Adds an outbox row to the session without flushing (batches flush once)."""
     row = Outbox(
         chat_id=chat_id,
         text=text,
@@ -63,6 +38,7 @@ def add_outbox_row(
         not_before=not_before or now,
     )
     session.add(row)
+    session.info[QUEUED_KEY] = True
     return row
 
 
