@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flows.permissions import Role
 from flows.staff_admin import StaffCommandError, parse_staff_command
 from helpline.cases import audit
@@ -35,6 +37,8 @@ async def staff_command(turn: CommandTurn, context: HelplineContext) -> None:
         if command.role is Role.admin and str(actor.staff.role) != "admin":
             await turn.reply("not_allowed")
             return
+        # The change to audit: what, the staff row, its role and queues.
+        changed: tuple[AuditAction, int | None, str, Sequence[str]] | None = None
         if command.action == "list":
             listed = await repo.list_staff(session=session)
             lines = [
@@ -52,13 +56,7 @@ async def staff_command(turn: CommandTurn, context: HelplineContext) -> None:
                     role=StoredRole(command.role.value),
                     queues=list(command.queues),
                 )
-                await audit.record(
-                    session,
-                    services,
-                    actor.id,
-                    AuditAction.role_add,
-                    detail=role_detail(added.id, str(command.role), command.queues),
-                )
+                changed = (AuditAction.role_add, added.id, str(command.role), command.queues)
                 reply = f"✓ {command.name} ({command.role}) · {', '.join(command.queues) or '-'}"
             except repo.StaffExistsError:
                 reply = t("staf_exists", lang, telegram_id=command.telegram_id)
@@ -67,13 +65,7 @@ async def staff_command(turn: CommandTurn, context: HelplineContext) -> None:
             target = await repo.get_staff(session=session, telegram_user_id=command.telegram_id)
             removed = await repo.remove_staff(session=session, telegram_user_id=command.telegram_id)
             if removed and target is not None:
-                await audit.record(
-                    session,
-                    services,
-                    actor.id,
-                    AuditAction.role_remove,
-                    detail=role_detail(target.id, str(target.role), ()),
-                )
+                changed = (AuditAction.role_remove, target.id, str(target.role), ())
             reply = t(
                 "staf_removed" if removed else "staf_not_found",
                 lang,
@@ -88,12 +80,11 @@ async def staff_command(turn: CommandTurn, context: HelplineContext) -> None:
                 await repo.set_queues(
                     session=session, staff_id=target.id, queues=list(command.queues)
                 )
-                await audit.record(
-                    session,
-                    services,
-                    actor.id,
-                    AuditAction.role_change,
-                    detail=role_detail(target.id, str(target.role), command.queues),
-                )
+                changed = (AuditAction.role_change, target.id, str(target.role), command.queues)
                 reply = f"✓ {target.name} · {', '.join(command.queues) or '-'}"
+        if changed is not None:
+            action, staff_id, role, queues = changed
+            await audit.record(
+                session, services, actor.id, action, detail=role_detail(staff_id, role, queues)
+            )
     await message.reply_text(reply)
