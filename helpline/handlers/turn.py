@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Chat, Message, Update, User
@@ -139,31 +139,31 @@ async def button_turn(
 CommandBody = Callable[[CommandTurn, HelplineContext], Awaitable[None]]
 QueryBody = Callable[[ButtonTurn, HelplineContext], Awaitable[None]]
 ButtonBody = Callable[[ButtonTurn, Callback, HelplineContext], Awaitable[None]]
+TurnT = TypeVar("TurnT", bound=StaffTurn)
 
 
-def on_command(body: CommandBody) -> Handler:
-    """A command handler that runs ``body(turn, context)`` when there is a ``command_turn``."""
-
+def _with_turn(
+    make: Callable[[Update, HelplineContext], TurnT | None],
+    body: Callable[[TurnT, HelplineContext], Awaitable[None]],
+) -> Handler:
     @functools.wraps(body)
     async def handler(update: Update, context: HelplineContext) -> None:
-        turn = command_turn(update, context)
+        turn = make(update, context)
         if turn is not None:
             await body(turn, context)
 
     return handler
+
+
+def on_command(body: CommandBody) -> Handler:
+    """A command handler that runs ``body(turn, context)`` when there is a ``command_turn``."""
+    return _with_turn(command_turn, body)
 
 
 def on_query(body: QueryBody) -> Handler:
     """A button handler that runs ``body(turn, context)`` when there is a ``query_turn``;
     the handler reads the query's data itself."""
-
-    @functools.wraps(body)
-    async def handler(update: Update, context: HelplineContext) -> None:
-        turn = query_turn(update, context)
-        if turn is not None:
-            await body(turn, context)
-
-    return handler
+    return _with_turn(query_turn, body)
 
 
 def on_button(*, alert: bool = True) -> Callable[[ButtonBody], Handler]:
