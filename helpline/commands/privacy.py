@@ -168,27 +168,26 @@ def erase_command(
     config, _ = cli.config_or_exit(settings)
     prefix = config.organisation.reference_prefix
 
-    async def look(db: Database) -> tuple[int, list[str], list[str]]:
-        async with db.session() as session:
-            person = await _resident(session, resident, prefix)
-            subject = await privacy_repo.subject_of(session=session, resident=person)
-            open_requests = await privacy_repo.open_requests(session=session, subject=subject)
-            if open_requests and approved_by is None:
-                references = ", ".join(r.reference for r in open_requests)
-                raise _Refusal(
-                    f"resident id:{person.id} has open requests ({references}); erasing them "
-                    "needs a coordinator's approval: add --approved-by <their Telegram id>"
-                )
-            if approved_by is not None:
-                await _approver(session, approved_by)
-            assert person.id is not None
-            all_refs = await privacy_repo.find_residents(
-                session=session, ref=parse_ref(f"id:{person.id}", prefix)
+    async def look(session: AsyncSession) -> tuple[int, list[str], list[str]]:
+        person = await _resident(session, resident, prefix)
+        subject = await privacy_repo.subject_of(session=session, resident=person)
+        open_requests = await privacy_repo.open_requests(session=session, subject=subject)
+        if open_requests and approved_by is None:
+            references = ", ".join(r.reference for r in open_requests)
+            raise _Refusal(
+                f"resident id:{person.id} has open requests ({references}); erasing them "
+                "needs a coordinator's approval: add --approved-by <their Telegram id>"
             )
-            return person.id, [r.reference for r in open_requests], list(all_refs[0].references)
+        if approved_by is not None:
+            await _approver(session, approved_by)
+        assert person.id is not None
+        all_refs = await privacy_repo.find_residents(
+            session=session, ref=parse_ref(f"id:{person.id}", prefix)
+        )
+        return person.id, [r.reference for r in open_requests], list(all_refs[0].references)
 
     try:
-        resident_id, open_refs, references = cli.run_with_db(settings, look)
+        resident_id, open_refs, references = cli.run_in_session(settings, look)
     except _Refusal as exc:
         cli.fail(str(exc), code=1)
     summary = f"resident id:{resident_id}, requests: {', '.join(references) or 'none'}"
@@ -239,14 +238,13 @@ def requests_command() -> None:
     """Lists erasure requests from Telegram that wait for a coordinator's approval."""
     settings = cli.settings_or_exit()
 
-    async def work(db: Database) -> list[tuple[int, int, datetime, list[str]]]:
-        async with db.session() as session:
-            return [
-                (row.id or 0, row.resident_id, row.requested_at, references)
-                for row, references in await privacy_repo.pending_erasures(session=session)
-            ]
+    async def work(session: AsyncSession) -> list[tuple[int, int, datetime, list[str]]]:
+        return [
+            (row.id or 0, row.resident_id, row.requested_at, references)
+            for row, references in await privacy_repo.pending_erasures(session=session)
+        ]
 
-    waiting = cli.run_with_db(settings, work)
+    waiting = cli.run_in_session(settings, work)
     if not waiting:
         typer.echo("No erasure requests are waiting.")
     for erasure_id, resident_id, requested_at, references in waiting:

@@ -10,13 +10,13 @@ import re
 from typing import Annotated
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.config import ConfigError, load_config
 from helpline.cases.audit import role_detail
 from helpline.commands import support as cli
 from helpline.settings import Settings
 from storage import repository as repo
-from storage.db import Database
 from storage.models import AuditAction, Role
 
 staff_app = typer.Typer(help="Staff members and their queues.", no_args_is_help=True)
@@ -60,21 +60,20 @@ def staff_add(
     if extension is not None and not re.fullmatch(r"[A-Za-z0-9_.@+-]{1,32}", extension):
         cli.fail("--phone-extension must be 1 to 32 letters, digits or _ . @ + -")
 
-    async def work(db: Database) -> None:
-        async with db.session() as session:
-            added = await repo.add_staff(
-                session=session,
-                telegram_user_id=telegram_id,
-                name=name,
-                role=role,
-                queues=queues,
-            )
-            assert added.id is not None
-            await set_phone_extension(session=session, staff_id=added.id, extension=extension)
-            await cli.audit(session, AuditAction.role_add, role_detail(added.id, str(role), queues))
+    async def work(session: AsyncSession) -> None:
+        added = await repo.add_staff(
+            session=session,
+            telegram_user_id=telegram_id,
+            name=name,
+            role=role,
+            queues=queues,
+        )
+        assert added.id is not None
+        await set_phone_extension(session=session, staff_id=added.id, extension=extension)
+        await cli.audit(session, AuditAction.role_add, role_detail(added.id, str(role), queues))
 
     try:
-        cli.run_with_db(settings, work)
+        cli.run_in_session(settings, work)
     except repo.StaffExistsError as exc:
         cli.fail(str(exc))
     phone = f", phone extension {extension}" if extension else ""
@@ -86,14 +85,13 @@ def staff_list() -> None:
     """Lists the active staff members and their queues."""
     settings = cli.settings_or_exit()
 
-    async def work(db: Database) -> list[tuple[int, str, str, list[str]]]:
-        async with db.session() as session:
-            return [
-                (s.telegram_user_id, s.name, str(s.role), q)
-                for s, q in await repo.list_staff(session=session)
-            ]
+    async def work(session: AsyncSession) -> list[tuple[int, str, str, list[str]]]:
+        return [
+            (s.telegram_user_id, s.name, str(s.role), q)
+            for s, q in await repo.list_staff(session=session)
+        ]
 
-    rows = cli.run_with_db(settings, work)
+    rows = cli.run_in_session(settings, work)
     if not rows:
         typer.echo("No staff registered yet. Add someone with: helpline staff add --help")
     for telegram_id, name, role, queues in rows:
@@ -107,16 +105,15 @@ def staff_remove(
     """Removes a staff member (their name stays on earlier work)."""
     settings = cli.settings_or_exit()
 
-    async def work(db: Database) -> bool:
-        async with db.session() as session:
-            target = await repo.get_staff(session=session, telegram_user_id=telegram_id)
-            removed = await repo.remove_staff(session=session, telegram_user_id=telegram_id)
-            if removed and target is not None:
-                detail = role_detail(target.id, str(target.role), ())
-                await cli.audit(session, AuditAction.role_remove, detail)
-            return removed
+    async def work(session: AsyncSession) -> bool:
+        target = await repo.get_staff(session=session, telegram_user_id=telegram_id)
+        removed = await repo.remove_staff(session=session, telegram_user_id=telegram_id)
+        if removed and target is not None:
+            detail = role_detail(target.id, str(target.role), ())
+            await cli.audit(session, AuditAction.role_remove, detail)
+        return removed
 
-    if not cli.run_with_db(settings, work):
+    if not cli.run_in_session(settings, work):
         cli.fail(f"no active staff member with Telegram id {telegram_id}", code=1)
     typer.echo(f"Removed staff member {telegram_id}.")
 
@@ -169,23 +166,22 @@ def staff_edit(
     if both:
         cli.fail(f"queue {both[0]!r} is both added and removed")
 
-    async def work(db: Database) -> repo.StaffChange | None:
-        async with db.session() as session:
-            change = await repo.edit_staff(
-                session=session,
-                telegram_user_id=telegram_id,
-                name=new_name,
-                role=role,
-                queues=queues,
-                add_queues=adding,
-                remove_queues=removing,
-            )
-            if change is not None and change.changed:
-                detail = role_detail(change.staff_id, str(change.role), change.queues)
-                await cli.audit(session, AuditAction.role_change, detail)
-            return change
+    async def work(session: AsyncSession) -> repo.StaffChange | None:
+        change = await repo.edit_staff(
+            session=session,
+            telegram_user_id=telegram_id,
+            name=new_name,
+            role=role,
+            queues=queues,
+            add_queues=adding,
+            remove_queues=removing,
+        )
+        if change is not None and change.changed:
+            detail = role_detail(change.staff_id, str(change.role), change.queues)
+            await cli.audit(session, AuditAction.role_change, detail)
+        return change
 
-    change = cli.run_with_db(settings, work)
+    change = cli.run_in_session(settings, work)
     if change is None:
         cli.fail(f"no active staff member with Telegram id {telegram_id}", code=1)
     if not change.changed:

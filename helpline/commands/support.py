@@ -72,6 +72,17 @@ def run_with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) ->
         fail(database_problem(settings, exc))
 
 
+def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Runs ``work`` as one unit of work on the migrated database: committed when it
+    returns, rolled back when it raises; a connection failure is one line."""
+
+    async def in_session(db: Database) -> T:
+        async with db.session() as session:
+            return await work(session)
+
+    return run_with_db(settings, in_session)
+
+
 async def audit(
     session: AsyncSession,
     action: AuditAction,

@@ -20,11 +20,12 @@ from helpline.commands import support as cli
 from helpline.commands.options import Force
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from flows.config import FlowConfig
     from flows.triage.corpus import Example
     from flows.triage.model import TextModel
     from flows.triage.training import Figures
-    from storage.db import Database
 
 triage_app = typer.Typer(help="The triage classifier's model.", no_args_is_help=True)
 
@@ -40,12 +41,11 @@ ROWS = (
 )
 
 
-async def _corrections(db: Database, config: FlowConfig) -> list[Example]:
+async def _corrections(session: AsyncSession, config: FlowConfig) -> list[Example]:
     from flows.triage.corpus import Example
     from storage import repository as repo
 
-    async with db.session() as session:
-        rows = await repo.training_corrections(session=session)
+    rows = await repo.training_corrections(session=session)
     return [
         Example(row.text or "", row.new_category, row.new_urgency, row.kind)
         for row in rows
@@ -106,7 +106,7 @@ def retrain(
         cli.fail(f"evaluation set: {exc}")
     if not held:
         cli.fail(f"evaluation set {sealed} holds no messages")
-    corrections = cli.run_with_db(settings, lambda db: _corrections(db, config))
+    corrections = cli.run_in_session(settings, lambda session: _corrections(session, config))
     try:
         current = Classifier(config, model=installed_model(settings.data_dir) or "shipped")
         typer.echo(f"training on the corpus plus {len(corrections)} staff corrections ...")
