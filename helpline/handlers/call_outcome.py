@@ -63,15 +63,10 @@ async def outcome_press(turn: ButtonTurn, context: HelplineContext, press: cb.Ca
                 request,
                 f"via=call call={call.id}",
             )
-            await answer_query(
-                query,
-                t(
-                    "phone_popup",
-                    lang,
-                    first_name=(resident.first_name if resident else None) or "?",
-                    phone=number or t("call_no_phone", lang),
-                ),
-                alert=True,
+            await turn.popup(
+                "phone_popup",
+                first_name=(resident.first_name if resident else None) or "?",
+                phone=number or t("call_no_phone", lang),
             )
             return
         if press.step in OUTCOMES:

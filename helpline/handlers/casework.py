@@ -80,11 +80,7 @@ async def case_button(turn: ButtonTurn, press: Callback, context: HelplineContex
             await audit.record(
                 session, services, actor.id, AuditAction.view_phone, request, "via=button"
             )
-            await answer_query(
-                query,
-                t("phone_popup", lang, first_name=view.first_name or "?", phone=number),
-                alert=True,
-            )
+            await turn.popup("phone_popup", first_name=view.first_name or "?", phone=number)
             return
         if kind == "dial":
             start = await start_dial(session, services, actor, request)

@@ -66,9 +66,7 @@ async def claim_button(turn: ButtonTurn, context: HelplineContext) -> None:
             ),
         )
     except Forbidden:
-        await answer_query(
-            query, t("claim_open_private_chat", lang, reference=request.reference), alert=True
-        )
+        await turn.popup("claim_open_private_chat", reference=request.reference)
         return
     await answer_query(query, t("claim_won", lang, reference=request.reference))
 
