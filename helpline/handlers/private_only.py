@@ -7,15 +7,12 @@ to the private chat instead (the cards in the group show no more than their mini
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
 
+from helpline.handlers.turn import Handler
 from helpline.services import HelplineContext
-
-Handler = Callable[[Update, HelplineContext], Coroutine[Any, Any, None]]
 
 
 def private_only(handler: Handler) -> Handler:

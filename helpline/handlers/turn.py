@@ -27,6 +27,7 @@ from helpline.cases.core import Services
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
 
+# What PTB registers and calls: a coroutine function of ``(update, context)``.
 Handler = Callable[[Update, HelplineContext], Coroutine[Any, Any, None]]
 
 
