@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 
 from flows.safety import safety_text
 from helpline.cases import intake
+from helpline.cases.conversation import Sender, store_sender
 from helpline.handlers.resident import language_of
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
@@ -56,13 +57,8 @@ async def safety_check_button(update: Update, context: HelplineContext) -> None:
         )
         if yes and not await _already_crisis(session, resident, answered is not None):
             if resident is None:
-                resident = await repo.upsert_telegram_resident(
-                    session=session,
-                    telegram_user_id=user.id,
-                    chat_id=chat.id,
-                    first_name=user.first_name,
-                    language=lang,
-                )
+                sender = Sender(chat.id, user.id, user.first_name, lang)
+                resident = await store_sender(session, sender)
             draft = await repo.get_draft(session=session, chat_id=chat.id)
             draft = draft if draft is not None and draft.flow == "resident" else None
             message = answered.text if answered else t("risk_yes_note", services.staff_language)
