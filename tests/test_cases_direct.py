@@ -174,3 +174,47 @@ async def test_a_message_after_the_intake_joins_the_request_and_reaches_its_hold
     async with db.session() as session:
         contacts = list(await session.scalars(select(Contact).order_by(Contact.id)))
     assert [c.event for c in contacts] == ["intake", "message"]
+
+
+async def test_every_field_of_both_drafts_survives_its_row(db: Database, tmp_path: Path) -> None:
+    # Each field gets a value unlike its default, so a field left out of the mapping
+    # in either direction shows up as a difference.
+    services = services_for(db, tmp_path)
+    resident = Draft(
+        step=Step.SUMMARY,
+        language="en",
+        first_name="Truus",
+        consented=True,
+        question="Boodschappen?",
+        category="boodschappen",
+        alternatives=("boodschappen", "vervoer"),
+        urgency="urgent",
+        kind="aanbod",
+        village="drunen",
+        phone="+31612345678",
+        contact_preference="phone",
+        preferred_time="morning",
+    )
+    staff = StaffDraft(
+        step=StaffStep.SUMMARY,
+        channel="walk_in",
+        location="drunen",
+        first_name="Kees",
+        phone="+31612345679",
+        village="vlijmen",
+        question="Vervoer naar het ziekenhuis",
+        category="vervoer",
+        kind="informatie",
+        urgency="urgent",
+    )
+    async with db.session() as session:
+        row = IntakeDraft(chat_id=CHAT, user_id=RESIDENT, flow="resident", step="")
+        session.add(drafts.store_resident_draft(services, row, resident))
+        staff_row = IntakeDraft(chat_id=CHAT + 1, user_id=RESIDENT, flow="staff", step="")
+        session.add(drafts.store_staff_draft(services, staff_row, staff))
+    async with db.session() as session:
+        stored = await repo.get_draft(session=session, chat_id=CHAT)
+        stored_staff = await session.get(IntakeDraft, staff_row.id)
+        assert stored is not None and stored_staff is not None
+        assert drafts.resident_draft(stored) == resident
+        assert drafts.staff_draft(stored_staff) == staff

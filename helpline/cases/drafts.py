@@ -20,22 +20,43 @@ from storage.repository.drafts import DraftRow
 AnyDraftRow = IntakeDraft | DraftRow
 
 
+# The fields a pure draft shares with its row by name; the rest are mapped by hand below.
+_RESIDENT_FIELDS = (
+    "language",
+    "first_name",
+    "question",
+    "category",
+    "urgency",
+    "kind",
+    "village",
+    "phone",
+    "contact_preference",
+    "preferred_time",
+)
+_STAFF_FIELDS = (
+    "channel",
+    "location",
+    "first_name",
+    "phone",
+    "village",
+    "question",
+    "category",
+    "kind",
+    "urgency",
+)
+
+
+def _shared(source: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in names}
+
+
 def resident_draft(row: AnyDraftRow) -> Draft:
     """A resident's pure draft from its stored row."""
     return Draft(
         step=Step(row.step),
-        language=row.language,
-        first_name=row.first_name,
         consented=row.consent_at is not None,
-        question=row.question,
-        category=row.category,
         alternatives=tuple(a for a in row.alternatives.split(",") if a),
-        urgency=row.urgency,
-        kind=row.kind,
-        village=row.village,
-        phone=row.phone,
-        contact_preference=row.contact_preference,
-        preferred_time=row.preferred_time,
+        **_shared(row, _RESIDENT_FIELDS),
     )
 
 
@@ -47,51 +68,20 @@ def store_resident_draft(services: Services, row: AnyDraftRow, draft: Draft) -> 
         row.consent_version = services.config.organisation.privacy_version
     values = {
         "step": draft.step.value,
-        "language": draft.language,
-        "first_name": draft.first_name,
-        "question": draft.question,
-        "category": draft.category,
         "alternatives": ",".join(draft.alternatives),
-        "urgency": draft.urgency,
-        "kind": draft.kind,
-        "village": draft.village,
-        "phone": draft.phone,
-        "contact_preference": draft.contact_preference,
-        "preferred_time": draft.preferred_time,
+        **_shared(draft, _RESIDENT_FIELDS),
     }
     return _set_changed(row, values, now)
 
 
 def staff_draft(row: IntakeDraft) -> StaffDraft:
     """A staff member's pure phone-intake draft from its stored row."""
-    return StaffDraft(
-        step=StaffStep(row.step),
-        channel=row.channel,
-        location=row.location,
-        first_name=row.first_name,
-        phone=row.phone,
-        village=row.village,
-        question=row.question,
-        category=row.category,
-        kind=row.kind,
-        urgency=row.urgency,
-    )
+    return StaffDraft(step=StaffStep(row.step), **_shared(row, _STAFF_FIELDS))
 
 
 def store_staff_draft(services: Services, row: IntakeDraft, draft: StaffDraft) -> IntakeDraft:
     """Copies a staff member's pure draft onto its row."""
-    values = {
-        "step": draft.step.value,
-        "channel": draft.channel,
-        "location": draft.location,
-        "first_name": draft.first_name,
-        "phone": draft.phone,
-        "village": draft.village,
-        "question": draft.question,
-        "category": draft.category,
-        "kind": draft.kind,
-        "urgency": draft.urgency,
-    }
+    values = {"step": draft.step.value, **_shared(draft, _STAFF_FIELDS)}
     return _set_changed(row, values, services.clock())
 
 
