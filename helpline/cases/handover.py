@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback, markup_json
-from helpline.cases import audit, cards
+from helpline.cases import cards
 from helpline.cases.access import Actor
 from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
@@ -23,13 +23,14 @@ from helpline.cases.handover_consent import (
     MIN_REASON,
     SAFETY,
     Answer,
+    audit_sent,
     has_basis,
     new_draft,
     stop_stale_draft,
 )
 from helpline.cases.queue_groups import queue_chat
 from storage import repository as repo
-from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
+from storage.models import Channel, Direction, Handover, Request, RequestStatus
 from storage.repository.casework import change_draft_handover
 
 MAX_NOTE = 1000
@@ -49,15 +50,7 @@ async def send_handover(
         return await stop_stale_draft(session, services, handover)
     request = await repo.get_request(session=session, request_id=handover.request_id)
     assert request is not None
-    await audit.record(
-        session,
-        services,
-        actor.id,
-        AuditAction.handover,
-        request,
-        f"handover={handover.id} to_queue={handover.to_queue} "
-        f"to_staff={handover.to_staff_id or 'any'} basis={handover.consent_basis}",
-    )
+    await audit_sent(session, services, actor, request, handover)
     view = await cards.case_view(session, request)
     village = config.villages.get(view.village or "")
     category = config.categories.get(request.category)

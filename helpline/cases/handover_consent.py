@@ -22,10 +22,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback
+from helpline.cases import audit
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from storage import repository as repo
-from storage.models import Handover, Request, RequestStatus
+from storage.models import AuditAction, Handover, Request, RequestStatus
 from storage.repository.casework import cancel_draft_handover, change_draft_handover
 
 Answer = tuple[str, tuple[tuple[Button, ...], ...]]
@@ -70,6 +71,19 @@ async def new_draft(session: AsyncSession, actor: Actor, request: Request, queue
         to_queue=queue,
         status="draft",
     )
+
+
+async def audit_sent(
+    session: AsyncSession, services: Services, actor: Actor, request: Request, handover: Handover
+) -> None:
+    """Writes the audit row of a handover that leaves its holder: where to, and on what
+    basis the resident's details go along."""
+    if handover.to_partner is not None:
+        where = f"to_partner={handover.to_partner}"
+    else:
+        where = f"to_queue={handover.to_queue} to_staff={handover.to_staff_id or 'any'}"
+    detail = f"handover={handover.id} {where} basis={handover.consent_basis}"
+    await audit.record(session, services, actor.id, AuditAction.handover, request, detail)
 
 
 async def stop_stale_draft(session: AsyncSession, services: Services, handover: Handover) -> Answer:

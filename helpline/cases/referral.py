@@ -18,13 +18,19 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback
-from helpline.cases import audit
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
-from helpline.cases.handover_consent import CONSENT, SAFETY, Answer, ask_reason, new_draft
+from helpline.cases.handover_consent import (
+    CONSENT,
+    SAFETY,
+    Answer,
+    ask_reason,
+    audit_sent,
+    new_draft,
+)
 from helpline.cases.resolve import resolve_case
 from storage import repository as repo
-from storage.models import AuditAction, Handover, Request, RequestStatus
+from storage.models import Handover, Request, RequestStatus
 
 STEPS = ("rfn", "rfc", "rfs")
 OUTCOME = "doorverwezen"
@@ -77,12 +83,5 @@ async def finish_referral(
         handover.status = "cancelled"
         return answer
     handover.status, handover.decided_at = "referred", services.clock()
-    await audit.record(
-        session,
-        services,
-        actor.id,
-        AuditAction.handover,
-        request,
-        f"handover={handover.id} to_partner={handover.to_partner} basis={handover.consent_basis}",
-    )
+    await audit_sent(session, services, actor, request, handover)
     return answer
