@@ -21,10 +21,10 @@ from flows.conversation import Button
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor, actor_for
 from helpline.cases.call_drafts import create_draft, draft_answer
+from helpline.cases.call_times import read_typed, typed_error
 from helpline.cases.calls import may_work
 from helpline.cases.circle import close_alert
 from helpline.cases.core import Services
-from helpline.handlers.calls import read_typed, typed_error
 from helpline.handlers.turn import CommandTurn, on_command
 from helpline.render import inline_markup
 from helpline.services import HelplineContext

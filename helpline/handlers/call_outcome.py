@@ -19,10 +19,10 @@ from helpline.cases import audit
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
 from helpline.cases.call_drafts import Answer
+from helpline.cases.call_times import MOVE_TIME, ask_time, picked_or_ask
 from helpline.cases.calls import may_work
 from helpline.cases.circle import OUTCOMES, record_outcome
 from helpline.cases.core import Services
-from helpline.handlers.call_times import MOVE_TIME, ask_time, picked_or_ask
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn
 from helpline.safe_send import answer_query

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.calls import callbacks as cb
-from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
-from flows.calls.when import WhenError, parse_reference, parse_when
+from flows.calls.recurrence import Repeat, RepeatError
+from flows.calls.when import WhenError, parse_reference
 from flows.conversation import Button, rows
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
@@ -28,9 +28,9 @@ from helpline.cases.call_drafts import (
     set_repeat,
     suggested_slot,
 )
+from helpline.cases.call_times import PLAN_TIME, ask_time, picked_or_ask, read_typed, typed_error
 from helpline.cases.core import Services
 from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
-from helpline.handlers.call_times import PLAN_TIME, ask_time, picked_or_ask
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn, CommandTurn, on_command, on_query
 from helpline.render import inline_markup
@@ -40,26 +40,8 @@ from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, ScheduledCall
 
 PLAN_COMMANDS = ["plan"]
-MAX_TYPED = 200
 DRAFT_STEPS = ("rep", "end", "who", "sug", "res", "ok", "no")
 END_CHOICES = {"n4": 4, "n8": 8, "n12": 12}
-
-
-def read_typed(services: Services, text: str) -> tuple[datetime, Repeat | None]:
-    """A typed moment with an optional repetition; raises WhenError or RepeatError."""
-    if len(text) > MAX_TYPED:
-        raise WhenError("when_unreadable", text[:30])
-    now, zone = services.clock(), callwork.zone(services)
-    repeat, rest = parse_repeat(text, today=now.astimezone(zone).date())
-    moment = parse_when(rest, now=now, zone=zone, config=callwork.call_config(services))
-    return moment, repeat
-
-
-def typed_error(services: Services, exc: WhenError | RepeatError) -> str:
-    """The re-prompt for a typed time that could not be used."""
-    t, lang = services.texts, services.staff_language
-    detail = exc.detail if isinstance(exc, WhenError) else ""
-    return t(exc.key, lang, detail=detail) + "\n\n" + t("call_ask_typed", lang)
 
 
 @on_command

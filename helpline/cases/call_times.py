@@ -2,7 +2,8 @@
 
 Planning a call (``call:pick:<request>``) and moving one (``call:mvp:<call>``) ask the
 same way; only the question, the step of its buttons and the prompt that catches a
-typed time differ.
+typed time differ. A typed time (``/plan``'s or one answering a prompt) is read by
+``read_typed``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
+from flows.calls.when import WhenError, parse_when
+from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
 from helpline.cases.call_drafts import Answer, pick_buttons, picked_moment
 from helpline.cases.core import Services
+
+MAX_TYPED = 200
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,20 @@ async def picked_or_ask(
     if moment is None:  # e.g. "later today" pressed after the evening began
         return ask_time(services, question, reference, target_id)
     return moment
+
+
+def read_typed(services: Services, text: str) -> tuple[datetime, Repeat | None]:
+    """A typed moment with an optional repetition; raises WhenError or RepeatError."""
+    if len(text) > MAX_TYPED:
+        raise WhenError("when_unreadable", text[:30])
+    now, zone = services.clock(), callwork.zone(services)
+    repeat, rest = parse_repeat(text, today=now.astimezone(zone).date())
+    moment = parse_when(rest, now=now, zone=zone, config=callwork.call_config(services))
+    return moment, repeat
+
+
+def typed_error(services: Services, exc: WhenError | RepeatError) -> str:
+    """The re-prompt for a typed time that could not be used."""
+    t, lang = services.texts, services.staff_language
+    detail = exc.detail if isinstance(exc, WhenError) else ""
+    return t(exc.key, lang, detail=detail) + "\n\n" + t("call_ask_typed", lang)
