@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback, markup_json
 from helpline.cases import cards, queue_groups
-from helpline.cases.access import Actor
+from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import AuditAction, Request, Resident, Role
@@ -40,6 +40,17 @@ class Decision:
     approved: bool = False
     chat_id: int | None = None
     language: str = "nl"
+
+
+@dataclass(frozen=True)
+class CardPress:
+    """A press on an approval card in a chat, for the edge: ``popup`` (an alert) when the
+    presser is no coordinator or the erasure is already decided; else the ``line`` to
+    add to the card and the ``decision`` to finish after the commit."""
+
+    popup: str | None
+    line: str = ""
+    decision: Decision = Decision(decided=False)
 
 
 async def ask_coordinator(
@@ -136,6 +147,23 @@ async def decide_erasure(
             now=now,
         )
     return Decision(decided=True, language=language)
+
+
+async def press_on_card(
+    session: AsyncSession, services: Services, user_id: int, erasure_id: int, *, approve: bool
+) -> CardPress:
+    """A press of approve/refuse on an approval card by Telegram account ``user_id``:
+    only a coordinator decides, checked at the press."""
+    t, lang = services.texts, services.staff_language
+    actor = await actor_for(session, user_id)
+    if actor is None or actor.staff.role not in COORDINATORS:
+        return CardPress(popup=t("pv_not_coordinator", lang))
+    name = actor.staff.name  # erasure expires the session's rows
+    decision = await decide_erasure(session, services, actor, erasure_id, approve=approve)
+    if not decision.decided:
+        return CardPress(popup=t("pv_already_decided", lang))
+    verdict = "pv_approved_by" if approve else "pv_refused_by"
+    return CardPress(popup=None, line=t(verdict, lang, staff=name), decision=decision)
 
 
 async def after_decision(services: Services, bot: Any, decision: Decision) -> None:

@@ -1,7 +1,8 @@
 """The coordinators' approve/refuse buttons on an erasure approval card.
 
-The decision itself is ``helpline.cases.erasure.decide_erasure`` (the web page's too);
-this edge checks who pressed, marks the card and finishes after the commit.
+Who may decide and the decision itself are ``helpline.cases.erasure.press_on_card``
+(its ``decide_erasure`` is the web page's too); this edge answers the press, marks the
+card and finishes after the commit.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import logging
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
-from helpline.cases.access import actor_for
-from helpline.cases.erasure import COORDINATORS, after_decision, decide_erasure
+from helpline.cases.erasure import after_decision, press_on_card
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
 
@@ -25,21 +25,14 @@ async def decide(
     """A coordinator approves (erase now) or refuses (tell the resident) an erasure."""
     services, query, user = context.services, update.callback_query, update.effective_user
     assert query is not None and user is not None
-    t, lang = services.texts, services.staff_language
     async with services.db.session() as session:
-        actor = await actor_for(session, user.id)
-        if actor is None or actor.staff.role not in COORDINATORS:
-            await answer_query(query, t("pv_not_coordinator", lang), alert=True)
-            return
-        name = actor.staff.name  # erasure expires the session's rows
-        decision = await decide_erasure(session, services, actor, erasure_id, approve=approve)
-    if not decision.decided:
-        await answer_query(query, t("pv_already_decided", lang), alert=True)
+        press = await press_on_card(session, services, user.id, erasure_id, approve=approve)
+    if press.popup is not None:
+        await answer_query(query, press.popup, alert=True)
         return
     await answer_query(query)
-    verdict = "pv_approved_by" if approve else "pv_refused_by"
-    await _mark(query, t(verdict, lang, staff=name))
-    await after_decision(services, context.bot, decision)
+    await _mark(query, press.line)
+    await after_decision(services, context.bot, press.decision)
     services.dispatcher.kick(context.application)
 
 
