@@ -30,7 +30,8 @@ from helpline.cases.call_drafts import (
 )
 from helpline.cases.call_times import PLAN_TIME, ask_time, picked_or_ask, read_typed, typed_error
 from helpline.cases.core import Services
-from helpline.handlers.call_outcome import OUTCOME_STEPS, outcome_press
+from helpline.cases.reminder_presses import OUTCOME_STEPS
+from helpline.handlers.call_outcome import outcome_press
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn, CommandTurn, on_command, on_query
 from helpline.render import inline_markup
