@@ -184,3 +184,18 @@ async def test_not_fitting_tells_the_assignee_once_and_only_for_the_resident(
         assert thanks == t("call_resident_nofit_thanks", "nl")
     told = [m for m in (await outbox(db))[before:] if m.chat_id == HOLDER]
     assert len(told) == 1 and cb.data("call", "mv", call_id) in (told[0].reply_markup or "")
+
+
+async def test_the_database_decides_which_not_fitting_answer_is_the_first(
+    db: Database, tmp_path: Path
+) -> None:
+    # The note is one conditional update: of two presses that both read the call before
+    # either wrote, only the one whose update changed the row tells the assignee.
+    services = services_for(db, tmp_path)
+    request = await claimed_request(db, services)
+    call_id = await planned_call(db, services, request)
+    now = services.clock()
+    async with db.session() as session:
+        first = await repo.note_resident_declined(session=session, call_id=call_id, now=now)
+        again = await repo.note_resident_declined(session=session, call_id=call_id, now=now)
+    assert (first, again) == (True, False)

@@ -133,8 +133,10 @@ async def resident_press(
         return t("call_resident_stop_thanks", lang)
     if call.status != CallStatus.scheduled or call.due_at <= services.clock():
         return Popup(t("call_resident_gone", lang))
-    if call.resident_declined_at is None:
-        call.resident_declined_at = services.clock()
+    declined = await repo.note_resident_declined(
+        session=session, call_id=call.id or 0, now=services.clock()
+    )
+    if declined:
         await _tell_assignee(session, services, call, resident, request.reference)
     return t("call_resident_nofit_thanks", lang)
 

@@ -80,6 +80,17 @@ async def move_call(
     )
 
 
+async def note_resident_declined(*, session: AsyncSession, call_id: int, now: datetime) -> bool:
+    """Notes that the resident said the time does not suit them; False when they had
+    said so already (since the call was last moved), so the assignee is told once."""
+    return await changed(
+        session,
+        update(ScheduledCall)
+        .where(col(ScheduledCall.id) == call_id, col(ScheduledCall.resident_declined_at).is_(None))
+        .values(resident_declined_at=now),
+    )
+
+
 async def has_later_occurrence(*, session: AsyncSession, series_id: int, after: datetime) -> bool:
     """True when the series already has a call planned for a later occurrence."""
     found = await session.scalar(
