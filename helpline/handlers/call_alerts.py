@@ -2,64 +2,42 @@
 
 ``cal:do:<alert>:<action>`` stores the action and asks for a note in the coordinator's
 private chat; the typed note (see ``call_admin.prompt_input``) or ``cal:nonote:<alert>``
-closes it, once. Only coordinators and admins may.
+closes it, once. Who may, and what a press does, is decided in
+``helpline.cases.circle_alerts``; this edge reads the press and answers it.
 """
 
 from __future__ import annotations
 
 from flows.calls import callbacks as cb
-from flows.conversation import Button, markup_json
-from helpline.cases import calls as callwork
-from helpline.cases.access import actor_for
-from helpline.cases.circle import close_alert
+from helpline.cases import circle_alerts
+from helpline.cases.circle_alerts import Notice
+from helpline.cases.reminder_presses import Popup
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn, on_query
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
-from storage import repository as repo
 
 
 @on_query
 async def alert_button(turn: ButtonTurn, context: HelplineContext) -> None:
     """A coordinator closes a telefooncirkel alert: what was done, then a note (or none)."""
-    services, t, lang, query = turn.services, turn.t, turn.lang, turn.query
+    services, query = turn.services, turn.query
     press = cb.parse(query.data)
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        alert = await repo.get_alert(session=session, alert_id=press.id) if press else None
-        if actor is None or press is None or not actor.may("close_call_alert"):
-            await turn.popup("circle_not_coordinator")
+        answer = await circle_alerts.alert_press(
+            session,
+            services,
+            turn.user.id,
+            press.id if press else None,
+            press.step if press else "",
+            press.value if press else "",
+        )
+        if isinstance(answer, Popup):
+            await answer_query(query, answer.text, alert=True)
             return
-        if alert is None or alert.status != "open":
-            await turn.popup("circle_already_closed")
-            return
-        actions = callwork.call_config(services).alert_actions
-        if press.step == "do" and press.value in actions:
-            alert.action = press.value
-            await repo.set_prompt(
-                session=session,
-                staff_id=actor.id,
-                kind="alert_note",
-                target_id=alert.id or 0,
-                now=services.clock(),
-            )
-            label = t(f"circle_action_{press.value}", lang)
-            skip = ((Button(t("btn_circle_nonote", lang), cb.data("cal", "nonote", alert.id)),),)
-            await repo.enqueue(
-                session=session,
-                now=services.clock(),
-                chat_id=actor.staff.telegram_user_id,
-                purpose="circle_note",
-                text=t("circle_ask_note", lang, action=label),
-                reply_markup=markup_json(skip),
-            )
-            answer = None
-        elif press.step == "nonote" and alert.action:
-            answer = await close_alert(session, services, actor, alert.id or 0, None)
-        else:
-            await turn.popup("claim_gone")
-            return
-    await answer_query(query, t("circle_see_private", lang) if answer is None else None)
-    if answer is not None:
+    if isinstance(answer, Notice):
+        await answer_query(query, answer.text)
+    else:
+        await answer_query(query)
         await reply_to_press(query, answer, (), edit=True)
     services.dispatcher.kick(context.application)
