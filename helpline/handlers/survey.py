@@ -1,29 +1,25 @@
 """The satisfaction survey in Telegram: the answers to the question asked once after a
 request is resolved (``helpline.cases.survey.ask_satisfaction`` puts it in the outbox).
 
-``survey_button`` stores the resident's answer — only for
-their own resolved request, only once — and, after a grade, invites an optional remark
-as a reply to that invitation (``ForceReply``). ``remark_reply`` recognises such a reply
-by the reference in the invitation, so no conversation state is needed: a message that
-is not a reply to it is handled as usual and never lost as a "remark".
+``survey_button`` stores the resident's answer and, after a grade, invites an optional
+remark as a reply to that invitation (``ForceReply``). ``remark_reply`` recognises such
+a reply by the reference in the invitation, so no conversation state is needed: a
+message that is not a reply to it is handled as usual and never lost as a "remark".
+What is stored and said is ``helpline.cases.survey``; this edge reads and sends.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 
-from flows.satisfaction import parse_survey_callback, survey_answer_text
+from flows.satisfaction import parse_survey_callback
+from helpline.cases import survey
 from helpline.cases.core import Services
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
-from storage import repository as repo
-from storage.models import RequestStatus
-from storage.repository import satisfaction
-from storage.repository.requests import get_request_by_reference
 
 logger = logging.getLogger(__name__)
 
@@ -34,47 +30,22 @@ async def survey_button(update: Update, context: HelplineContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    texts = services.texts
     answer = parse_survey_callback(query.data or "")
     async with services.db.session() as session:
-        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
-        lang = resident.language if resident else services.settings.default_language
-        request = (
-            await repo.get_request(session=session, request_id=answer.request_id)
-            if answer is not None and answer.request_id is not None
-            else None
-        )
-        if (
-            answer is None
-            or resident is None
-            or request is None
-            or request.resident_id != resident.id
-            or request.status != RequestStatus.resolved
-        ):
-            # Forged, stale or someone else's button: nothing stored, nothing shown.
-            await answer_query(query, texts("survey_not_available", lang), alert=True)
-            return
-        now = services.clock()
-        if answer.grade is None:
-            stored = await satisfaction.opt_out(
-                session=session, request_id=request.id or 0, now=now
-            )
-        else:
-            stored = await satisfaction.record_grade(
-                session=session, request_id=request.id or 0, grade=answer.grade, now=now
-            )
-    text = survey_answer_text(texts, answer=answer, stored=stored, lang=lang)
+        reply = await survey.answer_survey(session, services, user.id, answer)
+    if reply.refusal is not None:
+        await answer_query(query, reply.refusal, alert=True)
+        return
     await answer_query(query)
     try:
         await query.edit_message_reply_markup(None)  # the buttons cannot be pressed twice
     except TelegramError:
         logger.debug("survey buttons not removed", exc_info=True)
-    await _send(context, user.id, text)
-    if stored and answer.grade is not None:
-        invitation = texts("survey_remark_prompt", lang, reference=request.reference)
-        placeholder = texts("survey_remark_placeholder", lang)
-        await _send(context, user.id, invitation, ForceReply(input_field_placeholder=placeholder))
-    logger.info("survey answer for request %s (stored: %s)", request.id, stored)
+    await _send(context, user.id, reply.text)
+    if reply.invitation is not None:
+        placeholder = ForceReply(input_field_placeholder=reply.placeholder)
+        await _send(context, user.id, reply.invitation, placeholder)
+    logger.info("survey answer for request %s (stored: %s)", reply.request_id, reply.stored)
 
 
 async def remark_reply(update: Update, context: HelplineContext) -> bool:
@@ -87,16 +58,11 @@ async def remark_reply(update: Update, context: HelplineContext) -> bool:
     if reference is None:
         return False
     async with services.db.session() as session:
-        resident = await repo.get_resident_by_telegram_id(session=session, telegram_user_id=user.id)
-        request = await get_request_by_reference(session=session, reference=reference)
-        if resident is None or request is None or request.resident_id != resident.id:
-            return False
-        stored = await satisfaction.add_remark(
-            session=session, request_id=request.id or 0, remark=message.text
-        )
-    key = "survey_remark_thanks" if stored else "survey_already_answered"
-    await _send(context, user.id, services.texts(key, resident.language))
-    logger.info("survey remark for request %s (stored: %s)", request.id, stored)
+        reply = await survey.add_remark(session, services, user.id, reference, message.text)
+    if reply is None:
+        return False
+    await _send(context, user.id, reply.text)
+    logger.info("survey remark for request %s (stored: %s)", reply.request_id, reply.stored)
     return True
 
 
@@ -105,15 +71,7 @@ def _invited_reference(services: Services, message: Message) -> str | None:
     original = message.reply_to_message
     if original is None or original.from_user is None or not original.from_user.is_bot:
         return None
-    prefix = re.escape(services.config.organisation.reference_prefix)
-    found = re.search(rf"\b{prefix}-\d{{4}}-\d{{5}}\b", original.text or "")
-    if found is None:
-        return None
-    texts = services.texts
-    invitations = {
-        texts("survey_remark_prompt", lang, reference=found.group()) for lang in ("nl", "en")
-    }
-    return found.group() if original.text in invitations else None
+    return survey.invited_reference(services, original.text or "")
 
 
 async def _send(
