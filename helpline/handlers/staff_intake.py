@@ -1,62 +1,35 @@
 """``/nieuw``: staff register a phone call, walk-in or email on the resident's behalf.
 
-The draft is an ``intake_draft`` row with ``flow = "staff"`` in the staff member's
-private chat, so it survives a restart like the resident intake does.
+The draft and each step are kept by ``helpline.cases.staff_intake``; this edge turns
+the command, message or press into an input and sends the replies after the commit.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from flows import phone_intake as pi
-from flows.conversation import Input, Reply
-from helpline.cases.access import Actor, actor_for
-from helpline.cases.core import Services
-from helpline.cases.drafts import staff_draft, store_staff_draft
-from helpline.cases.staff_intake import submit_staff_intake
+from flows.conversation import Reply
+from helpline.cases import staff_intake
 from helpline.handlers.turn import CommandTurn, on_command
 from helpline.render import reply_markup, to_input
 from helpline.safe_send import answer_query
 from helpline.services import HelplineContext
-from storage import repository as repo
-from storage.models import IntakeDraft
 
-STAFF_FLOW = "staff"
 PI_PATTERN = r"^pi:[a-z_]{1,16}:[A-Za-z0-9_-]{1,40}$"
 
 
 @on_command
 async def new_command(turn: CommandTurn, context: HelplineContext) -> None:
     """Starts a staff intake in the private chat (staff, coordinators and admins only)."""
-    services, lang, chat = turn.services, turn.lang, turn.chat
+    services, chat = turn.services, turn.chat
     async with services.db.session() as session:
-        actor = await actor_for(session, turn.user.id)
-        refusal = (
-            "not_staff_command"
-            if actor is None
-            else "not_for_volunteers"
-            if not actor.may("phone_intake")
-            else "private_chat_only"
-            if chat.type != "private"
-            else None
+        started = await staff_intake.start_staff_intake(
+            session, services, turn.user.id, chat.id, private=chat.type == "private"
         )
-        if refusal is not None:
-            await turn.reply(refusal)
+        if isinstance(started, str):
+            await turn.message.reply_text(started)
             return
-        outcome = pi.begin(services.intake, lang)
-        await repo.delete_draft(session=session, chat_id=chat.id)
-        row = IntakeDraft(
-            chat_id=chat.id,
-            user_id=turn.user.id,
-            flow=STAFF_FLOW,
-            step="",
-            language=lang,
-            created_at=services.clock(),
-        )
-        store_staff_draft(services, row, outcome.draft)
-        session.add(row)
-    await _send(context, chat.id, outcome.replies)
+    await _send(context, chat.id, started)
 
 
 async def staff_intake_input(update: Update, context: HelplineContext) -> bool:
@@ -66,44 +39,15 @@ async def staff_intake_input(update: Update, context: HelplineContext) -> bool:
         return False
     services = context.services
     async with services.db.session() as session:
-        row = await repo.get_draft(session=session, chat_id=chat.id)
-        if row is None or row.flow != STAFF_FLOW:
-            return False
-        actor = await actor_for(session, user.id)
-        if actor is None or not actor.may("phone_intake"):
+        opened = await staff_intake.open_staff_intake(session, user.id, chat.id)
+        if opened is None:
             return False
         if update.callback_query is not None:
             await answer_query(update.callback_query)
-        replies = await _advance(session, services, actor, row, to_input(update))
+        replies = await staff_intake.staff_intake_step(session, services, opened, to_input(update))
     await _send(context, chat.id, replies)
     services.dispatcher.kick(context.application)
     return True
-
-
-async def _advance(
-    session: AsyncSession, services: Services, actor: Actor, row: IntakeDraft, event: Input
-) -> tuple[Reply, ...]:
-    lang = services.staff_language
-    outcome = pi.step(services.intake, staff_draft(row), event, lang)
-    if outcome.cancelled:
-        await repo.delete_draft(session=session, chat_id=row.chat_id)
-        return outcome.replies
-    if not outcome.done:
-        store_staff_draft(services, row, outcome.draft)
-        return outcome.replies
-    request = await submit_staff_intake(session, services, actor=actor, draft=outcome.draft)
-    await repo.delete_draft(session=session, chat_id=row.chat_id)
-    known = services.texts(
-        "known_known" if request.new_or_known == "bekend" else "known_new", lang, count="", open=""
-    )
-    text = services.texts(
-        "pi_submitted",
-        lang,
-        reference=request.reference,
-        queue=services.config.queue_label(request.queue, lang),
-        known=known,
-    )
-    return (Reply(text),)
 
 
 async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ...]) -> None:
