@@ -18,9 +18,10 @@ from flows.conversation import Button, Callback, callback, parse_callback
 from flows.intake import Draft, Step, prompt
 from flows.phone_intake import StaffDraft, StaffStep, ask
 from flows.safety import check_buttons
+from helpline.cases.casework import case_step
 from helpline.cases.handover_consent import ask_note, ask_reason
 from helpline.cases.referral import ask_shared
-from helpline.handlers.casework import CASE_PATTERN, _apply
+from helpline.handlers.casework import CASE_PATTERN
 from helpline.handlers.contact_log import LOG_PATTERN
 from helpline.handlers.handover import HANDOVER_PATTERN, TARGET_PATTERN
 from helpline.handlers.privacy import APPROVAL_PATTERN
@@ -92,7 +93,7 @@ async def test_the_case_menus_round_trip_and_reach_their_handler() -> None:
         ("release", ""),
         ("handover", ""),
     ):
-        answer = await _apply(None, SERVICES, None, request, kind, value)  # type: ignore[arg-type]
+        answer = await case_step(None, SERVICES, None, request, kind, value)  # type: ignore[arg-type]
         assert answer is not None
         produced += _data(answer[1])
     assert "case:out_doorverwezen:42" in produced and "case:ho_aanbod:42" in produced
