@@ -18,7 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.cases.core import Clock
 from storage.db import Database
-from storage.repository.chat_messages import prune_chat_messages, remember_messages
+from storage.repository.chat_messages import (
+    defer_messages,
+    prune_chat_messages,
+    remember_messages,
+)
 
 DELETABLE_FOR = timedelta(hours=48)  # Telegram's limit for deleting in a private chat
 PRUNE_EVERY = timedelta(minutes=10)
@@ -68,6 +72,17 @@ async def remember_in(
         await remember_messages(
             session=session, chat_id=chat_id, message_ids=ids, outgoing=outgoing, now=now
         )
+
+
+def remember_later(
+    db: Database, *, chat_id: int, message_ids: Iterable[int], outgoing: bool, now: datetime
+) -> None:
+    """Records message ids of a private chat with the database's next transaction.
+
+    For the ids of replies sent after the update's transaction committed: they need no
+    transaction of their own (``storage.repository.chat_messages.defer_messages``).
+    """
+    defer_messages(db, chat_id=chat_id, message_ids=message_ids, outgoing=outgoing, now=now)
 
 
 class ChatLogPruner:

@@ -93,6 +93,12 @@ async def on_message(
     return replies
 
 
+def queued_messages(session: AsyncSession) -> bool:
+    """True when the update's transaction put messages in the outbox (a card, an alert,
+    a relay) that the dispatcher should deliver now; most steps queue nothing."""
+    return repo.queued_messages(session=session)
+
+
 async def store_sender(session: AsyncSession, sender: Sender) -> Resident:
     """The resident row of ``sender``, stored now from what the channel says of them.
 

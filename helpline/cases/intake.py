@@ -156,3 +156,14 @@ async def submit_intake(
     )
     await repo.delete_draft(session=session, chat_id=row.chat_id)
     return request
+
+
+async def runs_for_resident(session: AsyncSession, *, user_id: int, chat_id: int) -> bool:
+    """True when ``chat_id`` has an intake running and ``user_id`` is not staff.
+
+    Such a resident's staff command (``/wachtrij``, ``/mijn`` ...) is an intake input:
+    it gets the intake's re-prompt instead of a staff refusal.
+    """
+    if await repo.get_staff(session=session, telegram_user_id=user_id) is not None:
+        return False
+    return await repo.get_draft(session=session, chat_id=chat_id) is not None

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from helpline.cases.intake import runs_for_resident
 from helpline.handlers.resident import on_resident_update
 from helpline.services import HelplineContext
-from storage import repository as repo
 
 STAFF_COMMANDS = ("wachtrij", "queue", "mijn", "nieuw", "log", "staf", "audit", "rapport")
 
@@ -23,9 +23,8 @@ async def staff_command_mid_intake(update: Update, context: HelplineContext) -> 
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return
     async with context.services.db.session() as session:
-        if await repo.get_staff(session=session, telegram_user_id=user.id) is not None:
-            return
-        if await repo.get_draft(session=session, chat_id=chat.id) is None:
-            return
+        mid_intake = await runs_for_resident(session, user_id=user.id, chat_id=chat.id)
+    if not mid_intake:
+        return
     await on_resident_update(update, context)
     raise ApplicationHandlerStop

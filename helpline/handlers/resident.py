@@ -21,8 +21,6 @@ from helpline.handlers.survey import remark_reply
 from helpline.render import reply_markup, to_input, wire_markup
 from helpline.safe_send import answer_query, send_retrying
 from helpline.services import HelplineContext
-from storage import repository as repo
-from storage.repository.chat_messages import defer_messages
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ async def on_resident_update(update: Update, context: HelplineContext) -> None:
         )
     await _send(context, chat.id, replies)
     # Only a card, alert or relay needs delivering now (most steps queue nothing).
-    if repo.queued_messages(session=session):
+    if conversation.queued_messages(session):
         services.dispatcher.kick(context.application)
 
 
@@ -113,6 +111,6 @@ async def _send(context: HelplineContext, chat_id: int, replies: tuple[Reply, ..
     services = context.services
     # Written by the next transaction (any update's, or the dispatcher's within seconds),
     # not one of their own: the ids exist only now, after this update's commit.
-    defer_messages(
+    chatlog.remember_later(
         services.db, chat_id=chat_id, message_ids=sent, outgoing=True, now=services.clock()
     )
