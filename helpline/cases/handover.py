@@ -1,8 +1,9 @@
 """A warm handover's sending and deciding, for every edge (Telegram's buttons, the web page).
 
 ``send_handover`` makes a draft with a basis for sharing pending and posts it to the
-person or the queue's group; ``tell_about_handover`` tells the former holder (and on
-accept the resident) what was decided. ``handover_from_page`` is the web page's one
+person or the queue's group; ``decide`` takes the receiver's accept or decline, and
+``tell_about_handover`` tells the former holder (and on accept the resident) what was
+decided. ``handover_from_page`` is the web page's one
 form: the target queue, the basis (consent, or a safety reason) and a note, checked and
 sent in one transaction. Every step is a conditional update on the draft and its
 request still held by the sender (``storage.repository.casework``).
@@ -10,10 +11,12 @@ request still held by the sender (``storage.repository.casework``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback, markup_json
-from helpline.cases import cards
+from helpline.cases import audit, cards
 from helpline.cases.access import Actor
 from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
@@ -29,8 +32,9 @@ from helpline.cases.handover_consent import (
     stop_stale_draft,
 )
 from helpline.cases.queue_groups import queue_chat
+from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
-from storage.models import Channel, Direction, Handover, Request, RequestStatus
+from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
 from storage.repository.casework import change_draft_handover
 
 MAX_NOTE = 1000
@@ -134,6 +138,73 @@ async def tell_about_handover(
         reference=request.reference,
         when=services.texts("handover_when", request.language),
     )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a receiver's accept or decline came to, shown once it is committed.
+
+    ``line`` is added to the pressed card's text (None: the card stays as it is);
+    ``popup`` answers a press that decided nothing, else the press is answered plainly
+    and ``decided`` is True.
+    """
+
+    line: str | None
+    popup: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        """True when this press accepted or declined the handover."""
+        return self.popup is None
+
+
+async def decide(
+    session: AsyncSession, services: Services, actor: Actor, handover_id: int, accept: bool
+) -> Decision | Popup:
+    """``actor`` accepts or declines the pending handover ``handover_id``; the first
+    decision wins (a conditional update), and is audited and told to the former holder.
+
+    Returns a popup when the handover is gone or not for ``actor`` (nothing changed);
+    else the ``Decision``, which also covers a handover voided just now because its
+    request left its holder's hands since it was sent.
+    """
+    t, lang = services.texts, services.staff_language
+    handover = await session.get(Handover, handover_id)
+    request = (
+        await repo.get_request(session=session, request_id=handover.request_id)
+        if handover
+        else None
+    )
+    if handover is None or request is None or handover.status != "pending":
+        return Popup(t("handover_gone", lang))
+    if not actor.may("accept_handover", request, handover):
+        return Popup(t("claim_not_your_queue", lang))
+    decided = await repo.decide_handover(
+        session=session,
+        handover_id=handover_id,
+        staff_id=actor.id,
+        accept=accept,
+        now=services.clock(),
+    )
+    if decided is None:
+        await session.refresh(handover)
+        if handover.status != "cancelled":
+            return Decision(None, t("handover_gone", lang))
+        # Voided just now: the request was released, closed or claimed by someone else
+        # since it was handed over. The card loses its buttons.
+        stale = t("handover_stale", lang)
+        return Decision("\n\n" + stale, stale)
+    await audit.record(
+        session,
+        services,
+        actor.id,
+        AuditAction.handover_decided,
+        request,
+        f"handover={handover_id} decision={decided.status}",
+    )
+    await tell_about_handover(session, services, actor, request, decided)
+    key = "handover_done_card" if accept else "handover_declined_card"
+    return Decision(t(key, lang, staff=actor.staff.name))
 
 
 async def handover_from_page(
