@@ -20,13 +20,12 @@ from flows.phone_intake import StaffDraft, StaffStep
 from helpline.cases.access import Actor
 from helpline.cases.core import Services
 from helpline.cases.drafts import store_staff_draft
+from helpline.cases.staff_intake import STAFF_FLOW  # the draft /nieuw continues
 from storage import repository as repo
 from storage.models import IntakeDraft
 from storage.repository import call_follow_up as follow_ups
 from storage.repository import telephony as calls
 from storage.telephony_models import PhoneCall
-
-STAFF_FLOW = "staff"  # as helpline.handlers.staff_intake: the draft /nieuw continues
 
 
 async def after_call_markup(session: AsyncSession, services: Services, call: PhoneCall) -> str:
