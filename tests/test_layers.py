@@ -1,5 +1,6 @@
-"""The use cases in ``helpline/cases/`` know nothing of Telegram, and nothing below them
-reaches back up: flows/ and storage/ import no part of the app."""
+"""The use cases in ``helpline/cases/`` know nothing of Telegram, the Telegram handlers
+leave the database to them, and nothing below them reaches back up: flows/ and storage/
+import no part of the app."""
 
 from __future__ import annotations
 
@@ -82,5 +83,16 @@ def test_the_other_edges_share_use_cases_not_telegram_handlers(package: str) -> 
         str(path.relative_to(ROOT)): bad
         for path in sorted((ROOT / "helpline" / package).rglob("*.py"))
         if (bad := reaches(runtime_imports(path), ("helpline.handlers",)))
+    }
+    assert offenders == {}
+
+
+def test_telegram_handlers_leave_the_database_to_the_use_cases() -> None:
+    # A handler parses the update, opens the update's one transaction, calls use cases
+    # and sends what they return: reading and writing are the use cases' work.
+    offenders = {
+        str(path.relative_to(ROOT)): bad
+        for path in sorted((ROOT / "helpline" / "handlers").glob("*.py"))
+        if (bad := reaches(runtime_imports(path), ("storage.repository", "storage.db")))
     }
     assert offenders == {}

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.cases.core import Clock
 from storage.db import Database
 from storage.repository.chat_messages import (
+    chat_message_ids,
     defer_messages,
+    forget_chat_messages,
     prune_chat_messages,
     remember_messages,
 )
@@ -36,6 +38,16 @@ def is_private(chat_id: int) -> bool:
 def _recordable(chat_id: int, message_ids: Iterable[int]) -> list[int]:
     """The ids worth keeping: real ones (a failed send has none), of a private chat."""
     return [m for m in message_ids if m] if is_private(chat_id) else []
+
+
+async def deletable_ids(session: AsyncSession, *, chat_id: int, now: datetime) -> list[int]:
+    """The recorded messages of the chat that Telegram still lets the bot delete (/wis)."""
+    return await chat_message_ids(session=session, chat_id=chat_id, since=now - DELETABLE_FOR)
+
+
+async def forget(session: AsyncSession, *, chat_id: int) -> None:
+    """Drops the chat's recorded message ids, after /wis deleted what it could."""
+    await forget_chat_messages(session=session, chat_id=chat_id)
 
 
 async def remember(

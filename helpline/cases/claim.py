@@ -113,3 +113,14 @@ async def claim(
     result = ClaimResult.again if again else ClaimResult.won
     # The card shows the same facts without the question and phone: no second lookup.
     return Claim(result, request, details, replace(details, question=None, phone=None))
+
+
+async def claim_as(
+    session: AsyncSession, services: Services, telegram_user_id: int, request_id: int
+) -> tuple[Staff, Claim] | None:
+    """The claim of ``request_id`` by the staff member using this Telegram account, read
+    in this transaction; None when the presser is not (active) staff."""
+    staff = await hot.read_staff(session, telegram_user_id)
+    if staff is None or staff.id is None:
+        return None
+    return staff, await claim(session, services, staff, request_id)

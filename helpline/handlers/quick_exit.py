@@ -16,7 +16,6 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from helpline.cases import chatlog
 from helpline.services import HelplineContext
-from storage.repository.chat_messages import chat_message_ids, forget_chat_messages
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +79,11 @@ async def quick_exit(update: Update, context: HelplineContext) -> None:
     services = context.services
     now = services.clock()
     async with services.db.session() as session:
-        ids = await chat_message_ids(
-            session=session, chat_id=chat.id, since=now - chatlog.DELETABLE_FOR
-        )
+        ids = await chatlog.deletable_ids(session, chat_id=chat.id, now=now)
     ids = ids_to_delete(ids, message.message_id if message is not None else None)
     tried = await delete_all(context.bot, chat.id, ids)
     async with services.db.session() as session:
-        await forget_chat_messages(session=session, chat_id=chat.id)
+        await chatlog.forget(session, chat_id=chat.id)
     logger.info("quick exit in chat %s: %s messages", chat.id, tried)
     # One short goodbye, on purpose. Only a new message can take away a keyboard still
     # on screen ("share my number"), and the resident sees that it worked. It reads

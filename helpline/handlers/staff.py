@@ -11,14 +11,13 @@ from telegram.error import Forbidden
 from flows.cards import case_buttons
 from flows.conversation import parse_callback
 from helpline.cases.access import Actor
-from helpline.cases.claim import ClaimResult, claim
+from helpline.cases.claim import ClaimResult, claim_as
 from helpline.cases.core import Services
 from helpline.handlers.turn import ButtonTurn, on_query
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed, send_text
 from helpline.services import HelplineContext
 from storage.models import Role
-from storage.repository import hot
 
 CLAIM_PATTERN = r"^req:claim:\d{1,12}$"
 
@@ -31,12 +30,12 @@ async def claim_button(turn: ButtonTurn, context: HelplineContext) -> None:
     parsed = parse_callback(query.data or "")
     request_id = int(parsed.value) if parsed else 0
     async with services.db.session() as session:
-        staff = await hot.read_staff(session, turn.user.id)
-        if staff is None or staff.id is None:
+        # The same use case as the web page's claim (helpline.cases.claim).
+        claimed = await claim_as(session, services, turn.user.id, request_id)
+        if claimed is None:
             await turn.popup("claim_not_staff")
             return
-        # The same use case as the web page's claim (helpline.cases.claim).
-        outcome = await claim(session, services, staff, request_id)
+    staff, outcome = claimed
     if outcome.result == ClaimResult.gone:
         await turn.popup("claim_gone")
         return
