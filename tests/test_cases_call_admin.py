@@ -11,8 +11,8 @@ from sqlalchemy import select
 from flows.calls import callbacks as cb
 from helpline.cases import call_admin, call_prompts, intake, reminder_presses
 from helpline.cases.access import Actor, actor_for
+from helpline.cases.answers import Popup
 from helpline.cases.core import Services
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.db import Database
 from storage.models import AuditEntry, CallStatus, Request, Resident, Role

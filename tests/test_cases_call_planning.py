@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from helpline.cases import call_planning, circle_alerts
 from helpline.cases import calls as callwork
+from helpline.cases.answers import Popup
 from helpline.cases.circle_alerts import Notice
 from helpline.cases.core import Services
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.db import Database
 from storage.models import CallStatus, Request, Role, ScheduledCall

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from helpline.cases import casework, contact_log, handover, handover_draft, intake, queue_view
 from helpline.cases.access import Actor, actor_for
+from helpline.cases.answers import Popup
 from helpline.cases.core import Services
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.db import Database
 from storage.models import AuditAction, AuditEntry, Contact, Handover, Request, RequestStatus, Role

@@ -19,15 +19,15 @@ from flows.calls.when import QUICK_PICKS, quick_pick
 from flows.conversation import Button, rows
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer, Buttons
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, ScheduledCall, Staff
 
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 MAX_CANDIDATES = 12
 
 
-def pick_buttons(services: Services, ns_step: str, target: int) -> tuple[tuple[Button, ...], ...]:
+def pick_buttons(services: Services, ns_step: str, target: int) -> Buttons:
     """The quick picks (later today, tomorrow morning/afternoon, in a week, pick yourself)."""
     t, lang, now = services.texts, services.staff_language, services.clock()
     config, zone = callwork.call_config(services), callwork.zone(services)

@@ -19,8 +19,8 @@ from flows.calls.when import WhenError, parse_reference
 from flows.conversation import Button, rows
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer, Popup
 from helpline.cases.call_drafts import (
-    Answer,
     assignee_candidates,
     create_draft,
     draft_answer,
@@ -31,7 +31,6 @@ from helpline.cases.call_drafts import (
 )
 from helpline.cases.call_times import PLAN_TIME, ask_time, picked_or_ask, read_typed, typed_error
 from helpline.cases.core import Services
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.models import CallStatus, Request, Resident, ScheduledCall
 

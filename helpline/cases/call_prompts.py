@@ -15,7 +15,8 @@ from flows.calls.recurrence import RepeatError
 from flows.calls.when import WhenError
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor, actor_for
-from helpline.cases.call_drafts import Answer, create_draft, draft_answer
+from helpline.cases.answers import Answer
+from helpline.cases.call_drafts import create_draft, draft_answer
 from helpline.cases.call_times import read_typed, typed_error
 from helpline.cases.calls import may_work
 from helpline.cases.circle import close_alert

@@ -17,7 +17,8 @@ from flows.calls.recurrence import Repeat, RepeatError, parse_repeat
 from flows.calls.when import WhenError, parse_when
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
-from helpline.cases.call_drafts import Answer, pick_buttons, picked_moment
+from helpline.cases.answers import Answer
+from helpline.cases.call_drafts import pick_buttons, picked_moment
 from helpline.cases.core import Services
 
 MAX_TYPED = 200

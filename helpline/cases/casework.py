@@ -16,17 +16,16 @@ from flows.conversation import Button, callback, rows
 from flows.phone import display_phone
 from helpline.cases import audit, cards, referral
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer, Popup
 from helpline.cases.core import Services
 from helpline.cases.dial import DialStart, start_dial
 from helpline.cases.handover_draft import ask_handover_target
-from helpline.cases.reminder_presses import Popup
 from helpline.cases.resolve import resolve_case
 from helpline.cases.triage_correction import correct_triage
 from storage import repository as repo
 from storage.models import AuditAction, Request
 
 # What the press is answered with: a new message with its buttons (none: no keyboard).
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 
 RELEASE_REASONS = ("no_time", "wrong_queue", "other")
 

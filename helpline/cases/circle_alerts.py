@@ -16,9 +16,9 @@ from flows.calls import callbacks as cb
 from flows.conversation import Button, markup_json
 from helpline.cases import calls as callwork
 from helpline.cases.access import actor_for
+from helpline.cases.answers import Popup
 from helpline.cases.circle import close_alert
 from helpline.cases.core import Services
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 
 

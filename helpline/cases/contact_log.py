@@ -10,16 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback, rows
 from helpline.cases.access import Actor, actor_for
+from helpline.cases.answers import Answer, Popup
 from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.models import Channel, Direction
 
 MAX_LISTED = 20
 
 # A message to send or edit to: its text and its buttons (none: no keyboard).
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 
 # The common contacts: key → (channel, direction, event, outcome).
 KINDS: dict[str, tuple[Channel, Direction, str, str | None]] = {

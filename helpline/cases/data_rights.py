@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.conversation import Button
 from flows.privacy import MAX_MESSAGES, chunk_lines, export_lines, to_json
 from helpline.cases.access import actor_for
+from helpline.cases.answers import Buttons
 from helpline.cases.core import Services
 from helpline.cases.erasure import ask_coordinator, erase_subject
 from storage import repository as repo
 from storage.models import AuditAction, Resident
 from storage.repository import privacy as privacy_repo
 from storage.repository.audit import record_audit
-
-Buttons = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True)

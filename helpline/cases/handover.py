@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.conversation import Button, callback, markup_json
 from helpline.cases import audit, cards
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer, Popup
 from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.handover_consent import (
@@ -25,14 +26,12 @@ from helpline.cases.handover_consent import (
     MAX_REASON,
     MIN_REASON,
     SAFETY,
-    Answer,
     audit_sent,
     has_basis,
     new_draft,
     stop_stale_draft,
 )
 from helpline.cases.queue_groups import queue_chat
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.models import AuditAction, Channel, Direction, Handover, Request, RequestStatus
 from storage.repository.casework import change_draft_handover

@@ -24,12 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.conversation import Button, callback
 from helpline.cases import audit
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import AuditAction, Handover, Request, RequestStatus
 from storage.repository.casework import cancel_draft_handover, change_draft_handover
-
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 
 CONSENT, SAFETY = "consent", "safety"
 MIN_REASON = 10  # characters: a reason, not "x" or "ja"

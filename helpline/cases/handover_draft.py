@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback, rows
 from helpline.cases.access import Actor, actor_for
+from helpline.cases.answers import Answer, Popup
 from helpline.cases.core import Services
 from helpline.cases.handover import MAX_NOTE, send_handover
 from helpline.cases.handover_consent import (
-    Answer,
     ask_consent,
     ask_note,
     consent_step,
@@ -26,7 +26,6 @@ from helpline.cases.handover_consent import (
     stop_stale_draft,
 )
 from helpline.cases.referral import finish_referral
-from helpline.cases.reminder_presses import Popup
 from storage import repository as repo
 from storage.models import Handover, Request, RequestStatus
 from storage.repository.casework import change_draft_handover

@@ -13,6 +13,7 @@ from flows.cards import URGENCY_ICONS, age_text, case_buttons
 from flows.conversation import Button, callback, rows
 from helpline.cases import audit, cards
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import AuditAction, Role
@@ -20,7 +21,6 @@ from storage.models import AuditAction, Role
 MAX_LISTED = 20
 
 # A message to send: its text and its buttons (none: no keyboard).
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 
 
 async def waiting(session: AsyncSession, services: Services, actor: Actor) -> Answer:

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.conversation import Button, callback
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer
 from helpline.cases.core import Services
 from helpline.cases.handover_consent import (
     CONSENT,
     SAFETY,
-    Answer,
     ask_reason,
     audit_sent,
     new_draft,

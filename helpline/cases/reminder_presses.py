@@ -8,7 +8,6 @@ call. A stale or double press changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,7 @@ from flows.phone import display_phone
 from helpline.cases import audit
 from helpline.cases import calls as callwork
 from helpline.cases.access import Actor
-from helpline.cases.call_drafts import Answer
+from helpline.cases.answers import Answer, Buttons, Popup
 from helpline.cases.call_times import MOVE_TIME, ask_time, picked_or_ask
 from helpline.cases.calls import may_work
 from helpline.cases.circle import OUTCOMES, record_outcome
@@ -28,13 +27,6 @@ from storage import repository as repo
 from storage.models import AuditAction, CallStatus, Resident, ScheduledCall
 
 OUTCOME_STEPS = ("done", "miss", "mv", "mvp", "tel")
-
-
-@dataclass(frozen=True)
-class Popup:
-    """A press answered by a popup only: the pressed message stays as it is."""
-
-    text: str
 
 
 async def outcome_press(
@@ -74,7 +66,7 @@ async def outcome_press(
         text = await record_outcome(
             session, services, call=call, request=request, actor=actor.staff, status=OUTCOMES[step]
         )
-        again: tuple[tuple[Button, ...], ...] = ()
+        again: Buttons = ()
         if text and step == "miss" and call.series_id is None:
             # A one-off call not answered: offer to plan the next try right away.
             again = ((Button(t("btn_plan_call", lang), cb.data("call", "new", request.id)),),)

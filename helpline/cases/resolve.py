@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.conversation import Button
 from helpline.cases import cards
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer
 from helpline.cases.contacts import count_contact
 from helpline.cases.core import Services
 from helpline.cases.survey import ask_satisfaction
@@ -21,7 +21,7 @@ async def resolve_case(
     request: Request,
     outcome: str,
     partner: str | None,
-) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+) -> Answer:
     """Resolves the request, logs the contact, asks for a grade and notes it on the card."""
     t, lang = services.texts, services.staff_language
     now = services.clock()

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.cases import audit
 from helpline.cases.access import Actor, actor_for
+from helpline.cases.answers import Answer
 from helpline.cases.core import Services
 from helpline.cases.email_relay import relay_by_email
-from helpline.cases.handover_consent import Answer
 from helpline.cases.handover_draft import note_for_draft
 from helpline.cases.relay import MAX_RELAY_CHARS, record_relay
 from storage import repository as repo

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.conversation import Button, callback, rows
 from helpline.cases import audit
 from helpline.cases.access import Actor
+from helpline.cases.answers import Answer
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.models import AuditAction, Request
 
-Answer = tuple[str, tuple[tuple[Button, ...], ...]]
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flows.calls import callbacks as cb
 from helpline.cases import circle_alerts
+from helpline.cases.answers import Popup
 from helpline.cases.circle_alerts import Notice
-from helpline.cases.reminder_presses import Popup
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn, on_query
 from helpline.safe_send import answer_query

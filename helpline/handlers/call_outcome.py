@@ -11,7 +11,7 @@ from telegram import Update
 
 from flows.calls import callbacks as cb
 from helpline.cases import reminder_presses
-from helpline.cases.reminder_presses import Popup
+from helpline.cases.answers import Popup
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn
 from helpline.safe_send import answer_query

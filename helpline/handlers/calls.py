@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from flows.calls import callbacks as cb
 from helpline.cases import call_planning
-from helpline.cases.reminder_presses import OUTCOME_STEPS, Popup
+from helpline.cases.answers import Popup
+from helpline.cases.reminder_presses import OUTCOME_STEPS
 from helpline.handlers.call_outcome import outcome_press
 from helpline.handlers.casework import reply_to_press
 from helpline.handlers.turn import ButtonTurn, CommandTurn, on_command, on_query

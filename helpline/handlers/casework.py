@@ -15,10 +15,10 @@ from telegram import CallbackQuery
 from telegram.error import TelegramError
 
 from flows.conversation import Button, Callback
+from helpline.cases.answers import Popup
 from helpline.cases.casework import Ring, case_press
 from helpline.cases.core import Services
 from helpline.cases.dial import DialStart, dial_failed
-from helpline.cases.reminder_presses import Popup
 from helpline.handlers.turn import ButtonTurn, on_button
 from helpline.phone_dial import DialError, request_call
 from helpline.render import inline_markup

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flows.conversation import Callback
 from helpline.cases import contact_log
-from helpline.cases.reminder_presses import Popup
+from helpline.cases.answers import Popup
 from helpline.handlers.turn import ButtonTurn, CommandTurn, on_button, on_command
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed

@@ -26,8 +26,8 @@ import logging
 
 from flows.conversation import Callback
 from helpline.cases import handover
+from helpline.cases.answers import Popup
 from helpline.cases.handover_draft import draft_press
-from helpline.cases.reminder_presses import Popup
 from helpline.handlers.turn import ButtonTurn, on_button
 from helpline.render import inline_markup
 from helpline.safe_send import answer_query, edit_pressed
