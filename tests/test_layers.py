@@ -50,6 +50,14 @@ def test_a_use_case_imports_no_telegram_edge(path: Path) -> None:
     assert reaches(runtime_imports(path), EDGE) == []
 
 
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_a_use_case_imports_no_other_edge(path: Path) -> None:
+    # The command line, the web page and the mail channel call the use cases, not the
+    # other way round.
+    other = ("helpline.cli", "helpline.commands", "helpline.web", "helpline.mail")
+    assert reaches(runtime_imports(path), other) == []
+
+
 @pytest.mark.parametrize("package", ["flows", "storage"])
 def test_flows_and_storage_import_no_part_of_the_app(package: str) -> None:
     offenders = {

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.reporting.cells import safe_fields
 from storage import repository as repo
 from storage.models import AuditAction, AuditEntry, Request, Staff
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the CLI imports this module without loading the bot
     from helpline.cases.core import Services
 
 CLI_ACTOR = "cli"  # rows written by the command line (the server's operator)
+DEFAULT_DAYS = 7  # a reading of the log without a first day: the last week
 
 
 async def record(
@@ -109,6 +111,12 @@ def to_csv(table: Sequence[AuditRow]) -> str:
     writer.writerow(COLUMNS)
     writer.writerows([list(asdict(row).values()) for row in table])
     return out.getvalue()
+
+
+def audit_csv(table: Sequence[AuditRow]) -> str:
+    """The rows as CSV, safe to open in a spreadsheet: a staff name or detail that
+    starts like a formula (``=``, ``+``, ``-``, ``@``) gets a leading single quote."""
+    return to_csv([safe_fields(row) for row in table])
 
 
 def to_json(table: Sequence[AuditRow]) -> str:

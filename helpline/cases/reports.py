@@ -18,9 +18,8 @@ from flows.labels import Labels, load_labels
 from flows.permissions import Relation, allowed
 from helpline.cases import audit
 from helpline.cases.access import Actor
-from helpline.cases.audit import audit_table, to_text
+from helpline.cases.audit import DEFAULT_DAYS, audit_csv, audit_table, to_text
 from helpline.cases.core import Services
-from helpline.commands.audit import DEFAULT_DAYS, audit_csv
 from helpline.reporting.build import STANDARD_BREAKDOWNS, build_report
 from helpline.reporting.model import Report
 from helpline.reporting.periods import Period, PeriodError, parse_day, parse_period

@@ -6,23 +6,19 @@ Reading the audit log is itself audited (action ``audit_view``, actor the comman
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from helpline.cases.audit import AuditRow, audit_table, to_csv, to_json, to_text
+from helpline.cases.audit import DEFAULT_DAYS, audit_csv, audit_table, to_json, to_text
 from helpline.commands import support as cli
 from helpline.commands.options import LastDay
-from helpline.reporting.cells import safe_fields
 from helpline.reporting.periods import Period, PeriodError, parse_day
 from storage.db import Database
 from storage.models import AuditAction
 from storage.repository.audit import audit_entries
-
-DEFAULT_DAYS = 7  # without --from: the last week up to --to
 
 
 class AuditFormat(StrEnum):
@@ -38,12 +34,6 @@ def audit_period(start: str | None, end: str | None, today: date) -> Period:
     last = parse_day(end) if end else today
     first = parse_day(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
     return Period(first, last)
-
-
-def audit_csv(table: Sequence[AuditRow]) -> str:
-    """The rows as CSV, safe to open in a spreadsheet: a staff name or detail that
-    starts like a formula (``=``, ``+``, ``-``, ``@``) gets a leading single quote."""
-    return to_csv([safe_fields(row) for row in table])
 
 
 def audit(
