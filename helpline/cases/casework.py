@@ -25,8 +25,6 @@ from helpline.cases.triage_correction import correct_triage
 from storage import repository as repo
 from storage.models import AuditAction, Request
 
-# What the press is answered with: a new message with its buttons (none: no keyboard).
-
 RELEASE_REASONS = ("no_time", "wrong_queue", "other")
 
 # Which permission each button step needs.

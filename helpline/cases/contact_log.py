@@ -18,8 +18,6 @@ from storage.models import Channel, Direction
 
 MAX_LISTED = 20
 
-# A message to send or edit to: its text and its buttons (none: no keyboard).
-
 # The common contacts: key → (channel, direction, event, outcome).
 KINDS: dict[str, tuple[Channel, Direction, str, str | None]] = {
     "call_reached": (Channel.phone, Direction.outbound, "call", "reached"),

@@ -20,8 +20,6 @@ from storage.models import AuditAction, Role
 
 MAX_LISTED = 20
 
-# A message to send: its text and its buttons (none: no keyboard).
-
 
 async def waiting(session: AsyncSession, services: Services, actor: Actor) -> Answer:
     """The open requests of ``actor``'s queues (all queues for whoever may see them all),
