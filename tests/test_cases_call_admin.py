@@ -10,13 +10,21 @@ from sqlalchemy import select
 
 from flows.calls import callbacks as cb
 from helpline.cases import call_admin, call_prompts, intake, reminder_presses
-from helpline.cases.access import Actor, actor_for
+from helpline.cases.access import actor_for
 from helpline.cases.answers import Popup
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.db import Database
 from storage.models import AuditEntry, CallStatus, Request, Resident, Role
-from tests.test_cases_direct import CHAT, RESIDENT, confirmed, outbox, services_for, stored_draft
+from tests.test_cases_direct import (
+    CHAT,
+    RESIDENT,
+    actor,
+    confirmed,
+    outbox,
+    services_for,
+    stored_draft,
+)
 
 HOLDER, OTHER = 9101, 9102
 
@@ -40,13 +48,6 @@ async def claimed_request(db: Database, services: Services) -> Request:
             session=session, request_id=request.id, staff_id=holder.id, now=services.clock()
         )
     return request
-
-
-async def actor(db: Database, user_id: int) -> Actor:
-    async with db.session() as session:
-        found = await actor_for(session, user_id)
-    assert found is not None
-    return found
 
 
 async def planned_call(db: Database, services: Services, request: Request) -> int:

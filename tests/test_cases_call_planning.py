@@ -15,8 +15,8 @@ from helpline.cases.core import Services
 from storage import repository as repo
 from storage.db import Database
 from storage.models import CallStatus, Request, Role, ScheduledCall
-from tests.test_cases_call_admin import HOLDER, OTHER, actor, claimed_request, planned_call
-from tests.test_cases_direct import outbox, services_for
+from tests.test_cases_call_admin import HOLDER, OTHER, claimed_request, planned_call
+from tests.test_cases_direct import actor, outbox, services_for
 
 COORDINATOR = 9103
 

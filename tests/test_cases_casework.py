@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from helpline.cases import casework, contact_log, handover, handover_draft, intake, queue_view
-from helpline.cases.access import Actor, actor_for
+from helpline.cases.access import Actor
 from helpline.cases.answers import Popup
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.db import Database
 from storage.models import AuditAction, AuditEntry, Contact, Handover, Request, RequestStatus, Role
-from tests.test_cases_direct import CHAT, confirmed, outbox, services_for, stored_draft
+from tests.test_cases_direct import CHAT, actor, confirmed, outbox, services_for, stored_draft
 
 HOLDER, COLLEAGUE, RECEIVER = 9201, 9202, 9203
 TARGET = "aanbod"
@@ -31,13 +31,6 @@ class Team:
     holder: Actor
     colleague: Actor
     receiver: Actor
-
-
-async def actor(db: Database, user_id: int) -> Actor:
-    async with db.session() as session:
-        found = await actor_for(session, user_id)
-    assert found is not None
-    return found
 
 
 async def team(db: Database, services: Services) -> Team:

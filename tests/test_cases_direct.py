@@ -17,7 +17,7 @@ from flows.intake import Draft, Step
 from flows.phone_intake import StaffDraft, StaffStep
 from helpline.app import build_services
 from helpline.cases import conversation, drafts, intake, staff_intake
-from helpline.cases.access import actor_for
+from helpline.cases.access import Actor, actor_for
 from helpline.cases.core import Services
 from storage import repository as repo
 from storage.db import Database
@@ -49,6 +49,14 @@ def confirmed(question: str, category: str, **fields: object) -> Draft:
     }
     values.update(fields)
     return Draft(**values)  # type: ignore[arg-type]
+
+
+async def actor(db: Database, user_id: int) -> Actor:
+    """The staff member with this Telegram id, as a use case sees them."""
+    async with db.session() as session:
+        found = await actor_for(session, user_id)
+    assert found is not None
+    return found
 
 
 async def outbox(db: Database) -> list[Outbox]:
